@@ -1,0 +1,95 @@
+"""The consent model: categories, decisions and what a decision means.
+
+Pure core: imports only the standard library, so it can run inside any
+backend that checks consent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ESSENTIAL = "essential"
+#: The categories every site has, in the order visitors see them.
+BUILTIN_CATEGORIES: tuple[str, ...] = (ESSENTIAL, "functional", "analytics", "preference")
+
+#: A category id a site may declare: lower-case letters, digits, ``_`` and ``-``.
+CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+#: Consent ids are random, URL-safe and long enough not to be guessed.
+CONSENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+LANGUAGES: tuple[str, ...] = ("id", "en")
+
+
+class Action(enum.StrEnum):
+    """What a logged decision did, as the consent log records it."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    CUSTOM = "custom"
+    CHANGE = "change"
+    WITHDRAW = "withdraw"
+    GPC = "gpc"
+
+
+class Source(enum.StrEnum):
+    """Where a decision was made."""
+
+    BANNER = "banner"
+    PREFERENCES = "preferences"
+    API = "api"
+
+
+def new_consent_id() -> str:
+    """Return a fresh random consent id (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+def optional_categories(categories: Iterable[str]) -> tuple[str, ...]:
+    """The categories a visitor may switch, in declaration order."""
+    return tuple(c for c in categories if c != ESSENTIAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One visitor's choice for one site: the optional categories granted.
+
+    ``granted`` never holds ``essential``; it is always on and not a choice.
+    """
+
+    granted: frozenset[str]
+    offered: tuple[str, ...]
+
+    @classmethod
+    def of(cls, granted: Iterable[str], offered: Iterable[str]) -> Choice:
+        """Build a choice, dropping ``essential`` and keeping ``offered``'s order."""
+        options = optional_categories(offered)
+        return cls(frozenset(g for g in granted if g != ESSENTIAL), options)
+
+    @property
+    def denied(self) -> tuple[str, ...]:
+        return tuple(c for c in self.offered if c not in self.granted)
+
+    def granted_list(self) -> list[str]:
+        """Granted categories in the site's order (stable for tokens and logs)."""
+        return [c for c in self.offered if c in self.granted]
+
+    def action(self, previous: Choice | None, gpc: bool = False) -> Action:
+        """Name the decision this choice makes after ``previous``.
+
+        A first decision is accept, reject or custom (``gpc`` when the browser's
+        Global Privacy Control signal made a reject); later ones are change,
+        or withdraw when a visitor who had granted something grants nothing.
+        """
+        if previous is not None:
+            if not self.granted and previous.granted:
+                return Action.WITHDRAW
+            return Action.CHANGE
+        if not self.granted:
+            return Action.GPC if gpc else Action.REJECT
+        if not self.denied:
+            return Action.ACCEPT
+        return Action.CUSTOM

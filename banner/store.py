@@ -1,0 +1,293 @@
+"""The consent log: append-only proof of every decision, on SQLite or PostgreSQL.
+
+One code path for both through SQLAlchemy Core. SQLite runs in WAL mode with
+``synchronous=FULL`` and ``BEGIN IMMEDIATE`` so a committed row survives a
+killed process; a decision is acknowledged only after its commit returns.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+SCHEMA_VERSION = 1
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+metadata = sa.MetaData()
+
+schema_table = sa.Table(
+    "banner_schema",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+consent_log = sa.Table(
+    "consent_log",
+    metadata,
+    sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("consent_id", sa.String(64), nullable=False),
+    sa.Column("site", sa.String(40), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("granted", sa.Text, nullable=False),
+    sa.Column("denied", sa.Text, nullable=False),
+    sa.Column("policy_version", sa.Integer, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("page_origin", sa.String(255), nullable=False),
+    sa.Column("page_path", sa.String(512), nullable=False),
+    sa.Column("gpc", sa.Boolean, nullable=False),
+    sa.Column("ip_masked", sa.String(64), nullable=False),
+    sa.Column("user_agent", sa.String(255), nullable=False),
+    sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
+    sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
+)
+
+
+class StoreUnavailable(Exception):
+    """The log cannot take or give rows right now (locked, full, down)."""
+
+    def __init__(self, reason: str, retry_after: int = 2) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class StoreFull(StoreUnavailable):
+    """The database has no space left; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One row of the consent log."""
+
+    consent_id: str
+    site: str
+    recorded_at: datetime
+    action: str
+    granted: tuple[str, ...]
+    denied: tuple[str, ...]
+    policy_version: int
+    language: str
+    text_hash: str
+    source: str
+    page_origin: str
+    page_path: str
+    gpc: bool
+    ip_masked: str
+    user_agent: str
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (times in ISO 8601 UTC)."""
+        fields = {n: getattr(self, n) for n in self.__dataclass_fields__}
+        fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat()
+        fields["granted"], fields["denied"] = list(self.granted), list(self.denied)
+        return fields
+
+
+def _row_values(decision: Decision) -> dict[str, Any]:
+    values = {n: getattr(decision, n) for n in decision.__dataclass_fields__}
+    values["granted"] = json.dumps(list(decision.granted))
+    values["denied"] = json.dumps(list(decision.denied))
+    return values
+
+
+def _decision(row: sa.Row[Any]) -> Decision:
+    values = dict(row._mapping)
+    values.pop("row_id", None)
+    values["granted"] = tuple(json.loads(values["granted"]))
+    values["denied"] = tuple(json.loads(values["denied"]))
+    stamp: datetime = values["recorded_at"]
+    values["recorded_at"] = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return Decision(**values)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the durability settings of its dialect."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _translate(exc: SQLAlchemyError) -> StoreUnavailable:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "full" in text or "disk" in text or "no space" in text:
+        return StoreFull("database full", retry_after=30)
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable("database busy", retry_after=2)
+    return StoreUnavailable("database unavailable", retry_after=5)
+
+
+class ConsentLog:
+    """Append-only consent log over an SQLAlchemy engine.
+
+    :param url: an SQLAlchemy URL (``sqlite:///banner.db``,
+        ``postgresql+psycopg://...``).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def create_schema(self) -> None:
+        """Create the tables on first start and record the schema version."""
+        try:
+            with self.engine.begin() as conn:
+                metadata.create_all(conn)
+                if conn.execute(sa.select(schema_table.c.version)).first() is None:
+                    conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+
+    def schema_version(self) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
+
+    def append(self, decision: Decision) -> Decision:
+        """Commit ``decision`` unless it repeats the consent id's latest row.
+
+        A retry (same consent id, same granted categories and policy version as
+        the latest row) writes nothing and returns the stored row, so clients
+        may resend until they are answered.
+
+        :raises StoreUnavailable: when the row could not be committed.
+        """
+        try:
+            with self.engine.begin() as conn:
+                self._serialise(conn, decision.consent_id)
+                latest = self._latest(conn, decision.consent_id)
+                if latest is not None and _same_choice(latest, decision):
+                    return latest
+                conn.execute(consent_log.insert().values(**_row_values(decision)))
+            return decision
+        except DBAPIError as exc:
+            raise _translate(exc) from exc
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+
+    def _serialise(self, conn: sa.Connection, consent_id: str) -> None:
+        # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL
+        # needs a lock per consent id so two retries cannot both insert.
+        if self.is_postgres:
+            key = zlib.crc32(consent_id.encode()) - 2**31
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    @staticmethod
+    def _latest(conn: sa.Connection, consent_id: str) -> Decision | None:
+        query = (
+            sa.select(consent_log)
+            .where(consent_log.c.consent_id == consent_id)
+            .order_by(consent_log.c.row_id.desc())
+            .limit(1)
+        )
+        row = conn.execute(query).first()
+        return None if row is None else _decision(row)
+
+    def history(self, consent_id: str, site: str | None = None) -> list[Decision]:
+        """Every row of one consent id, oldest first."""
+        query = sa.select(consent_log).where(consent_log.c.consent_id == consent_id)
+        if site is not None:
+            query = query.where(consent_log.c.site == site)
+        return self._fetch(query.order_by(consent_log.c.row_id))
+
+    def latest(self, consent_id: str, site: str | None = None) -> Decision | None:
+        """The newest row of a consent id (optionally only for ``site``)."""
+        rows = self.history(consent_id, site)
+        return rows[-1] if rows else None
+
+    def _fetch(self, query: sa.Select[Any]) -> list[Decision]:
+        try:
+            with self.engine.connect() as conn:
+                return [_decision(r) for r in conn.execute(query)]
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+
+    def _range(self, site: str, since: datetime | None, until: datetime | None) -> sa.Select[Any]:
+        query = sa.select(consent_log).where(consent_log.c.site == site)
+        if since is not None:
+            query = query.where(consent_log.c.recorded_at >= since)
+        if until is not None:
+            query = query.where(consent_log.c.recorded_at < until)
+        return query.order_by(consent_log.c.row_id)
+
+    def count(self, site: str, since: datetime | None = None, until: datetime | None = None) -> int:
+        query = self._range(site, since, until).order_by(None)
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+            )
+
+    def export(
+        self, site: str, since: datetime | None = None, until: datetime | None = None
+    ) -> Iterator[Decision]:
+        """Stream rows of ``site`` in the date range, oldest first."""
+        query = self._range(site, since, until)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=500).execute(query)
+            for row in result:
+                yield _decision(row)
+
+    def purge(self, before: datetime) -> int:
+        """Delete rows recorded before ``before``; return how many went."""
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    consent_log.delete().where(consent_log.c.recorded_at < before)
+                )
+                return int(result.rowcount)
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+
+    def ping(self) -> bool:
+        """True when the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _same_choice(latest: Decision, new: Decision) -> bool:
+    return (
+        latest.site == new.site
+        and set(latest.granted) == set(new.granted)
+        and latest.policy_version == new.policy_version
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
