@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner
-from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.url_safe import URLSafeTimedSerializer
 
 from banner.consent import CATEGORY_ID, CONSENT_ID
@@ -89,7 +89,7 @@ class _ReadableSerializer(URLSafeTimedSerializer):
     """URL-safe timed serializer that never zlib-compresses the payload."""
 
     def dump_payload(self, obj: Any) -> bytes:
-        return base64_encode(self.serializer.dumps(obj, separators=(",", ":")).encode())
+        return base64_encode(want_bytes(self.serializer.dumps(obj)))
 
 
 def salt_for(site: str) -> str:
@@ -127,7 +127,7 @@ class TokenCodec:
 
     def _serializer(self, keys: Sequence[str | bytes], shift: int) -> _ReadableSerializer:
         return _ReadableSerializer(
-            list(keys),
+            [want_bytes(k) for k in keys],
             salt=salt_for(self.site),
             signer=_ClockSigner,
             signer_kwargs={"digest_method": hashlib.sha256, "clock": self._clock, "shift": shift},

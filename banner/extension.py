@@ -1,0 +1,91 @@
+"""The Flask extension: ``Banner(app)`` or ``Banner().init_app(app)``.
+
+Mounts banner's routes in any Flask app and keeps its state in
+``app.extensions["banner"]`` (never on the extension object), so one
+``Banner`` may serve several apps with different configs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from banner.banner_texts import banner_texts
+from banner.config import BannerConfig, load_config
+from banner.errors import ApiError, InternalError, MethodRefused, NotFoundError, TooLarge
+from banner.request_body import MAX_BODY_BYTES
+from banner.service import ConsentService
+from banner.state import EXTENSION_KEY, BannerState
+from banner.store import ConsentLog
+
+logger = logging.getLogger("banner")
+
+#: Forms and API bodies are small; anything larger is refused before parsing.
+MAX_CONTENT_LENGTH = 64 * 1024
+
+
+def blueprints() -> list[Blueprint]:
+    """Every blueprint banner mounts, imported late to keep imports one-way."""
+    from banner.api import api
+
+    return [api]
+
+
+class Banner:
+    """Flask extension serving banner's consent routes inside an app.
+
+    :param app: the app to set up now, or ``None`` to call :meth:`init_app` later.
+    :param config: a validated config; by default the app's ``BANNER_CONFIG``
+        setting or environment, else the demo site.
+    """
+
+    def __init__(self, app: Flask | None = None, config: BannerConfig | None = None) -> None:
+        self._config = config
+        if app is not None:
+            self.init_app(app, config)
+
+    def init_app(self, app: Flask, config: BannerConfig | None = None) -> None:
+        """Set up ``app``: create the consent log schema and mount the routes.
+
+        :raises banner.config.ConfigError: when the config is invalid.
+        :raises banner.store.StoreUnavailable: when the database cannot be set up.
+        """
+        config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
+        app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
+        app.config.setdefault("SECRET_KEY", config.secret_keys[-1])
+        log = ConsentLog(config.database_url)
+        log.create_schema()
+        service = ConsentService(config, log, texts=banner_texts)
+        app.extensions[EXTENSION_KEY] = BannerState(config, log, service)
+        for blueprint in blueprints():
+            app.register_blueprint(blueprint)
+        _register_errors(app)
+        if config.demo:
+            logger.warning(
+                "banner is running the DEMO site with a generated development key: "
+                "consent tokens stop verifying when it restarts. Do not use this in "
+                "production; write a banner.toml with secret_keys (see the README)."
+            )
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | HTTPException:
+        if isinstance(error, ApiError) or not _is_api():
+            return error
+        if error.code == 413:
+            return TooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes").get_response()
+        if error.code == 405:
+            return MethodRefused("this method is not allowed here").get_response()
+        return NotFoundError("no such API route").get_response()
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.path)
+        return InternalError("unexpected error; it has been logged").get_response()

@@ -1,0 +1,57 @@
+"""Shared fixtures: ``config`` → ``app`` → ``client`` / ``runner``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from banner.app import create_app
+from banner.config import BannerConfig
+from banner.state import BannerState
+from tests.factories import SHOP_ORIGIN, make_config
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'banner.db'}"
+
+
+@pytest.fixture
+def config(database_url: str) -> BannerConfig:
+    return make_config(database_url)
+
+
+@pytest.fixture
+def app(config: BannerConfig) -> Iterator[Flask]:
+    app = create_app(config)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["banner"].log.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def banner_state(app: Flask) -> BannerState:
+    found: BannerState = app.extensions["banner"]
+    return found
+
+
+@pytest.fixture
+def origin() -> dict[str, str]:
+    """Headers of a request from the shop's own page."""
+    return {"Origin": SHOP_ORIGIN}

@@ -1,0 +1,53 @@
+"""Test configs built from TOML-shaped dicts, the way operators write them."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from banner.config import BannerConfig, parse_config
+
+KEY_OLD = "old-key-0123456789abcdef0123456789abcdef"
+KEY_NEW = "new-key-fedcba9876543210fedcba9876543210"
+SHOP_ORIGIN = "https://www.tokodemo.co.id"
+
+SITE: dict[str, Any] = {
+    "name": "Toko Demo",
+    "origins": [SHOP_ORIGIN],
+    "policy_version": 3,
+    "privacy_policy_url": "https://www.tokodemo.co.id/kebijakan-privasi",
+    "consent_days": 180,
+    "trackers": {
+        "ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics"},
+        "meta_pixel": {"pixel_id": "123456789012345", "category": "analytics"},
+        "referral": {
+            "params": ["ref", "aff_id"],
+            "cookie": "ref_id",
+            "days": 30,
+            "category": "functional",
+        },
+    },
+    "cookies": [
+        {
+            "name": "_ga",
+            "provider": "Google",
+            "category": "analytics",
+            "duration": {"id": "2 tahun", "en": "2 years"},
+            "purpose": {"id": "Membedakan pengunjung", "en": "Distinguishes visitors"},
+        }
+    ],
+}
+
+
+def document(database_url: str, **site_changes: Any) -> dict[str, Any]:
+    """A config document with the ``tokodemo`` site, changed by ``site_changes``."""
+    site = copy.deepcopy(SITE)
+    site.update(site_changes)
+    return {
+        "banner": {"secret_keys": [KEY_OLD, KEY_NEW], "database_url": database_url},
+        "sites": {"tokodemo": site},
+    }
+
+
+def make_config(database_url: str, **site_changes: Any) -> BannerConfig:
+    return parse_config(document(database_url, **site_changes), "test.toml", {})
