@@ -1,0 +1,87 @@
+"""Real server processes for tests that kill, restart and load them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_config(path: Path, database_url: str, keys: tuple[str, ...] = (KEY_OLD, KEY_NEW)) -> Path:
+    quoted = ", ".join(f'"{k}"' for k in keys)
+    path.write_text(
+        f"""
+[banner]
+secret_keys = [{quoted}]
+database_url = "{database_url}"
+
+[sites.tokodemo]
+name = "Toko Demo"
+origins = ["{SHOP_ORIGIN}"]
+policy_version = 3
+privacy_policy_url = "https://www.tokodemo.co.id/kebijakan-privasi"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class ServerProcess:
+    """``banner serve`` in its own process group, so SIGKILL takes every worker."""
+
+    def __init__(self, config: Path, workers: int = 2, log: Path | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log or config.with_suffix(f".{self.port}.log")
+        command = [sys.executable, "-m", "banner", "serve", "--config", str(config)]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+        self.log_file = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            command, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        raise RuntimeError("server did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.log_file.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log_file.close()
