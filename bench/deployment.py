@@ -1,0 +1,118 @@
+"""The service a benchmark runs: a temporary config, its database and a token.
+
+The benchmark site mirrors a real shop: GA4 behind ``analytics``, the four
+built-in categories, the shop page on another origin than the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SITE = "benchshop"
+GA4_ID = "G-BENCH12345"
+SECRET_KEY = "bench-key-0123456789abcdef0123456789abcdef"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+CONFIG = """\
+[banner]
+secret_keys = ["{key}"]
+database_url = "{database_url}"
+default_language = "id"
+
+[sites.{site}]
+name = "Bench Shop"
+origins = ["{shop}"]
+policy_version = 1
+privacy_policy_url = "{shop}/privacy"
+
+[sites.{site}.trackers.ga4]
+measurement_id = "{ga4}"
+category = "analytics"
+
+[[sites.{site}.cookies]]
+name = "_ga"
+provider = "Google"
+category = "analytics"
+duration = {{ id = "2 tahun", en = "2 years" }}
+purpose = {{ id = "Membedakan pengunjung", en = "Distinguishes visitors" }}
+"""
+
+
+def write_config(folder: Path, database_url: str, shop_origin: str) -> Path:
+    """Write a ``banner.toml`` for the benchmark site into ``folder``."""
+    path = folder / "banner.toml"
+    path.write_text(
+        CONFIG.format(
+            key=SECRET_KEY, database_url=database_url, site=SITE, shop=shop_origin, ga4=GA4_ID
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'bench.db'}"
+
+
+def consent_body(granted: tuple[str, ...] = ("analytics",)) -> bytes:
+    document = {"site": SITE, "granted": list(granted), "language": "id", "policy_version": 1}
+    return json.dumps(document).encode()
+
+
+def obtain_token(service_url: str, shop_origin: str) -> str:
+    """A real token for the benchmark site, through ``POST /api/v1/consent``."""
+    request = urllib.request.Request(
+        f"{service_url}/api/v1/consent",
+        data=consent_body(),
+        headers={"Content-Type": "application/json", "Origin": shop_origin},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token: str = json.load(response)["token"]
+        return token
+
+
+def postgres_reachable() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one run, dropped afterwards; yields its URL.
+
+    The schema keeps the benchmark's rows away from the test suite's tables.
+    """
+    import sqlalchemy as sa
+
+    name = f"bench_{secrets.token_hex(4)}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {name}"))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{name}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+        engine.dispose()
+
+
+def json_of(url: str, data: dict[str, Any] | None = None) -> Any:
+    body = None if data is None else json.dumps(data).encode()
+    headers = {"Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as answer:
+        return json.load(answer)
