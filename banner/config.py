@@ -120,6 +120,8 @@ class BannerConfig:
     sites: Mapping[str, SiteConfig]
     source: str
     demo: bool = False
+    rate_limit: str = "30/minute"
+    rate_limit_storage: str = "memory://"
 
 
 # --- value checks: each returns the clean value or raises ConfigError -------
@@ -419,7 +421,7 @@ def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str
     :raises ConfigError: on the first mistake found.
     """
     top = _Reader(source, "", dict(document), ("banner", "sites"))
-    main = top.sub("banner", ("secret_keys", "database_url", "default_language", "proxy_count"))
+    main = top.sub("banner", _BANNER_KEYS)
     language = main.get("default_language", lambda v: v in LANGUAGES, '"id" or "en"', "id")
     sites_raw = top.table.get("sites", _REQUIRED)
     if not isinstance(sites_raw, dict) or not sites_raw:
@@ -434,7 +436,34 @@ def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str
         proxy_count=main.get("proxy_count", _is_int_between(0, 5), "a number from 0 to 5", 0),
         sites={sid: _site(source, sid, raw, language) for sid, raw in sites_raw.items()},
         source=source,
+        rate_limit=main.get(
+            "rate_limit", _is_rate, 'a rate like "30/minute" or "5/second;100/hour"', "30/minute"
+        ),
+        rate_limit_storage=env.get("BANNER_RATE_LIMIT_STORAGE")
+        or main.get(
+            "rate_limit_storage",
+            lambda v: isinstance(v, str) and v.startswith(("memory://", "redis://")),
+            'memory:// or a redis:// URL like "redis://127.0.0.1:6379/0"',
+            "memory://",
+        ),
     )
+
+
+_BANNER_KEYS = (
+    "secret_keys",
+    "database_url",
+    "default_language",
+    "proxy_count",
+    "rate_limit",
+    "rate_limit_storage",
+)
+_RATE = re.compile(r"^\d{1,6}\s*/\s*(\d{1,4}\s*)?(second|minute|hour|day)s?$")
+
+
+def _is_rate(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return all(_RATE.fullmatch(part.strip()) for part in value.split(";"))
 
 
 def _is_database_url(value: Any) -> bool:

@@ -12,9 +12,16 @@ import logging
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from banner import rate_limits
 from banner.banner_texts import banner_texts
 from banner.config import BannerConfig, load_config
-from banner.errors import ApiError, InternalError, MethodRefused, NotFoundError, TooLarge
+from banner.errors import (
+    ApiError,
+    InternalError,
+    MethodRefused,
+    NotFoundError,
+    TooLarge,
+)
 from banner.request_body import MAX_BODY_BYTES
 from banner.service import ConsentService
 from banner.state import EXTENSION_KEY, BannerState
@@ -29,8 +36,9 @@ MAX_CONTENT_LENGTH = 64 * 1024
 def blueprints() -> list[Blueprint]:
     """Every blueprint banner mounts, imported late to keep imports one-way."""
     from banner.api import api
+    from banner.loader import loader
 
-    return [api]
+    return [api, loader]
 
 
 class Banner:
@@ -61,6 +69,7 @@ class Banner:
         app.extensions[EXTENSION_KEY] = BannerState(config, log, service)
         for blueprint in blueprints():
             app.register_blueprint(blueprint)
+        rate_limits.install(app, config)
         _register_errors(app)
         if config.demo:
             logger.warning(
@@ -81,6 +90,8 @@ def _register_errors(app: Flask) -> None:
             return error
         if error.code == 413:
             return TooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes").get_response()
+        if error.code == 429:
+            return rate_limits.refusal(error).get_response()
         if error.code == 405:
             return MethodRefused("this method is not allowed here").get_response()
         return NotFoundError("no such API route").get_response()

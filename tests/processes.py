@@ -23,13 +23,19 @@ def free_port() -> int:
         return port
 
 
-def write_config(path: Path, database_url: str, keys: tuple[str, ...] = (KEY_OLD, KEY_NEW)) -> Path:
+def write_config(
+    path: Path,
+    database_url: str,
+    keys: tuple[str, ...] = (KEY_OLD, KEY_NEW),
+    banner_extra: str = "",
+) -> Path:
     quoted = ", ".join(f'"{k}"' for k in keys)
     path.write_text(
         f"""
 [banner]
 secret_keys = [{quoted}]
 database_url = "{database_url}"
+{banner_extra}
 
 [sites.tokodemo]
 name = "Toko Demo"

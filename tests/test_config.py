@@ -38,6 +38,19 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {**with_site(), "banner": {"secret_keys": KEY_NEW}},
         "banner.secret_keys",
     ),
+    (
+        "rate limit",
+        {**with_site(), "banner": {"secret_keys": [KEY_NEW], "rate_limit": "lots"}},
+        "banner.rate_limit",
+    ),
+    (
+        "rate storage",
+        {
+            **with_site(),
+            "banner": {"secret_keys": [KEY_NEW], "rate_limit_storage": "memcached://x"},
+        },
+        "rate_limit_storage",
+    ),
     ("no sites", {"banner": {"secret_keys": [KEY_NEW]}}, "sites"),
     ("bad site id", {"banner": {"secret_keys": [KEY_NEW]}, "sites": {"Toko!": {}}}, "sites.Toko!"),
     ("unknown site key", with_site(colour="red"), "sites.tokodemo.colour"),
