@@ -44,7 +44,11 @@ def document(database_url: str, **site_changes: Any) -> dict[str, Any]:
     site = copy.deepcopy(SITE)
     site.update(site_changes)
     return {
-        "banner": {"secret_keys": [KEY_OLD, KEY_NEW], "database_url": database_url},
+        "banner": {
+            "secret_keys": [KEY_OLD, KEY_NEW],
+            "database_url": database_url,
+            "rate_limit": "1000/minute",  # tests that need a tight limit set their own
+        },
         "sites": {"tokodemo": site},
     }
 
