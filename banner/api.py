@@ -7,6 +7,7 @@ form CSRF here.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from banner.store import StoreUnavailable
 from banner.visitor import client_address
 
 api = Blueprint("banner_api", __name__)
+logger = logging.getLogger("banner")
 
 CONSENT_FIELDS = ("site", "granted", "language", "policy_version", "consent_id", "gpc", "page_path")
 VERIFY_FIELDS = ("site", "token")
@@ -152,6 +154,13 @@ def consent() -> tuple[Response, int]:
     site = _site(document)
     origin = _check_origin(site)
     recorded = record(service(), decision_request(document, site, origin))
+    logger.info(
+        "consent recorded site=%s consent_id=%s action=%s granted=%s",
+        site.id,
+        recorded.decision.consent_id,
+        recorded.decision.action,
+        ",".join(recorded.decision.granted) or "-",
+    )
     response = jsonify(
         consent_id=recorded.decision.consent_id,
         token=recorded.token,

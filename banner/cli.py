@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from banner import log_lines
 from banner.config import DEMO_SHOP_PORT, BannerConfig, ConfigError, load_config
 from banner.export import FORMATS, WRITERS
 from banner.stats import format_table, opt_in_rates
@@ -62,6 +63,7 @@ def _log(config: BannerConfig) -> ConsentLog:
 @click.version_option(package_name="banner")
 def main() -> None:
     """banner: a self-hosted consent manager for websites under UU PDP."""
+    log_lines.configure()
 
 
 @main.command()

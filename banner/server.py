@@ -10,6 +10,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from banner.log_lines import gunicorn_logconfig
+
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
@@ -38,5 +40,6 @@ def serve(bind: str, workers: int) -> None:
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
             "graceful_timeout": 10,
+            "logconfig_dict": gunicorn_logconfig(),
         }
     ).run()
