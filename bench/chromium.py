@@ -77,7 +77,7 @@ def visit(
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.add_init_script(path=str(WATCH))
         found = Visit(page, cdp)
-        page.on("request", found.requests.append)
+        page.on("request", lambda request: found.requests.append(request))
         yield found
     finally:
         context.close()

@@ -59,7 +59,8 @@ class Process:
         while not answers(self.ready_url):
             if self.child.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"{self.argv[:3]} did not start; see {self.log}")
+                tail = self.log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{' '.join(self.argv)} did not start:\n{tail}")
             time.sleep(0.1)
         return self
 

@@ -1,0 +1,201 @@
+"""Browser cost: our banner and four peers against a page with no banner.
+
+Debian's Chromium through Playwright, CPU throttled x4 through DevTools, a
+fresh context per run, pages visited round-robin so noise spreads evenly.
+
+First visit: time from navigation to banner visible (``pages/watch.js``),
+script and task time added over the baseline page of the same round
+(``Performance.getMetrics``), JS heap after a forced GC, requests made.
+Returning visitor (each banner's own consent cookie preset; ours a real
+token from ``POST /api/v1/consent``): time until the GA4 request is
+attempted, against a page that loads GA4 directly.
+
+Run: ``.venv/bin/python -m bench.browser [RUNS]``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from bench import chromium, deployment, peers, stack
+from bench.figures import Spread, ratio
+from bench.table import markdown
+
+RUNS = 15
+THROTTLE = 4
+#: Metrics are read this long after the banner is visible (or after load).
+SETTLE_MS = 1000
+TIMEOUT_MS = 20_000
+BASELINE = "baseline"
+OURS = "banner"
+VCC = "vanilla-cookieconsent"
+#: Page name (``pages/NAME.head.html``) and what the tables call it.
+PAGES = {
+    BASELINE: "no banner (baseline)",
+    OURS: "banner (ours)",
+    VCC: "vanilla-cookieconsent 3.1.0",
+    "orejime": "Orejime 3.2.1",
+    "klaro": "Klaro! 0.7.22",
+    "osano": "cookieconsent (Osano) 3.1.1",
+}
+GA4_DIRECT = "ga4-direct"
+GA4_SEEN = """() => performance.getEntriesByType('resource')
+  .some((e) => e.name.includes('googletagmanager.com'))"""
+GA4_AT = """() => performance.getEntriesByType('resource')
+  .find((e) => e.name.includes('googletagmanager.com')).startTime"""
+
+
+@dataclass(frozen=True, slots=True)
+class FirstVisit:
+    """One run of one page for a visitor who has not chosen yet."""
+
+    visible_ms: float | None
+    script_ms: float
+    task_ms: float
+    heap_kb: float
+    requests: int
+
+
+def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
+    with chromium.visit(browser, THROTTLE) as visit:
+        visit.page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        if banner:
+            visit.page.wait_for_function(
+                "window.__benchVisibleAt !== undefined", polling=100, timeout=TIMEOUT_MS
+            )
+        visit.page.wait_for_timeout(SETTLE_MS)
+        metrics = visit.metrics()
+        heap = visit.heap_after_gc()
+        visible = visit.page.evaluate("window.__benchVisibleAt ?? null")
+        return FirstVisit(
+            visible,
+            metrics["ScriptDuration"] * 1000,
+            metrics["TaskDuration"] * 1000,
+            heap / 1024,
+            len(visit.requests),
+        )
+
+
+def ga4_attempted_ms(browser: Any, url: str, cookies: list[dict[str, Any]]) -> float:
+    """Milliseconds from navigation until the page asks for gtag.js."""
+    with chromium.visit(browser, THROTTLE, cookies) as visit:
+        visit.page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        visit.page.wait_for_function(GA4_SEEN, polling=50, timeout=TIMEOUT_MS)
+        return float(visit.page.evaluate(GA4_AT))
+
+
+def returning_cookies(token: str, origin: str) -> dict[str, list[dict[str, Any]]]:
+    """Each banner's own cookie for a visitor who granted analytics."""
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    vcc = {
+        "categories": ["necessary", "analytics"],
+        "revision": 0,
+        "data": None,
+        "consentTimestamp": now,
+        "consentId": str(uuid.uuid4()),
+        "services": {"necessary": [], "functional": [], "analytics": [], "preferences": []},
+        "languageCode": "en",
+        "lastConsentTimestamp": now,
+        "expirationTime": int(time.time() * 1000) + 86_400_000,
+    }
+    choices = {"necessary": True, "functional": False, "analytics": True, "preferences": False}
+    values = {
+        GA4_DIRECT: None,
+        OURS: ("banner_consent", token),
+        VCC: ("cc_cookie", quote(json.dumps(vcc, separators=(",", ":")))),
+        "orejime": ("eu-consent", quote(json.dumps(choices, separators=(",", ":")))),
+        "klaro": ("klaro", quote(json.dumps(choices, separators=(",", ":")))),
+        "osano": ("cookieconsent_status", "allow"),
+    }
+    return {
+        page: [] if value is None else [{"name": value[0], "value": value[1], "url": origin}]
+        for page, value in values.items()
+    }
+
+
+def _first_visit_table(found: dict[str, list[FirstVisit]]) -> str:
+    base = found[BASELINE]
+
+    def added(page: str, field: str) -> Spread:
+        pairs = zip(found[page], base, strict=True)
+        return Spread.of(getattr(run, field) - getattr(ref, field) for run, ref in pairs)
+
+    visible = {
+        p: Spread.of(r.visible_ms for r in runs if r.visible_ms is not None)
+        for p, runs in found.items()
+        if p != BASELINE
+    }
+    fastest = min((p for p in visible if p != OURS), key=lambda p: visible[p].median)
+    vcc_script, vcc_task = added(VCC, "script_ms").median, added(VCC, "task_ms").median
+    heap_base = Spread.of(r.heap_kb for r in base).median
+    rows = []
+    for page, runs in found.items():
+        seen = visible.get(page)
+        script, task = added(page, "script_ms"), added(page, "task_ms")
+        heap = Spread.of(r.heap_kb for r in runs)
+        requests = Spread.of(r.requests for r in runs)
+        rows.append(
+            [
+                PAGES[page],
+                seen.show(0) if seen else "—",
+                ratio(seen.median if seen else None, visible[fastest].median),
+                script.show(1),
+                ratio(script.median, vcc_script) if page != BASELINE else "—",
+                task.show(1),
+                ratio(task.median, vcc_task) if page != BASELINE else "—",
+                heap.show(0),
+                ratio(heap.median, heap_base),
+                requests.show(0),
+            ]
+        )
+    headers = ["page", "banner visible ms", f"÷ fastest peer ({PAGES[fastest]})"]
+    headers += ["added script ms", "÷ vanilla-cc", "added task ms", "÷ vanilla-cc"]
+    headers += ["JS heap after GC KiB", "÷ baseline", "requests"]
+    return markdown(headers, rows)
+
+
+def _returning_table(found: dict[str, list[float]]) -> str:
+    direct = Spread.of(found[GA4_DIRECT]).median
+    rows = []
+    for page, runs in found.items():
+        spread = Spread.of(runs)
+        name = "GA4 loaded directly, no banner" if page == GA4_DIRECT else PAGES[page]
+        rows.append([name, spread.show(0), ratio(spread.median, direct)])
+    return markdown(["page (returning visitor)", "GA4 requested at ms", "÷ GA4 direct"], rows)
+
+
+def measure(runs: int) -> tuple[str, str]:
+    peers.install()
+    with stack.running() as running, chromium.browser() as browser:
+        token = deployment.obtain_token(running.service_url, running.shop_origin)
+        cookies = returning_cookies(token, running.shop_origin)
+        first: dict[str, list[FirstVisit]] = {page: [] for page in PAGES}
+        back: dict[str, list[float]] = {page: [] for page in cookies}
+        for _ in range(runs):
+            for page in PAGES:
+                banner = page != BASELINE
+                first[page].append(first_visit(browser, running.page(page), banner))
+            for page, preset in cookies.items():
+                back[page].append(ga4_attempted_ms(browser, running.page(page), preset))
+    return _first_visit_table(first), _returning_table(back)
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    first, returning = measure(runs)
+    print(f"First visit, CPU throttled x{THROTTLE}, {runs} runs, median (min-max):\n")
+    print(first)
+    print(f"\nReturning visitor (analytics granted), CPU throttled x{THROTTLE}, {runs} runs:\n")
+    print(returning)
+    print("\nAdded = this page's run minus the baseline page's run of the same round.")
+
+
+if __name__ == "__main__":
+    main()
