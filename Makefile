@@ -3,7 +3,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint browser translations-extract translations-update
+.PHONY: demo test lint browser translations-extract translations-update translations-check
 
 demo: $(STAMP)
 	$(BIN)/banner run
@@ -28,3 +28,26 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# Translations: Babel catalogs in translations/, compiled in memory at start.
+# extract: every message id of the Python code (keywords _, N_, _l) and the
+# Jinja templates into translations/messages.pot, sorted, no line numbers.
+POT     := translations/messages.pot
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output \
+           --project banner --copyright-holder "banner contributors"
+translations-extract: $(STAMP)
+	$(EXTRACT) -o $(POT) .
+
+# update: merge new ids into both catalogs, keeping every translation; new
+# entries arrive empty (never fuzzy-guessed) for a translator to fill in.
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(POT) -d translations --no-location --no-fuzzy-matching \
+	  --ignore-pot-creation-date
+
+# check: the catalogs match the sources and every id is translated in both
+# languages, not fuzzy, with the same placeholders and no HTML.
+translations-check: $(STAMP)
+	$(EXTRACT) -o $(VENV)/check.pot . >/dev/null
+	$(BIN)/pybabel update -i $(VENV)/check.pot -d translations --no-location \
+	  --no-fuzzy-matching --ignore-pot-creation-date --check
+	$(BIN)/pytest -q tests/test_translations.py

@@ -22,6 +22,7 @@ from banner.errors import (
     NotFoundError,
     TooLarge,
 )
+from banner.page_security import secure_session
 from banner.request_body import MAX_BODY_BYTES
 from banner.service import ConsentService
 from banner.state import EXTENSION_KEY, BannerState
@@ -37,8 +38,9 @@ def blueprints() -> list[Blueprint]:
     """Every blueprint banner mounts, imported late to keep imports one-way."""
     from banner.api import api
     from banner.loader import loader
+    from banner.pages import pages
 
-    return [api, loader]
+    return [api, loader, pages]
 
 
 class Banner:
@@ -62,7 +64,9 @@ class Banner:
         """
         config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
         app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
-        app.config.setdefault("SECRET_KEY", config.secret_keys[-1])
+        # Flask always has the key (None), so setdefault would never fill it.
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = config.secret_keys[-1]
         log = ConsentLog(config.database_url)
         log.create_schema()
         service = ConsentService(config, log, texts=banner_texts)
@@ -71,6 +75,7 @@ class Banner:
             app.register_blueprint(blueprint)
         rate_limits.install(app, config)
         _register_errors(app)
+        secure_session(app)
         if config.demo:
             logger.warning(
                 "banner is running the DEMO site with a generated development key: "

@@ -55,3 +55,38 @@ def pick_language(candidates: list[str], default: str) -> str:
         if primary in LANGUAGES:
             return primary
     return default
+
+
+def translate(language: str, message: str, **values: object) -> str:
+    """Translate ``message`` and fill its ``%(name)s`` placeholders from ``values``."""
+    text = gettext_for(language, message)
+    return text % values if values else text
+
+
+class Translator:
+    """Translations bound to one language, shaped for Jinja and WTForms.
+
+    Templates call it as ``_("Save", name=value)``; WTForms calls
+    :meth:`gettext` and :meth:`ngettext`.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, message: str, **values: object) -> str:
+        return translate(self.language, message, **values)
+
+    def gettext(self, message: str) -> str:
+        return gettext_for(self.language, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations()[self.language].ngettext(singular, plural, n)
+
+
+def request_language(asked: str | None, accepted: list[str], default: str) -> str:
+    """The language of a page: ``?lang=``, then ``Accept-Language``, then ``default``.
+
+    :param asked: the ``lang`` query parameter, if any.
+    :param accepted: the ``Accept-Language`` tags, best first.
+    """
+    return pick_language([asked or "", *accepted], default)
