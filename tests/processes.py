@@ -28,6 +28,7 @@ def write_config(
     database_url: str,
     keys: tuple[str, ...] = (KEY_OLD, KEY_NEW),
     banner_extra: str = "",
+    rate_limit: str = "100000/minute",
 ) -> Path:
     quoted = ", ".join(f'"{k}"' for k in keys)
     path.write_text(
@@ -35,6 +36,7 @@ def write_config(
 [banner]
 secret_keys = [{quoted}]
 database_url = "{database_url}"
+rate_limit = "{rate_limit}"
 {banner_extra}
 
 [sites.tokodemo]

@@ -105,9 +105,12 @@ def _post_to(url: str) -> int:
 
 @pytest.mark.slow
 def test_redis_limit_holds_across_two_instances(tmp_path: Path, redis_db: redis.Redis) -> None:
-    extra = f'rate_limit = "4/minute"\nrate_limit_storage = "{REDIS_URL}"'
+    extra = f'rate_limit_storage = "{REDIS_URL}"'
     config = write_config(
-        tmp_path / "banner.toml", f"sqlite:///{tmp_path / 'r.db'}", banner_extra=extra
+        tmp_path / "banner.toml",
+        f"sqlite:///{tmp_path / 'r.db'}",
+        banner_extra=extra,
+        rate_limit="4/minute",
     )
     first, second = ServerProcess(config, workers=1), ServerProcess(config, workers=1)
     try:
