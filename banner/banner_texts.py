@@ -31,6 +31,7 @@ BANNER_TEXTS: Mapping[str, str] = {
     "close": N_("Close"),
     "privacy_policy": N_("Privacy policy"),
     "cookie_declaration": N_("Cookie list"),
+    "preferences_page": N_("Preference page"),
     "always_on": N_("Always on"),
     "cookies_in_category": N_("Cookies in this category"),
     "gpc_honoured": N_(

@@ -22,6 +22,7 @@ from banner.errors import (
     NotFoundError,
     TooLarge,
 )
+from banner.flask_consent import consent_required, has_consent, init_consent
 from banner.page_security import secure_session
 from banner.request_body import MAX_BODY_BYTES
 from banner.service import ConsentService
@@ -49,15 +50,34 @@ class Banner:
     :param app: the app to set up now, or ``None`` to call :meth:`init_app` later.
     :param config: a validated config; by default the app's ``BANNER_CONFIG``
         setting or environment, else the demo site.
+    :param mount_routes: serve the consent routes in the app (same origin);
+        ``False`` only checks consent (``has_consent``, ``consent_required``,
+        ``consent`` in templates) against a hosted service's cookies.
     """
 
-    def __init__(self, app: Flask | None = None, config: BannerConfig | None = None) -> None:
+    #: ``ext.has_consent("analytics")``: :func:`banner.flask_consent.has_consent`.
+    has_consent = staticmethod(has_consent)
+    #: ``@ext.consent_required("analytics")``: :func:`banner.flask_consent.consent_required`.
+    consent_required = staticmethod(consent_required)
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        config: BannerConfig | None = None,
+        *,
+        mount_routes: bool = True,
+    ) -> None:
         self._config = config
+        self._mount_routes = mount_routes
         if app is not None:
             self.init_app(app, config)
 
-    def init_app(self, app: Flask, config: BannerConfig | None = None) -> None:
+    def init_app(
+        self, app: Flask, config: BannerConfig | None = None, *, mount_routes: bool | None = None
+    ) -> None:
         """Set up ``app``: create the consent log schema and mount the routes.
+
+        Either way, the consent helpers of :mod:`banner.flask_consent` work.
 
         :raises banner.config.ConfigError: when the config is invalid.
         :raises banner.store.StoreUnavailable: when the database cannot be set up.
@@ -68,20 +88,28 @@ class Banner:
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = config.secret_keys[-1]
         log = ConsentLog(config.database_url)
-        log.create_schema()
+        mount = self._mount_routes if mount_routes is None else mount_routes
+        if mount:
+            log.create_schema()
         service = ConsentService(config, log, texts=banner_texts)
         app.extensions[EXTENSION_KEY] = BannerState(config, log, service)
-        for blueprint in blueprints():
-            app.register_blueprint(blueprint)
-        rate_limits.install(app, config)
-        _register_errors(app)
-        secure_session(app)
+        init_consent(app, config)
+        if mount:
+            _mount(app, config)
         if config.demo:
             logger.warning(
                 "banner is running the DEMO site with a generated development key: "
                 "consent tokens stop verifying when it restarts. Do not use this in "
                 "production; write a banner.toml with secret_keys (see the README)."
             )
+
+
+def _mount(app: Flask, config: BannerConfig) -> None:
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+    rate_limits.install(app, config)
+    _register_errors(app)
+    secure_session(app)
 
 
 def _is_api() -> bool:

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Rebuilds the served assets in static/ from the readable sources beside this
+# script: JavaScript minified by terser (from the npm registry, through npx),
+# CSS stripped of comments and spaces. Run it after editing a source and commit
+# both. The sentinels (__BANNER_SETTINGS__, __BANNER_UI__) are globals, which
+# terser leaves alone, so the service can still fill them.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(dirname "$here")
+terser="npx --yes terser@5.51.2"
+for name in gate ui; do
+  $terser "$here/$name.js" --ecma 2020 --compress passes=2 --mangle --comments false \
+    --output "$out/$name.js"
+done
+python3 - "$here/ui.css" "$out/ui.css" <<'PY'
+import re, sys
+css = open(sys.argv[1], encoding="utf-8").read()
+css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+css = re.sub(r"\s+", " ", css)
+css = re.sub(r"\s*([{}:;,>])\s*", r"\1", css).replace(";}", "}")
+open(sys.argv[2], "w", encoding="utf-8").write(css.strip() + "\n")
+PY

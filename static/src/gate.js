@@ -1,0 +1,346 @@
+/* banner gate: runs on every page view of the site.
+ * Reads the consent cookie, starts what was granted, gates tagged scripts and
+ * loads the banner UI only when a choice is needed. The service replaces the
+ * sentinel below with the site's settings as JSON; nothing else is generated. */
+(function (w, d) {
+  'use strict';
+  const S = __BANNER_SETTINGS__;
+  const me = d.currentScript;
+  const nonce = (me && me.nonce) || '';
+  const PENDING = 'banner_pending_' + S.site;
+  const GA_COOKIES = /^(_ga(_.+)?|_gid|_gat.*)$/;
+  const FB_COOKIES = /^_fb[pc]$/;
+  const gpc = navigator.globalPrivacyControl === true;
+  const lang = language();
+  const started = {};
+  const running = new Set();
+  const queue = [];
+  let granted = null;
+  let choice = null;
+  let pending = null;
+  let referral = referralValue();
+  let busy = false;
+  let ui = null;
+  let uiLoading = 0;
+  let uiLayer = 0;
+
+  function language() {
+    const tags = [d.documentElement.lang].concat(Array.from(navigator.languages || []));
+    for (const tag of tags) {
+      const code = String(tag || '').toLowerCase().split(/[-_]/)[0];
+      if (code === 'id' || code === 'en') return code;
+    }
+    return S.lang;
+  }
+
+  function has(category) {
+    return category === 'essential' || (!!granted && granted.includes(category));
+  }
+
+  function cookies() {
+    return d.cookie.split(/; */).map((c) => c.split('='));
+  }
+
+  function readCookie(name) {
+    const found = cookies().find((c) => c[0] === name);
+    return found ? found[1] : '';
+  }
+
+  /* The token's payload is base64url JSON before the first dot; only servers
+   * check its signature. Anything odd means no consent. */
+  function readChoice() {
+    try {
+      const b64 = readCookie(S.cookie).split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+      const p = JSON.parse(atob(b64));
+      const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
+      const ok = p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh;
+      return ok && typeof p.i === 'string' ? p : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function domain() {
+    const cd = (S.domain || '').replace(/^\./, '');
+    const host = location.hostname;
+    return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
+  }
+
+  function writeCookie(name, value, seconds) {
+    let c = name + '=' + value + '; Max-Age=' + seconds + '; Path=/; SameSite=Lax';
+    if (domain()) c += '; Domain=' + domain();
+    if (location.protocol === 'https:') c += '; Secure';
+    d.cookie = c;
+  }
+
+  /* Deletes a cookie on the host and every parent domain it may sit on. */
+  function expire(name) {
+    const parts = location.hostname.split('.');
+    d.cookie = name + '=; Max-Age=0; Path=/';
+    for (let i = 0; i < parts.length - 1; i++) {
+      d.cookie = name + '=; Max-Age=0; Path=/; Domain=' + parts.slice(i).join('.');
+    }
+  }
+
+  function owns(tracker, name) {
+    if (tracker.kind === 'ga4') return GA_COOKIES.test(name);
+    if (tracker.kind === 'meta_pixel') return FB_COOKIES.test(name);
+    return name === tracker.cookie;
+  }
+
+  function sweep() {
+    for (const t of S.trackers) {
+      if (!has(t.category)) cookies().forEach((c) => owns(t, c[0]) && expire(c[0]));
+    }
+  }
+
+  function load(src, done) {
+    const s = d.createElement('script');
+    s.src = src;
+    s.async = true;
+    s.nonce = nonce;
+    s.onload = s.onerror = done || null;
+    d.head.appendChild(s);
+  }
+
+  function gtag() {
+    (w.dataLayer = w.dataLayer || []).push(arguments);
+  }
+
+  /* Google Consent Mode v2: advertising signals follow a category only when
+   * the site names one for them. Before any choice everything is denied. */
+  function signals(t) {
+    const state = (on) => (on ? 'granted' : 'denied');
+    const ads = state(!!t.ads_category && has(t.ads_category));
+    return {
+      ad_storage: ads,
+      ad_user_data: ads,
+      ad_personalization: ads,
+      analytics_storage: state(has(t.category)),
+      functionality_storage: state(has('functional')),
+      personalization_storage: state(has('preference')),
+    };
+  }
+
+  function ga4(t, on) {
+    gtag('consent', 'update', signals(t));
+    if (!on || started.ga4) return;
+    started.ga4 = running.add(t.category);
+    gtag('js', new Date());
+    gtag('config', t.measurement_id);
+    load('https://www.googletagmanager.com/gtag/js?id=' + t.measurement_id);
+  }
+
+  function pixel(t, on) {
+    let f = w.fbq;
+    if (!f && !on) return;
+    if (!f) {
+      f = w.fbq = function () {
+        f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
+      };
+      w._fbq = w._fbq || f;
+      Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });
+    }
+    f('consent', on ? 'grant' : 'revoke');
+    if (!on || started.meta_pixel) return;
+    started.meta_pixel = running.add(t.category);
+    f('init', t.pixel_id);
+    f('track', 'PageView');
+    load('https://connect.facebook.net/en_US/fbevents.js');
+  }
+
+  function referralValue() {
+    const t = S.trackers.find((x) => x.kind === 'referral');
+    const query = new URLSearchParams(location.search);
+    const name = t && t.params.find((p) => query.get(p));
+    return name ? encodeURIComponent(query.get(name).slice(0, 200)) : null;
+  }
+
+  /* Held in memory until its category is decided: written once granted,
+   * dropped once refused. */
+  function refer(t, on) {
+    if (referral && on) writeCookie(t.cookie, referral, t.days * 86400);
+    referral = null;
+  }
+
+  const START = { ga4: ga4, meta_pixel: pixel, referral: refer };
+
+  function ready(fn) {
+    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
+    else fn();
+  }
+
+  function frames() {
+    for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
+      if (!has(f.dataset.category)) continue;
+      running.add(f.dataset.category);
+      f.src = f.dataset.src;
+      f.removeAttribute('data-src');
+    }
+  }
+
+  function scripts() {
+    for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
+      if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
+    }
+    next();
+  }
+
+  /* Re-creates one gated script (attributes and nonce carried over), in
+   * document order; an external one must load before the next runs. */
+  function next() {
+    const old = queue.find((s) => s.isConnected && s.type === 'text/plain');
+    if (busy || !old) return;
+    const s = d.createElement('script');
+    for (const a of old.attributes) {
+      if (!/^(type|data-src|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    }
+    if (old.dataset.type) s.type = old.dataset.type;
+    if (old.dataset.src) s.src = old.dataset.src;
+    s.nonce = old.nonce;
+    running.add(old.dataset.category);
+    if (s.src) {
+      busy = true;
+      s.onload = s.onerror = () => {
+        busy = false;
+        next();
+      };
+    } else {
+      s.text = old.text;
+    }
+    old.replaceWith(s);
+    if (!s.src) next();
+  }
+
+  function apply(categories) {
+    const stopped = Array.from(running).some((c) => !categories.includes(c));
+    granted = categories;
+    sweep();
+    for (const t of S.trackers) START[t.kind](t, has(t.category));
+    ready(frames);
+    ready(scripts);
+    d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
+    if (stopped) location.reload();
+    return stopped;
+  }
+
+  function remember(body) {
+    pending = body;
+    try {
+      if (body) sessionStorage.setItem(PENDING, JSON.stringify(body));
+      else sessionStorage.removeItem(PENDING);
+    } catch (e) {
+      /* storage may be off; the retry then lasts only this page */
+    }
+  }
+
+  /* Records the choice; on 201 stores the token and starts what was granted.
+   * Until then nothing new starts; failures retry with backoff, same id. */
+  function send(attempt) {
+    const body = pending;
+    fetch(S.api + 'api/v1/consent', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      credentials: S.domain ? 'include' : 'omit',
+    })
+      .then((r) => (r.status === 201 ? r.json() : Promise.reject(r.status)))
+      .then((answer) => {
+        if (body !== pending) return;
+        remember(null);
+        writeCookie(S.cookie, answer.token, S.days * 86400);
+        choice = readChoice();
+        if (ui) ui.status(false);
+        apply(answer.granted);
+      })
+      .catch((status) => {
+        if (body !== pending) return;
+        if (ui) ui.status(true);
+        const final = status >= 400 && status < 500 && status !== 429;
+        if (!final && attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
+      });
+  }
+
+  function newId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
+  }
+
+  function choose(categories) {
+    const id = (choice && choice.i) || (pending && pending.consent_id) || newId();
+    remember({
+      site: S.site,
+      granted: categories,
+      language: lang,
+      policy_version: S.v,
+      consent_id: id,
+      gpc: gpc,
+      page_path: location.pathname,
+    });
+    /* A withdrawal takes effect at once; when running tags force a reload,
+     * the fresh page sends the pending choice instead of this one. */
+    if (!granted || !apply(granted.filter((c) => categories.includes(c)))) send(0);
+  }
+
+  function shown() {
+    if (++uiLoading === 2) ready(() => ui.show(uiLayer));
+  }
+
+  function open(layer) {
+    uiLayer = layer;
+    if (ui) return ui.show(layer);
+    if (uiLoading) return;
+    const css = d.createElement('link');
+    css.rel = 'stylesheet';
+    css.href = S.api + 's/' + S.site + '/ui.css';
+    css.nonce = nonce;
+    css.onload = css.onerror = shown;
+    d.head.appendChild(css);
+    load(S.api + 's/' + S.site + '/ui.js');
+  }
+
+  const kernel = {
+    S: S,
+    lang: lang,
+    gpc: gpc,
+    has: has,
+    decided: () => !!(choice || pending),
+    choose: choose,
+    mount: (view) => {
+      ui = view;
+      shown();
+    },
+  };
+
+  w.banner = {
+    granted: (category) => has(category),
+    open: () => open(2),
+    _k: kernel,
+  };
+
+  d.addEventListener('click', (e) => {
+    const target = e.target.closest && e.target.closest('[data-banner-open]');
+    if (!target) return;
+    e.preventDefault();
+    open(2);
+  });
+
+  for (const t of S.trackers) {
+    if (t.kind === 'ga4') {
+      gtag('consent', 'default', Object.assign(signals(t), { security_storage: 'granted', wait_for_update: 500 }));
+    }
+  }
+  try {
+    pending = JSON.parse(sessionStorage.getItem(PENDING));
+  } catch (e) {
+    pending = null;
+  }
+  if (pending && pending.policy_version !== S.v) remember(null);
+  choice = readChoice();
+  if (choice) {
+    apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
+  } else {
+    sweep();
+  }
+  if (pending) send(0);
+  else if (!choice) open(1);
+})(window, document);
