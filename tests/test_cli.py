@@ -143,11 +143,8 @@ def test_bad_arguments(cli: CliRunner, config_file: Path, args: list[str], messa
     result = cli.invoke(main, [*args, "--config", str(config_file)])
     assert result.exit_code != 0
     assert message in result.output
-    assert (
-        ("Traceback" not in result.output
-        and result.exception is None)
-        or isinstance(result.exception, SystemExit)
-    )
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_missing_config_file(cli: CliRunner, tmp_path: Path) -> None:
