@@ -39,6 +39,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from banner.config import SiteConfig
+from banner.consent import ESSENTIAL
 from banner.token import CLOCK_SKEW_SECONDS, Clock, ConsentToken, TokenCodec, Verdict
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "VerificationCache",
     "check_consent",
     "cookie_values",
+    "covers",
     "merge_consents",
 ]
 
@@ -200,6 +202,13 @@ class ConsentChecker:
         if len(values) == 1:
             return self.check(values[0])
         return merge_consents(self.check(value) for value in values)
+
+
+def covers(consent: ConsentToken | None, category: str) -> bool:
+    """True when ``consent`` allows ``category``; without consent only ``essential``."""
+    if consent is None:
+        return category == ESSENTIAL
+    return consent.allows(category)
 
 
 def cookie_values(header: str | None, name: str, limit: int = MAX_COOKIE_VALUES) -> list[str]:

@@ -19,7 +19,7 @@ why, never with a consent id, payload or anything else about the visitor.
 Event names are labels chosen by the developer, checked to be short
 identifiers so visitor data cannot slip into logs through them.
 
-Pure core: standard library only.
+Pure core: standard library and :mod:`banner.check`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
-from banner.consent import ESSENTIAL
+from banner.check import covers
 from banner.token import ConsentToken
 
 P = ParamSpec("P")
@@ -47,13 +47,6 @@ gate_logger = logging.getLogger("banner.gate")
 Gated = Callable[Concatenate[ConsentToken | None, P], T | None]
 #: (event name, category) -> how many
 Counts = dict[tuple[str, str], int]
-
-
-def covers(consent: ConsentToken | None, category: str) -> bool:
-    """True when ``consent`` allows ``category``; without consent only ``essential``."""
-    if consent is None:
-        return category == ESSENTIAL
-    return consent.allows(category)
 
 
 def _event_name(name: str) -> str:

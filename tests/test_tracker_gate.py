@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from banner.check import covers
 from banner.token import ConsentToken
-from banner.tracker_gate import TrackerGate, covers
+from banner.tracker_gate import TrackerGate
 
 NOW = 1_790_000_000
 VISITOR = "gate-visitor-0123456789"
