@@ -87,6 +87,8 @@ class Banner:
         # Flask always has the key (None), so setdefault would never fill it.
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = config.secret_keys[-1]
+            # Sessions signed before a rotation stay readable (Flask >= 3.1).
+            app.config["SECRET_KEY_FALLBACKS"] = list(config.secret_keys[:-1])
         log = ConsentLog(config.database_url)
         mount = self._mount_routes if mount_routes is None else mount_routes
         if mount:
