@@ -6,12 +6,13 @@ one readable line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -53,10 +54,15 @@ def _config(path: str | None) -> BannerConfig:
     return load_config(path)
 
 
-def _log(config: BannerConfig) -> ConsentLog:
+@contextlib.contextmanager
+def _log(config: BannerConfig) -> Iterator[ConsentLog]:
+    """The consent log for one command, its connections closed afterwards."""
     log = ConsentLog(config.database_url)
-    log.create_schema()
-    return log
+    try:
+        log.create_schema()
+        yield log
+    finally:
+        log.dispose()
 
 
 @click.group()
@@ -103,7 +109,8 @@ def serve(config_path: str | None, bind: str, workers: int) -> None:
     config = _config(config_path)  # validate before forking workers
     if config_path:
         os.environ["BANNER_CONFIG"] = os.path.abspath(config_path)
-    _log(config).dispose()  # create the schema once, before workers race to
+    with _log(config):  # create the schema once, before workers race to
+        pass
     run_gunicorn(bind, workers)
 
 
@@ -161,15 +168,15 @@ def export(
     config = _config(config_path)
     site = _site_of(config, site)
     start, end = _when(since, "--since"), _when(until, "--until")
-    store = _log(config)
-    total = store.count(site, start, end)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
-    try:
-        with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-            written = WRITERS[fmt](store.export(site, start, end), out, lambda: bar.update(1))
-    finally:
-        if output:
-            out.close()
+    with _log(config) as store:
+        total = store.count(site, start, end)
+        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+        try:
+            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                written = WRITERS[fmt](store.export(site, start, end), out, lambda: bar.update(1))
+        finally:
+            if output:
+                out.close()
     click.echo(f"exported {written} row(s) of {site}", err=True)
 
 
@@ -181,7 +188,8 @@ def show(config_path: str | None, consent_id: str) -> None:
     """Every row of one consent id, oldest first (JSON Lines)."""
     import json
 
-    rows = _log(_config(config_path)).history(consent_id)
+    with _log(_config(config_path)) as store:
+        rows = store.history(consent_id)
     if not rows:
         raise click.ClickException(f"no rows for consent id {consent_id!r}")
     for row in rows:
@@ -195,7 +203,8 @@ def show(config_path: str | None, consent_id: str) -> None:
 def purge(config_path: str | None, days: int) -> None:
     """Delete rows older than DAYS days (retention)."""
     before = datetime.now(UTC) - timedelta(days=days)
-    removed = _log(_config(config_path)).purge(before)
+    with _log(_config(config_path)) as store:
+        removed = store.purge(before)
     click.echo(f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC")
 
 
@@ -210,7 +219,8 @@ def stats(config_path: str | None, site: str, days: int) -> None:
     site = _site_of(config, site)
     since = datetime.now(UTC) - timedelta(days=days)
     optional = [c for c in config.sites[site].category_ids if c != "essential"]
-    table = opt_in_rates(_log(config).export(site, since), optional)
+    with _log(config) as store:
+        table = opt_in_rates(store.export(site, since), optional)
     if not table:
         click.echo(f"no decisions for {site} in the last {days} day(s)")
         return
