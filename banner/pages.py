@@ -75,7 +75,7 @@ pages = Blueprint(
 
 #: Theme colours used when a site's config does not set them (WCAG AA on white).
 DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
-#: Pages that carry a CSRF token or a visitor's state are never cached.
+#: The only pages without a CSRF token or a visitor's state; the rest are never stored.
 CACHEABLE_ENDPOINTS = frozenset({"banner_pages.cookies", "banner_pages.static"})
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 STATE_NAMES = {
@@ -127,7 +127,8 @@ def add_security_headers(response: Response) -> Response:
         g.get("banner_nonce", new_nonce()), site.origins if site else ()
     )
     response.vary.add("Accept-Language")
-    return secure_headers(response, policy, request.endpoint not in CACHEABLE_ENDPOINTS)
+    cacheable = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code < 400
+    return secure_headers(response, policy, no_store=not cacheable)
 
 
 @pages.context_processor
