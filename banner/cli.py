@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -225,3 +226,27 @@ def stats(config_path: str | None, site: str, days: int) -> None:
         click.echo(f"no decisions for {site} in the last {days} day(s)")
         return
     click.echo(format_table(table, optional))
+
+
+@main.command("export-static")
+@config_option
+@click.option("--output", required=True, type=click.Path(file_okay=False), help="folder to write")
+@click.option(
+    "--base-url",
+    required=True,
+    help="where the service answers, ending with / (e.g. https://consent.example.co.id/)",
+)
+@click.option("--site", "only", multiple=True, help="only these sites (default: all)")
+@friendly
+def export_static(
+    config_path: str | None, output: str, base_url: str, only: tuple[str, ...]
+) -> None:
+    """Write each site's loader files to a folder for nginx or a CDN."""
+    from banner.static_export import export_sites, valid_base_url
+
+    if not valid_base_url(base_url):
+        raise click.BadParameter("expected an http(s) URL ending with /", param_hint="--base-url")
+    config = _config(config_path)
+    sites = [config.sites[_site_of(config, s)] for s in only] or list(config.sites.values())
+    written = export_sites(sites, base_url, Path(output), lambda p: click.echo(f"wrote {p}"))
+    click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
