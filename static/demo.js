@@ -1,0 +1,40 @@
+/* Toko Demo's panel: lists the tracker requests this page made and the
+ * cookies it holds, so a person can watch the consent gate work. Only the
+ * demo shop loads this file; it is not part of the loader. */
+(function (w, d) {
+  'use strict';
+  const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)/;
+  const OPTIONAL = ['functional', 'analytics', 'preference'];
+  const seen = [];
+
+  function note(url) {
+    if (!TRACKERS.test(url) || seen.includes(url)) return;
+    seen.push(url);
+    render();
+  }
+
+  function item(text) {
+    const li = d.createElement('li');
+    li.textContent = text;
+    return li;
+  }
+
+  function list(id, texts) {
+    d.getElementById(id).replaceChildren(...(texts.length ? texts : ['Belum ada.']).map(item));
+  }
+
+  function render() {
+    list('requests', seen);
+    list('cookies', d.cookie ? d.cookie.split(/; */).map((c) => c.split('=')[0]) : []);
+    const granted = OPTIONAL.filter((c) => w.banner && w.banner.granted(c));
+    d.getElementById('granted').textContent = granted.join(', ') || 'hanya yang wajib';
+  }
+
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.src) note(n.src);
+  }).observe(d.documentElement, { childList: true, subtree: true });
+  d.querySelectorAll('script[src], iframe[src]').forEach((n) => note(n.src));
+  d.addEventListener('banner:change', render);
+  setInterval(render, 1000);
+  render();
+})(window, document);

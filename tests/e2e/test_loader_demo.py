@@ -1,0 +1,46 @@
+"""The demo shop in Chromium: the panel shows the gate at work, with no CSP violation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from banner.demo import demo_shop_app
+from tests.e2e.conftest import Deployment, LiveServer, free_port
+from tests.e2e.test_loader import banner_shown, decide
+from tests.e2e.test_loader_ui import VIOLATIONS
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def site_changes(demo_port: int) -> dict[str, Any]:
+    return {"origins": [f"http://localhost:{demo_port}"]}
+
+
+@pytest.fixture
+def demo_shop(deployment: Deployment, demo_port: int) -> Iterator[str]:
+    server = LiveServer(demo_shop_app(deployment.service_url), "127.0.0.1", demo_port)
+    yield f"http://localhost:{demo_port}"
+    server.stop()
+
+
+def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any) -> None:
+    page.add_init_script(VIOLATIONS)
+    page.goto(demo_shop + "/?ref=mitra-demo")
+    banner_shown(page)
+    assert page.locator("#requests").inner_text() == "Belum ada."
+    decide(page, "Terima semua")
+    page.locator("#requests", has_text="googletagmanager.com").wait_for()
+    page.locator("#requests", has_text="fbevents.js").wait_for()
+    page.locator("#cookies", has_text="ref_id").wait_for()
+    assert "banner_consent" in page.locator("#cookies").inner_text()
+    assert page.evaluate("document.documentElement.dataset.demoTag") == "ran"
+    assert page.evaluate("window.__violations") == []
