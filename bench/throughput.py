@@ -1,0 +1,164 @@
+"""Server throughput under gunicorn (2 ``sync`` workers) on 127.0.0.1.
+
+A hello-world Flask app (``bench/hello.py``) under the same gunicorn
+settings is the reference of every round. Cases: ``loader.js`` (200, and
+304 with its ETag), ``POST /api/v1/consent`` on SQLite and on PostgreSQL
+(its own schema, dropped after), ``POST /api/v1/verify``, and the
+preference page. Load comes from wrk, bounded in time; cases run
+round-robin so noise spreads evenly.
+
+``sync`` workers, because ``gthread`` workers with keep-alive clients often
+let one worker take every connection after a fresh start (BENCH-NOTES).
+
+Run: ``.venv/bin/python -m bench.throughput [ROUNDS]``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import deployment, load, stack
+from bench.figures import Spread, ratio
+from bench.processes import free_port, gunicorn
+from bench.table import markdown
+
+ROUNDS = 3
+SHOP = "http://localhost:8001"
+ENCODINGS = "br, gzip"
+HELLO = "hello-world Flask"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One row of the table: a request shape and the status it must get."""
+
+    name: str
+    shape: load.Shape
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    hello: str
+    sqlite: str
+    postgres: str | None
+
+
+@contextmanager
+def services(folder: Path) -> Iterator[Services]:
+    """Start hello-world, banner on SQLite and (when reachable) on PostgreSQL."""
+    with ExitStack() as started:
+        ports = free_port(), free_port(), free_port()
+        started.enter_context(gunicorn("bench.hello:app", ports[0], folder / "hello.log"))
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        (folder / "sqlite").mkdir()
+        sqlite = deployment.sqlite_url(folder / "sqlite")
+        started.enter_context(stack.service(folder / "sqlite", sqlite, SHOP, ports[1]))
+        postgres = None
+        if deployment.postgres_reachable():
+            (folder / "pg").mkdir()
+            database = started.enter_context(deployment.postgres_schema())
+            started.enter_context(stack.service(folder / "pg", database, SHOP, ports[2]))
+            postgres = urls[2]
+        yield Services(urls[0], urls[1], postgres)
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+            return r.status, dict(r.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def _post(url: str, document: dict[str, object]) -> load.Shape:
+    headers = {"Content-Type": "application/json", "Origin": SHOP}
+    return load.Shape(url, "POST", json.dumps(document), headers)
+
+
+def cases(running: Services) -> list[Case]:
+    site = running.sqlite
+    loader = f"{site}/s/{deployment.SITE}/loader.js"
+    encoding = {"Accept-Encoding": ENCODINGS}
+    etag = _get(loader, encoding)[1].get("ETag", "")
+    token = deployment.obtain_token(site, SHOP)
+    consent = json.loads(deployment.consent_body())
+    found = [
+        Case(HELLO, load.Shape(f"{running.hello}/"), 200),
+        Case("loader.js 200", load.Shape(loader, headers=encoding), 200),
+        Case("loader.js 304", load.Shape(loader, headers={**encoding, "If-None-Match": etag}), 304),
+        Case("POST /api/v1/consent (SQLite)", _post(f"{site}/api/v1/consent", consent), 201),
+    ]
+    if running.postgres:
+        shape = _post(f"{running.postgres}/api/v1/consent", consent)
+        found.append(Case("POST /api/v1/consent (PostgreSQL)", shape, 201))
+    verify = {"site": deployment.SITE, "token": token}
+    found.append(Case("POST /api/v1/verify", _post(f"{site}/api/v1/verify", verify), 200))
+    preferences = load.Shape(f"{site}/s/{deployment.SITE}/preferences")
+    found.append(Case("GET /s/SITE/preferences", preferences, 200))
+    return found
+
+
+def _status(shape: load.Shape) -> int:
+    data = shape.body.encode() if shape.body else None
+    request = urllib.request.Request(shape.url, data, dict(shape.headers), method=shape.method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def measure(rounds: int) -> str:
+    load.wrk_path()
+    with tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp, services(Path(tmp)) as run:
+        table = cases(run)
+        statuses = {case.name: _status(case.shape) for case in table}
+        ready = [case for case in table if statuses[case.name] == case.status]
+        rates: dict[str, list[float]] = {case.name: [] for case in ready}
+        errors: dict[str, int] = {case.name: 0 for case in ready}
+        for _ in range(rounds):
+            for case in ready:
+                result = load.run(case.shape)
+                rates[case.name].append(result.requests_per_second)
+                errors[case.name] += result.errors
+    return _table(table, statuses, rates, errors)
+
+
+def _table(
+    table: list[Case],
+    statuses: dict[str, int],
+    rates: dict[str, list[float]],
+    errors: dict[str, int],
+) -> str:
+    hello = Spread.of(rates[HELLO]).median
+    rows = []
+    for case in table:
+        if case.name not in rates:
+            got = f"not measured: answers {statuses[case.name]}, expected {case.status}"
+            rows.append([case.name, got, "—", "—"])
+            continue
+        spread = Spread.of(rates[case.name])
+        rows.append([case.name, spread.show(0), ratio(spread.median, hello), errors[case.name]])
+    return markdown(["endpoint", "requests/s", "÷ hello-world", "errors"], rows)
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
+    print(measure(rounds))
+    print(
+        f"\ngunicorn 2 sync workers; wrk 1 thread, {load.CONNECTIONS} connections, "
+        f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max)."
+    )
+
+
+if __name__ == "__main__":
+    main()
