@@ -97,7 +97,8 @@ class VerificationCache:
         consent, version, not_before, not_after = entry
         if version == policy_version and not_before <= int(self._clock()) <= not_after:
             return consent
-        self._entries.pop(token, None)
+        with self._lock:  # every change of the dict holds the lock; reads need not
+            self._entries.pop(token, None)
         return None
 
     def put(self, token: str, policy_version: int, consent: ConsentToken) -> None:
