@@ -29,25 +29,22 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
-# Translations: Babel catalogs in translations/, compiled in memory at start.
-# extract: every message id of the Python code (keywords _, N_, _l) and the
-# Jinja templates into translations/messages.pot, sorted, no line numbers.
+# Translations: Babel catalogs in translations/, compiled in memory at start
+# (never a stale .mo). extract: every message id of the Python code (keywords
+# _, N_, _l) and the Jinja templates into translations/messages.pot.
 POT     := translations/messages.pot
 EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output \
-           --project banner --copyright-holder "banner contributors"
+           --width 100 --project banner --copyright-holder "banner contributors"
 translations-extract: $(STAMP)
 	$(EXTRACT) -o $(POT) .
 
-# update: merge new ids into both catalogs, keeping every translation; new
-# entries arrive empty (never fuzzy-guessed) for a translator to fill in.
+# update: merge new ids into both catalogs (sorted, no line numbers), keeping
+# every translation; new entries arrive empty, never fuzzy-guessed.
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(POT) -d translations --no-location --no-fuzzy-matching \
+	$(BIN)/pybabel update -i $(POT) -d translations --no-fuzzy-matching --width 100 \
 	  --ignore-pot-creation-date
 
-# check: the catalogs match the sources and every id is translated in both
-# languages, not fuzzy, with the same placeholders and no HTML.
+# check: extracts from the sources itself, then fails on any id missing,
+# empty or fuzzy in either language, a dropped placeholder or HTML.
 translations-check: $(STAMP)
-	$(EXTRACT) -o $(VENV)/check.pot . >/dev/null
-	$(BIN)/pybabel update -i $(VENV)/check.pot -d translations --no-location \
-	  --no-fuzzy-matching --ignore-pot-creation-date --check
 	$(BIN)/pytest -q tests/test_translations.py

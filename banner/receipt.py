@@ -138,7 +138,7 @@ class Receipt:
                 "until": iso(self.valid_until),
                 "status": self.status,
             },
-            "first_given": iso(self.first.time),
+            "first_event_time": iso(self.first.time),
             "events": [event.as_json() for event in self.events],
         }
 
