@@ -71,8 +71,8 @@ class VerificationCache:
     An entry is returned only while the cold check would still accept the
     token: never after its expiry (nor before its issue time minus the clock
     skew allowance), and never under another site policy version than the
-    one it was verified under. Only valid tokens are cached, so garbage
-    cannot crowd out real visitors for longer than one pass of the cache.
+    one it was verified under. Only valid tokens are cached: garbage never
+    evicts a real visitor's entry.
 
     :param size: most entries kept; the oldest is dropped first.
     :param clock: seconds since the epoch; inject a fake one in tests.
