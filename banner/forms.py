@@ -54,6 +54,8 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     """Fields every site's preference form has; switches are added per site."""
 
     class Meta:
+        #: Always on, even when the host app turns Flask-WTF's CSRF off for its own forms.
+        csrf = True
         language = "id"
 
         def get_translations(self, form: Any) -> FormWords:

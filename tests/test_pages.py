@@ -374,3 +374,12 @@ def test_cookie_declaration_in_both_languages(
     assert response.status_code == 200
     missing = [w for w in words if w not in text(response)]
     assert missing == []
+
+
+def test_csrf_stays_on_when_the_host_app_turns_it_off(
+    app: Flask, client: FlaskClient, banner_state: BannerState
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    open_page(client)
+    response = client.post(f"{PAGE}?lang=en", data={"save": "x"})
+    refused(response, 400, "This form has expired", banner_state.log)
