@@ -255,8 +255,10 @@
       .catch((status) => {
         if (body !== pending) return;
         if (ui) ui.status(true);
-        const final = status >= 400 && status < 500 && status !== 429;
-        if (!final && attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
+        /* A refusal (an outdated policy version, say) cannot succeed later:
+         * drop it so the next page asks again; anything else is retried. */
+        if (status >= 400 && status < 500 && status !== 429) remember(null);
+        else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
       });
   }
 

@@ -33,6 +33,10 @@ GATED = """
 <iframe data-category="analytics" data-src="/frame" title="Peta toko"></iframe>
 """
 GATED_ORDER = ["inline-1", "src-1", "src-2", "inline-2"]
+CHANGES = """
+window.__changes = [];
+document.addEventListener('banner:change', (e) => window.__changes.push(e.detail.granted));
+"""
 
 
 def shop_html(deployment: Deployment, lang: str = "id", body: str = "", nonce: str = "") -> str:
@@ -126,6 +130,9 @@ def test_reject_holds_across_reload(
     decide(page, "Tolak semua")
     assert page.locator(".bn-bar").is_hidden()
     page.wait_for_function("() => document.cookie.includes('banner_consent=')")
+    stored = next(c for c in context.cookies() if c["name"] == "banner_consent")
+    assert (stored["sameSite"], stored["path"], stored["domain"]) == ("Lax", "/", "localhost")
+    assert 179 * 86400 < stored["expires"] - time.time() <= 180 * 86400
     page.reload()
     gate_ran(page)
     page.wait_for_timeout(500)
@@ -176,10 +183,12 @@ def test_analytics_only_starts_ga_only(
 def test_accept_all_starts_ga_pixel_and_referral(
     deployment: Deployment, page: Any, context: Any, trackers: TrackerLog
 ) -> None:
+    page.add_init_script(CHANGES)
     visit(page, deployment, "/?aff_id=mitra7")
     banner_shown(page)
     decide(page, "Terima semua")
     wait_until(page, lambda: trackers.to("gtag/js") and trackers.to("fbevents.js"))
+    assert page.evaluate("window.__changes") == [["functional", "analytics", "preference"]]
     assert "ref_id=mitra7" in page.evaluate("document.cookie")
     assert page.evaluate("fbq.queue.map(a => Array.from(a))")[:2] == [
         ["consent", "grant"],
@@ -271,6 +280,24 @@ def test_api_down_fails_closed_then_retries(
     page.reload()
     wait_until(page, lambda: trackers.to("gtag/js"))
     assert "banner_consent" in cookie_names(context)
+
+
+def test_refused_choice_is_asked_again(
+    deployment: Deployment, page: Any, context: Any, trackers: TrackerLog
+) -> None:
+    refusal = {
+        "status": 409,
+        "json": {"error": "stale_policy", "message": "show the new notice"},
+        "headers": {"Access-Control-Allow-Origin": deployment.shop.origin},
+    }
+    page.route("**/api/v1/consent", lambda route: route.fulfill(**refusal))
+    visit(page, deployment)
+    page.get_by_role("button", name="Terima semua").click()
+    page.locator(".bn-toast").wait_for(state="visible")
+    page.reload()
+    banner_shown(page)
+    assert trackers.urls == []
+    assert cookie_names(context) == set()
 
 
 def _token(site: str = "tokodemo", version: int = 3, age_days: float = 0) -> str:
