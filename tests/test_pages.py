@@ -383,3 +383,18 @@ def test_csrf_stays_on_when_the_host_app_turns_it_off(
     open_page(client)
     response = client.post(f"{PAGE}?lang=en", data={"save": "x"})
     refused(response, 400, "This form has expired", banner_state.log)
+
+
+def test_inside_the_sites_own_flask_app_the_cookie_is_set_directly(database_url: str) -> None:
+    from banner.extension import Banner
+
+    host = Flask("shop")
+    host.config["SECRET_KEY"] = "the-shop's-own-secret-key-0123456789"
+    Banner(host, make_config(database_url, origins=["http://localhost"]))
+    client = host.test_client()
+    _, fields = open_page(client, "?lang=en")
+    response = submit(client, {**fields, "return_to": "http://localhost/cart"}, "save", "analytics")
+    host.extensions["banner"].log.dispose()
+    assert response.headers["Location"] == "http://localhost/cart"
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "banner_consent=" in c)
+    assert "Domain=" not in cookie and "SameSite=Lax" in cookie
