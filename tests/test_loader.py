@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from banner.loader import (
     ui_bytes,
     ui_data,
 )
+from banner.resources import resource_dir
 from tests.factories import make_config
 
 BASE = "http://localhost/"
@@ -148,3 +150,11 @@ def test_site_texts_cannot_break_out_of_the_ui_script(tmp_path: Path) -> None:
 def test_shipped_scripts_hold_their_sentinel_once(name: str, sentinel: str) -> None:
     assert static_text(name).count(sentinel) == 1
     assert "eval(" not in static_text(name)
+
+
+def test_served_assets_are_built_from_the_current_sources() -> None:
+    sources = resource_dir("static") / "src"
+    for line in (sources / "built.sha256").read_text().splitlines():
+        digest, name = line.split()
+        current = hashlib.sha256((sources / name).read_bytes()).hexdigest()
+        assert current == digest, f"static/src/{name} changed: run static/src/build.sh"

@@ -20,3 +20,5 @@ css = re.sub(r"\s+", " ", css)
 css = re.sub(r"\s*([{}:;,>])\s*", r"\1", css).replace(";}", "}")
 open(sys.argv[2], "w", encoding="utf-8").write(css.strip() + "\n")
 PY
+# Record which sources the served files were built from (checked by a test).
+(cd "$here" && sha256sum gate.js ui.js ui.css > built.sha256)

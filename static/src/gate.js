@@ -283,11 +283,12 @@
     if (!granted || !apply(granted.filter((c) => categories.includes(c)))) send(0);
   }
 
-  function shown() {
+  /* The UI shows once both its script and its stylesheet have arrived. */
+  function partLoaded() {
     if (++uiLoading === 2) ready(() => ui.show(uiLayer));
   }
 
-  function open(layer) {
+  function showBanner(layer) {
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
@@ -295,7 +296,7 @@
     css.rel = 'stylesheet';
     css.href = S.api + 's/' + S.site + '/ui.css';
     css.nonce = nonce;
-    css.onload = css.onerror = shown;
+    css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
     load(S.api + 's/' + S.site + '/ui.js');
   }
@@ -309,13 +310,13 @@
     choose: choose,
     mount: (view) => {
       ui = view;
-      shown();
+      partLoaded();
     },
   };
 
   w.banner = {
     granted: (category) => has(category),
-    open: () => open(2),
+    open: () => showBanner(2),
     _k: kernel,
   };
 
@@ -323,7 +324,7 @@
     const target = e.target.closest && e.target.closest('[data-banner-open]');
     if (!target) return;
     e.preventDefault();
-    open(2);
+    showBanner(2);
   });
 
   for (const t of S.trackers) {
@@ -344,5 +345,5 @@
     sweep();
   }
   if (pending) send(0);
-  else if (!choice) open(1);
+  else if (!choice) showBanner(1);
 })(window, document);
