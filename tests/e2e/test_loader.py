@@ -141,26 +141,31 @@ def test_reject_holds_across_reload(
     assert trackers.urls == []
 
 
+MARKETING = {
+    "label": {"id": "Pemasaran", "en": "Marketing"},
+    "description": {"id": "Iklan yang relevan.", "en": "Relevant ads."},
+}
+
+
+def _ga_site(**ga4: str) -> dict[str, Any]:
+    """GA4 on analytics, the Pixel on a marketing category nobody grants here."""
+    return {
+        "categories": {"marketing": MARKETING},
+        "trackers": {
+            "ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics", **ga4},
+            "meta_pixel": {"pixel_id": "123456789012345", "category": "marketing"},
+            "referral": {"params": ["ref"], "category": "functional"},
+        },
+    }
+
+
 @pytest.mark.parametrize(
-    "site_changes",
-    [
-        {
-            "categories": {
-                "marketing": {
-                    "label": {"id": "Pemasaran", "en": "Marketing"},
-                    "description": {"id": "Iklan yang relevan.", "en": "Relevant ads."},
-                }
-            },
-            "trackers": {
-                "ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics"},
-                "meta_pixel": {"pixel_id": "123456789012345", "category": "marketing"},
-                "referral": {"params": ["ref"], "category": "functional"},
-            },
-        }
-    ],
+    ("site_changes", "ads"),
+    [(_ga_site(), "denied"), (_ga_site(ads_category="analytics"), "granted")],
+    ids=["ads-unnamed", "ads-follow-analytics"],
 )
 def test_analytics_only_starts_ga_only(
-    deployment: Deployment, page: Any, context: Any, trackers: TrackerLog
+    deployment: Deployment, page: Any, context: Any, trackers: TrackerLog, ads: str
 ) -> None:
     visit(page, deployment, "/?ref=mitra7")
     banner_shown(page)
@@ -177,7 +182,8 @@ def test_analytics_only_starts_ga_only(
     assert layer[0][2]["security_storage"] == "granted"
     update = next(a[2] for a in layer if a[:2] == ["consent", "update"])
     assert update["analytics_storage"] == "granted"
-    assert update["ad_storage"] == update["ad_user_data"] == "denied"
+    assert update["ad_storage"] == update["ad_user_data"] == update["ad_personalization"] == ads
+    assert layer[0][2]["ad_storage"] == "denied"
 
 
 def test_accept_all_starts_ga_pixel_and_referral(
