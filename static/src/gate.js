@@ -41,23 +41,29 @@
     return d.cookie.split(/; */).map((c) => c.split('='));
   }
 
-  function readCookie(name) {
-    const found = cookies().find((c) => c[0] === name);
-    return found ? found[1] : '';
-  }
-
   /* The token's payload is base64url JSON before the first dot; only servers
    * check its signature. Anything odd means no consent. */
-  function readChoice() {
+  function parse(token) {
     try {
-      const b64 = readCookie(S.cookie).split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
-      const p = JSON.parse(atob(b64));
+      const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
       const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
       const ok = p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh;
-      return ok && typeof p.i === 'string' ? p : null;
+      return ok && typeof p.i === 'string' ? Object.assign(p, { raw: token }) : null;
     } catch (e) {
       return null;
     }
+  }
+
+  /* Several values (one tossed in for a parent domain by another subdomain)
+   * grant only what all of them grant: a tossed cookie can take consent away,
+   * never add it. */
+  function readChoice() {
+    const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
+    const valid = all.filter(Boolean);
+    if (!valid.length) return null;
+    const newest = valid.reduce((a, b) => (b.t > a.t ? b : a));
+    newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
+    return newest;
   }
 
   function domain() {
@@ -262,6 +268,22 @@
       });
   }
 
+  /* The hosted preference page returns cross-site with the new token in the
+   * fragment. It is adopted only once the service vouches for it (a crafted
+   * link must not grant anything); until then nothing non-essential starts. */
+  function adopt(token) {
+    fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: token }) })
+      .then((r) => r.json())
+      .then((v) => {
+        if (!v.valid) return Promise.reject();
+        remember(null);
+        writeCookie(S.cookie, token, S.days * 86400);
+        choice = readChoice();
+        apply(choice ? choice.g : []);
+      })
+      .catch(() => choice && apply(choice.g));
+  }
+
   function newId() {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
@@ -303,6 +325,7 @@
 
   const kernel = {
     S: S,
+    token: () => (choice ? choice.raw : ''),
     lang: lang,
     gpc: gpc,
     has: has,
@@ -339,11 +362,15 @@
   }
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
-  if (choice) {
+  const passed = /banner_token=([\w.-]+)/.exec(location.hash);
+  if (passed) {
+    history.replaceState(null, '', location.pathname + location.search);
+    adopt(passed[1]);
+  } else if (choice) {
     apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
   } else {
     sweep();
   }
-  if (pending) send(0);
-  else if (!choice) showBanner(1);
+  if (pending && !passed) send(0);
+  else if (!choice && !passed) showBanner(1);
 })(window, document);

@@ -103,7 +103,13 @@
     U.c.forEach((c) => categoryRow(c, dialog));
     const links = el('p', 'bn-links', null, dialog);
     link(T.cookie_declaration, U.l.cookies, links);
-    link(T.preferences_page, U.l.preferences, links);
+    /* Same tab, so the page can send the visitor back; the token is read at
+     * click time, as the choice may have changed since the dialog was built. */
+    const manage = link(T.preferences_page, U.l.preferences, links);
+    manage.removeAttribute('target');
+    manage.addEventListener('click', () => {
+      manage.href = U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token();
+    });
     const row = el('div', 'bn-actions', null, dialog);
     button(T.save, () => decide(optional.filter((c) => switches[c].checked)), row);
     button(T.close, close, row, 'bn-btn bn-quiet');
