@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import os
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from werkzeug.serving import WSGIRequestHandler
 
 from banner import log_lines
 from banner.config import DEMO_SHOP_PORT, BannerConfig, ConfigError, load_config
@@ -86,14 +86,28 @@ def run(config_path: str | None, host: str, port: int) -> None:
     app = create_app(config)
     if config.demo:
         _start_demo_shop(f"http://{host}:{port}", host)
-    app.run(host=host, port=port, use_reloader=False)
+    app.run(host=host, port=port, use_reloader=False, request_handler=_AddresslessHandler)
+
+
+class _AddresslessHandler(WSGIRequestHandler):
+    """The development server's request log, without the client's address."""
+
+    def address_string(self) -> str:
+        return "-"
 
 
 def _start_demo_shop(service_url: str, host: str) -> None:
     from werkzeug.serving import make_server
 
-    demo = importlib.import_module("banner.demo")
-    shop = make_server(host, DEMO_SHOP_PORT, demo.demo_shop_app(service_url), threaded=True)
+    from banner.demo import demo_shop_app
+
+    shop = make_server(
+        host,
+        DEMO_SHOP_PORT,
+        demo_shop_app(service_url),
+        threaded=True,
+        request_handler=_AddresslessHandler,
+    )
     threading.Thread(target=shop.serve_forever, daemon=True).start()
     click.echo(f" * Demo shop page: http://localhost:{DEMO_SHOP_PORT}/  (service: {service_url})")
 
