@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -93,3 +94,28 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log_file.close()
+
+
+def post_json(
+    url: str, body: dict[str, object], origin: str = SHOP_ORIGIN
+) -> tuple[int, dict[str, object]]:
+    """POST ``body`` as JSON from ``origin``; the status and the JSON answer (``0`` when none)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Origin": origin},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status), json.load(answer)
+    except urllib.error.HTTPError as error:
+        return int(error.code), {}
+    except OSError:
+        return 0, {}
+
+
+def api_call(url: str, body: dict[str, object]) -> dict[str, object]:
+    """POST to an API route that must answer 200 or 201; its JSON answer."""
+    status, answer = post_json(url, body)
+    assert status in (200, 201), f"{url} answered {status}"
+    return answer

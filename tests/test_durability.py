@@ -7,14 +7,10 @@ log exactly once, and SQLite's integrity check must pass.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,31 +18,19 @@ import pytest
 import sqlalchemy as sa
 
 from banner.store import ConsentLog
-from tests.factories import SHOP_ORIGIN
-from tests.processes import ServerProcess, write_config
+from tests.processes import ServerProcess, post_json, write_config
 
 pytestmark = pytest.mark.slow
 
 MAX_REQUESTS = 400
 MAX_SECONDS = 30.0
 KILL_AFTER_ACKS = 60
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def post_consent(url: str, consent_id: str) -> bool:
     """True when the service acknowledged (201) this decision."""
     body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
-    data = json.dumps({**body, "consent_id": consent_id}).encode()
-    request = urllib.request.Request(
-        url + "/api/v1/consent",
-        data=data,
-        headers={"Content-Type": "application/json", "Origin": SHOP_ORIGIN},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return bool(answer.status == 201)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
+    return post_json(url + "/api/v1/consent", {**body, "consent_id": consent_id})[0] == 201
 
 
 def stream_and_kill(servers: list[ServerProcess], victim: ServerProcess) -> tuple[set[str], int]:
@@ -89,18 +73,6 @@ def assert_all_stored(database_url: str, acked: set[str]) -> None:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'durable.db'}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    schema = f"durable_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def run_kill_test(tmp_path: Path, database_url: str, instances: int) -> None:

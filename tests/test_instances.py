@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import urllib.request
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from banner.cli import main
-from tests.factories import SHOP_ORIGIN
-from tests.processes import ServerProcess, write_config
+from tests.processes import ServerProcess, api_call, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def shared_database() -> Iterator[str]:
-    schema = f"instances_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def call(url: str, path: str, body: dict[str, object]) -> dict[str, object]:
-    request = urllib.request.Request(
-        url + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Origin": SHOP_ORIGIN},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        result: dict[str, object] = json.load(answer)
-        return result
 
 
 def decide(url: str, granted: list[str], consent_id: str | None = None) -> dict[str, object]:
@@ -54,13 +24,11 @@ def decide(url: str, granted: list[str], consent_id: str | None = None) -> dict[
     }
     if consent_id:
         body["consent_id"] = consent_id
-    return call(url, "/api/v1/consent", body)
+    return api_call(url + "/api/v1/consent", body)
 
 
-def test_two_instances_share_tokens_log_export_and_stats(
-    tmp_path: Path, shared_database: str
-) -> None:
-    config = write_config(tmp_path / "banner.toml", shared_database)
+def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgres_url: str) -> None:
+    config = write_config(tmp_path / "banner.toml", postgres_url)
     first, second = ServerProcess(config), ServerProcess(config)
     try:
         a = decide(first.url, ["analytics"])
@@ -72,7 +40,7 @@ def test_two_instances_share_tokens_log_export_and_stats(
             (b["token"], first),
             (changed["token"], second),
         ):
-            verdict = call(server.url, "/api/v1/verify", {"site": "tokodemo", "token": token})
+            verdict = api_call(server.url + "/api/v1/verify", {"site": "tokodemo", "token": token})
             assert verdict["valid"] is True
     finally:
         first.stop()

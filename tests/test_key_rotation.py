@@ -9,15 +9,12 @@ verifies on both.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.factories import SHOP_ORIGIN
-from tests.processes import ServerProcess, write_config
+from tests.processes import ServerProcess, api_call, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -26,26 +23,17 @@ NEW = "rotation-new-key-fedcba9876543210fedcba"
 STEPS: list[tuple[str, ...]] = [(NEW, OLD), (OLD, NEW)]
 
 
-def call(url: str, path: str, body: dict[str, object]) -> dict[str, object]:
-    request = urllib.request.Request(
-        url + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Origin": SHOP_ORIGIN},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        result: dict[str, object] = json.load(answer)
-        return result
-
-
 def mint(server: ServerProcess) -> str:
     body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
-    token = call(server.url, "/api/v1/consent", {**body, "consent_id": f"rot-{uuid.uuid4().hex}"})
+    token = api_call(
+        server.url + "/api/v1/consent", {**body, "consent_id": f"rot-{uuid.uuid4().hex}"}
+    )
     return str(token["token"])
 
 
 def valid_everywhere(servers: list[ServerProcess], tokens: list[str]) -> bool:
     return all(
-        call(s.url, "/api/v1/verify", {"site": "tokodemo", "token": t})["valid"] is True
+        api_call(s.url + "/api/v1/verify", {"site": "tokodemo", "token": t})["valid"] is True
         for s in servers
         for t in tokens
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import urllib.error
@@ -15,9 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import SHOP_ORIGIN
 from tests.pg_cluster import Cluster
-from tests.processes import ServerProcess, write_config
+from tests.processes import ServerProcess, post_json, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 MAX_SECONDS = 60.0
@@ -25,18 +23,7 @@ MAX_SECONDS = 60.0
 
 def post(url: str, consent_id: str) -> int:
     body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
-    request = urllib.request.Request(
-        url + "/api/v1/consent",
-        data=json.dumps({**body, "consent_id": consent_id}).encode(),
-        headers={"Content-Type": "application/json", "Origin": SHOP_ORIGIN},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0  # no answer at all
+    return post_json(url + "/api/v1/consent", {**body, "consent_id": consent_id})[0]
 
 
 def health(url: str) -> int:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from flask.testing import FlaskClient
 from banner.app import create_app
 from banner.config import BannerConfig
 from tests.factories import SHOP_ORIGIN, make_config
-from tests.processes import ServerProcess, write_config
+from tests.processes import ServerProcess, post_json, write_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
 BODY = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
@@ -91,16 +88,7 @@ def redis_db() -> Iterator[redis.Redis]:
 
 
 def _post_to(url: str) -> int:
-    request = urllib.request.Request(
-        url + "/api/v1/consent",
-        data=json.dumps(BODY).encode(),
-        headers={"Content-Type": "application/json", "Origin": SHOP_ORIGIN},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
+    return post_json(url + "/api/v1/consent", BODY)[0]
 
 
 @pytest.mark.slow

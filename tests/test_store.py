@@ -3,38 +3,23 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from banner.store import SCHEMA_VERSION, ConsentLog, Decision
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConsentLog]:
-    if request.param == "sqlite":
-        url, schema = f"sqlite:///{tmp_path / 'log.db'}", None
-    else:
-        schema = f"store_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(POSTGRES)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+def log(request: pytest.FixtureRequest, database_url: str) -> Iterator[ConsentLog]:
+    url = database_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     store = ConsentLog(url)
     store.create_schema()
     yield store
     store.dispose()
-    if schema:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def decision(
