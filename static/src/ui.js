@@ -10,7 +10,7 @@
   const T = U.t;
   const optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
   const switches = {};
-  let bar, modal, dialog, toast, back;
+  let root, bar, modal, dialog, toast, back;
 
   function el(tag, cls, text, parent) {
     const node = d.createElement(tag);
@@ -91,7 +91,8 @@
     cookieList(category, row);
   }
 
-  function buildModal(root) {
+  /* Built on first use: most visitors answer on the first layer. */
+  function buildModal() {
     modal = el('div', 'bn-modal', null, root);
     modal.hidden = true;
     dialog = el('div', 'bn-dialog', null, modal);
@@ -138,13 +139,15 @@
   }
 
   function decide(categories) {
-    bar.hidden = modal.hidden = true;
+    bar.hidden = true;
+    if (modal) modal.hidden = true;
     K.choose(categories);
     if (back && back.isConnected && back.focus) back.focus();
   }
 
   function show(layer) {
     if (layer === 2) {
+      if (!modal) buildModal();
       if (modal.hidden) back = d.activeElement;
       for (const c of optional) switches[c].checked = K.decided() && K.has(c);
       bar.hidden = true;
@@ -161,11 +164,10 @@
   }
 
   function mount() {
-    const root = el('div', 'bn', null, d.body);
+    root = el('div', 'bn', null, d.body);
     root.lang = K.lang;
     theme(root);
     buildBar(root);
-    buildModal(root);
     bar.hidden = true;
     toast = el('p', 'bn-toast', T.save_failed, root);
     toast.setAttribute('role', 'status');
