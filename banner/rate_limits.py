@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from banner.config import BannerConfig
 from banner.errors import RateLimited
+from banner.state import EXTENSION_KEY
 from banner.visitor import client_address, mask_ip
 
 #: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
@@ -54,6 +55,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
         headers_enabled=False,
         key_prefix="banner",
     )
+    app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
@@ -63,7 +65,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
 
 def refusal(error: HTTPException) -> RateLimited:
     """The API's 429, with ``Retry-After`` from the breached limit's window."""
-    limiter = current_app.extensions.get("limiter")
+    limiter = current_app.extensions[EXTENSION_KEY].extras.get("limiter")
     current = getattr(limiter, "current_limit", None)
     reset_at = getattr(current, "reset_at", None)
     wait = math.ceil(reset_at - time.time()) if isinstance(reset_at, int | float) else 60

@@ -44,7 +44,7 @@ def test_limit_answers_429_with_retry_after_and_writes_nothing(limited_app: Flas
     assert [a.status_code for a in answers] == [201, 201, 201, 429]
     refused = answers[-1]
     assert refused.get_json()["error"] == "rate_limited"
-    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window, rounded up
     assert limited_app.extensions["banner"].log.count("tokodemo") == 3
 
 
