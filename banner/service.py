@@ -108,6 +108,6 @@ class ConsentService:
             ip_masked=mask_ip(request.ip),
             user_agent=clean_text(request.user_agent),
         )
-        stored = self.log.append(decision)
+        stored = self.log.append(decision, fresh=request.consent_id is None)
         token, content = self.codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 SCHEMA_VERSION = 1
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -173,27 +173,30 @@ class ConsentLog:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
 
-    def append(self, decision: Decision) -> Decision:
+    def append(self, decision: Decision, fresh: bool = False) -> Decision:
         """Commit ``decision`` unless it repeats the consent id's latest row.
 
         A retry (same consent id, same granted categories and policy version as
         the latest row) writes nothing and returns the stored row, so clients
         may resend until they are answered.
 
+        :param fresh: the consent id was just generated here, so it has no rows
+            and the retry check is skipped.
         :raises StoreUnavailable: when the row could not be committed.
         """
         try:
             with self.engine.begin() as conn:
-                self._serialise(conn, decision.consent_id)
-                latest = self._latest(conn, decision.consent_id)
+                latest = None if fresh else self._latest_locked(conn, decision.consent_id)
                 if latest is not None and _same_choice(latest, decision):
                     return latest
-                conn.execute(consent_log.insert().values(**_row_values(decision)))
+                conn.execute(consent_log.insert(), _row_values(decision))
             return decision
-        except DBAPIError as exc:
-            raise _translate(exc) from exc
         except SQLAlchemyError as exc:
             raise _translate(exc) from exc
+
+    def _latest_locked(self, conn: sa.Connection, consent_id: str) -> Decision | None:
+        self._serialise(conn, consent_id)
+        return self._latest(conn, consent_id)
 
     def _serialise(self, conn: sa.Connection, consent_id: str) -> None:
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL
