@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from banner.api import set_consent_cookie
 from banner.banner_texts import N_, banner_texts, category_description, category_label
+from banner.check import cookie_values, merge_consents
 from banner.config import SiteConfig
 from banner.consent import CONSENT_ID, LANGUAGES, Source
 from banner.cookie_list import CategoryCookies, declared_cookies
@@ -232,12 +233,22 @@ def _site() -> SiteConfig:
 
 
 def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
-    """The visitor's consent: the cookie when the service shares it, else the passed token."""
-    for candidate in (request.cookies.get(site.cookie_name), passed):
-        verdict = service().verify(site.id, candidate)
-        if verdict.token is not None:
-            return Current(str(candidate), verdict.token)
-    return None
+    """The visitor's consent: the cookie when the service shares it, else the passed token.
+
+    Several cookie values (one tossed in for a parent domain) are combined as
+    the server-side check does: only what every valid one grants, under the
+    newest one's consent id.
+    """
+    candidates = [*cookie_values(request.headers.get("Cookie"), site.cookie_name), passed]
+    valid = [(c, service().verify(site.id, c).token) for c in candidates if c]
+    found = [(raw, content) for raw, content in valid if content is not None]
+    if not found:
+        return None
+    merged = merge_consents(content for _raw, content in found)
+    newest = next(
+        raw for raw, content in found if merged and content.consent_id == merged.consent_id
+    )
+    return Current(newest, merged) if merged else None
 
 
 @pages.route("/s/<site_id>/preferences", methods=["GET", "POST"])
