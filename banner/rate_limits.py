@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from banner.config import BannerConfig
 from banner.errors import RateLimited
+from banner.loader import loader
 from banner.state import EXTENSION_KEY
 from banner.visitor import client_address, mask_ip
 
@@ -56,6 +57,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
         key_prefix="banner",
     )
     app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
+    limiter.exempt(loader)  # the hot read path skips the limiter's checks at once
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
