@@ -20,7 +20,8 @@ import click
 from werkzeug.serving import WSGIRequestHandler
 
 from banner import log_lines
-from banner.config import DEMO_SHOP_PORT, BannerConfig, ConfigError, load_config
+from banner.config import BannerConfig, ConfigError, load_config
+from banner.demo_site import DEMO_SHOP_PORT
 from banner.export import FORMATS, WRITERS
 from banner.stats import format_table, opt_in_rates
 from banner.store import ConsentLog, StoreUnavailable

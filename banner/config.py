@@ -9,18 +9,45 @@ was expected. The environment may supply ``BANNER_CONFIG`` (the file),
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
-import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from banner.config_values import (
+    BILINGUAL,
+    REQUIRED,
+    ConfigError,
+    Reader,
+    is_bilingual,
+    is_cookie_domain,
+    is_database_url,
+    is_int_between,
+    is_origin,
+    is_policy_url,
+    is_rate,
+    is_str,
+    list_of,
+    matches,
+)
 from banner.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
+from banner.demo_site import demo_document
+
+__all__ = [
+    "BannerConfig",
+    "Category",
+    "ConfigError",
+    "CookieDeclaration",
+    "SiteConfig",
+    "Tracker",
+    "demo_config",
+    "is_origin",
+    "load_config",
+    "parse_config",
+]
 
 MIN_KEY_LENGTH = 32
 DEFAULT_DATABASE_URL = "sqlite:///banner.db"
@@ -33,15 +60,6 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Texts a site may override per language (shown as text, never HTML).
 OVERRIDABLE_TEXTS: tuple[str, ...] = ("banner_title", "banner_body")
 THEME_KEYS: tuple[str, ...] = ("primary", "background", "text")
-
-
-class ConfigError(Exception):
-    """A configuration mistake: which file, which key, what was expected."""
-
-    def __init__(self, source: str, key: str, expected: str, got: object = None) -> None:
-        self.source, self.key, self.expected = source, key, expected
-        shown = "" if got is None else f", got {got!r}"
-        super().__init__(f"{source}: {key}: expected {expected}{shown}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,111 +142,6 @@ class BannerConfig:
     rate_limit_storage: str = "memory://"
 
 
-# --- value checks: each returns the clean value or raises ConfigError -------
-
-
-class _Reader:
-    """Reads one table of the TOML document, remembering the key path."""
-
-    def __init__(self, source: str, path: str, table: object, known: tuple[str, ...]) -> None:
-        self.source, self.path = source, path
-        if not isinstance(table, dict):
-            raise ConfigError(source, path, "a table")
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise ConfigError(source, self.key(unknown[0]), f"one of {', '.join(known)}")
-        self.table: dict[str, Any] = table
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def fail(self, name: str, expected: str) -> ConfigError:
-        return ConfigError(self.source, self.key(name), expected, self.table.get(name))
-
-    def get(self, name: str, check: Callable[[Any], bool], expected: str, default: Any) -> Any:
-        if name not in self.table:
-            if default is _REQUIRED:
-                raise ConfigError(self.source, self.key(name), f"{expected} (required)")
-            return default
-        value = self.table[name]
-        if not check(value):
-            raise self.fail(name, expected)
-        return value
-
-    def sub(self, name: str, known: tuple[str, ...]) -> _Reader:
-        return _Reader(self.source, self.key(name), self.table.get(name, {}), known)
-
-
-_REQUIRED = object()
-
-
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str) and value.strip() != "" and "\x00" not in value
-
-
-def _is_int_between(low: int, high: int) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-    return check
-
-
-def _matches(pattern: re.Pattern[str]) -> Callable[[Any], bool]:
-    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
-
-
-def _is_local_host(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def is_origin(value: Any) -> bool:
-    """``scheme://host[:port]`` with nothing after it; http only for localhost."""
-    if not isinstance(value, str) or value != value.strip() or value.endswith("/"):
-        return False
-    try:
-        parts = urlsplit(value)
-        _ = parts.port
-    except ValueError:
-        return False
-    if parts.path or parts.query or parts.fragment or parts.username or not parts.hostname:
-        return False
-    if value != f"{parts.scheme}://{parts.netloc}" or parts.netloc != parts.netloc.lower():
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and _is_local_host(parts.hostname))
-
-
-def is_policy_url(value: Any) -> bool:
-    """An absolute https URL (http only for localhost)."""
-    if not _is_str(value):
-        return False
-    parts = urlsplit(value)
-    if not parts.hostname or parts.username:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and _is_local_host(parts.hostname))
-
-
-def _is_bilingual(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and set(value) == set(LANGUAGES)
-        and all(_is_str(v) and len(v) <= 2000 for v in value.values())
-    )
-
-
-_BILINGUAL = 'a table with both languages, like { id = "…", en = "…" }'
-
-
-def _cookie_domain(value: Any) -> bool:
-    return (
-        isinstance(value, str) and re.fullmatch(r"\.?([a-z0-9-]+\.)+[a-z]{2,}", value) is not None
-    )
-
-
 # --- sections ----------------------------------------------------------------
 
 _SITE_KEYS = (
@@ -253,7 +166,7 @@ _TRACKER_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _categories(site: _Reader) -> tuple[Category, ...]:
+def _categories(site: Reader) -> tuple[Category, ...]:
     declared = site.table.get("categories", {})
     if not isinstance(declared, dict):
         raise site.fail("categories", "a table of categories")
@@ -263,9 +176,9 @@ def _categories(site: _Reader) -> tuple[Category, ...]:
             raise ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id")
         known = ("label", "description")
         entry = site.sub("categories", tuple(declared)).sub(cid, known)
-        default = {} if cid in BUILTIN_CATEGORIES else _REQUIRED
-        label = entry.get("label", _is_bilingual, _BILINGUAL, default)
-        description = entry.get("description", _is_bilingual, _BILINGUAL, default)
+        default = {} if cid in BUILTIN_CATEGORIES else REQUIRED
+        label = entry.get("label", is_bilingual, BILINGUAL, default)
+        description = entry.get("description", is_bilingual, BILINGUAL, default)
         extra.append(Category(cid, label, description))
     overridden = {c.id: c for c in extra}
     builtin = [overridden.pop(cid, Category(cid)) for cid in BUILTIN_CATEGORIES]
@@ -277,81 +190,74 @@ def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any]
     return lambda value: value in allowed
 
 
-def _trackers(site: _Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
+def _trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
     table = site.sub("trackers", tuple(_TRACKER_KEYS))
     return tuple(_tracker(table.sub(kind, _TRACKER_KEYS[kind]), kind, ids) for kind in table.table)
 
 
-def _tracker(entry: _Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
+def _tracker(entry: Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
     expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
-    category = entry.get("category", _category_check(ids, True), expected, _REQUIRED)
+    category = entry.get("category", _category_check(ids, True), expected, REQUIRED)
     settings: dict[str, Any] = {}
     if kind == "ga4":
         settings["measurement_id"] = entry.get(
-            "measurement_id", _matches(GA4_ID), "a GA4 measurement id like G-ABC123XYZ9", _REQUIRED
+            "measurement_id", matches(GA4_ID), "a GA4 measurement id like G-ABC123XYZ9", REQUIRED
         )
         settings["ads_category"] = entry.get(
             "ads_category", _category_check(ids, True), expected, None
         )
     elif kind == "meta_pixel":
         settings["pixel_id"] = entry.get(
-            "pixel_id", _matches(PIXEL_ID), "a Meta Pixel id of 10 to 20 digits", _REQUIRED
+            "pixel_id", matches(PIXEL_ID), "a Meta Pixel id of 10 to 20 digits", REQUIRED
         )
     else:
-        params_ok = _list_of(_matches(PARAM_NAME), 1, 10)
+        params_ok = list_of(matches(PARAM_NAME), 1, 10)
         settings["params"] = entry.get(
-            "params", params_ok, "a list of query parameter names", _REQUIRED
+            "params", params_ok, "a list of query parameter names", REQUIRED
         )
-        settings["cookie"] = entry.get("cookie", _matches(COOKIE_NAME), "a cookie name", "ref_id")
-        settings["days"] = entry.get("days", _is_int_between(1, 400), "days from 1 to 400", 30)
+        settings["cookie"] = entry.get("cookie", matches(COOKIE_NAME), "a cookie name", "ref_id")
+        settings["days"] = entry.get("days", is_int_between(1, 400), "days from 1 to 400", 30)
     return Tracker(kind, category, settings)
 
 
-def _list_of(check: Callable[[Any], bool], low: int, high: int) -> Callable[[Any], bool]:
-    def checker(value: Any) -> bool:
-        return isinstance(value, list) and low <= len(value) <= high and all(map(check, value))
-
-    return checker
-
-
-def _cookies(site: _Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
+def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
     entries = site.table.get("cookies", [])
     if not isinstance(entries, list):
         raise site.fail("cookies", "an array of tables ([[sites.ID.cookies]])")
     keys = ("name", "provider", "category", "duration", "purpose")
     found = []
     for n, raw in enumerate(entries):
-        entry = _Reader(site.source, site.key(f"cookies[{n}]"), raw, keys)
+        entry = Reader(site.source, site.key(f"cookies[{n}]"), raw, keys)
         found.append(
             CookieDeclaration(
-                name=entry.get("name", _matches(COOKIE_NAME), "a cookie name", _REQUIRED),
-                provider=entry.get("provider", _is_str, "a provider name", _REQUIRED),
+                name=entry.get("name", matches(COOKIE_NAME), "a cookie name", REQUIRED),
+                provider=entry.get("provider", is_str, "a provider name", REQUIRED),
                 category=entry.get(
-                    "category", _category_check(ids, False), f"one of {', '.join(ids)}", _REQUIRED
+                    "category", _category_check(ids, False), f"one of {', '.join(ids)}", REQUIRED
                 ),
-                duration=entry.get("duration", _is_bilingual, _BILINGUAL, _REQUIRED),
-                purpose=entry.get("purpose", _is_bilingual, _BILINGUAL, _REQUIRED),
+                duration=entry.get("duration", is_bilingual, BILINGUAL, REQUIRED),
+                purpose=entry.get("purpose", is_bilingual, BILINGUAL, REQUIRED),
             )
         )
     return tuple(found)
 
 
-def _texts(site: _Reader) -> dict[str, dict[str, str]]:
+def _texts(site: Reader) -> dict[str, dict[str, str]]:
     table = site.sub("texts", LANGUAGES)
     texts: dict[str, dict[str, str]] = {}
     for lang in table.table:
         entry = table.sub(lang, OVERRIDABLE_TEXTS)
         texts[lang] = {
-            k: entry.get(k, lambda v: _is_str(v) and len(v) <= 2000, "plain text", _REQUIRED)
+            k: entry.get(k, lambda v: is_str(v) and len(v) <= 2000, "plain text", REQUIRED)
             for k in entry.table
         }
     return texts
 
 
-def _theme(site: _Reader) -> dict[str, str]:
+def _theme(site: Reader) -> dict[str, str]:
     entry = site.sub("theme", THEME_KEYS)
     return {
-        k: entry.get(k, _matches(COLOUR), "a colour like #0b5fff", _REQUIRED) for k in entry.table
+        k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
 
 
@@ -359,34 +265,34 @@ def _site(source: str, site_id: str, raw: object, default_language: str) -> Site
     key = f"sites.{site_id}"
     if not SITE_ID.fullmatch(site_id):
         raise ConfigError(source, key, "a site id of lower-case letters, digits, - and _")
-    site = _Reader(source, key, raw, _SITE_KEYS)
+    site = Reader(source, key, raw, _SITE_KEYS)
     categories = _categories(site)
     ids = tuple(c.id for c in categories)
-    origins_ok = _list_of(is_origin, 1, 50)
+    origins_ok = list_of(is_origin, 1, 50)
     return SiteConfig(
         id=site_id,
-        name=site.get("name", lambda v: _is_str(v) and len(v) <= 200, "a site name", _REQUIRED),
+        name=site.get("name", lambda v: is_str(v) and len(v) <= 200, "a site name", REQUIRED),
         origins=tuple(
             site.get(
                 "origins",
                 origins_ok,
                 'a list of origins like "https://www.example.co.id" (scheme://host[:port], '
                 "https, or http for localhost only)",
-                _REQUIRED,
+                REQUIRED,
             )
         ),
         policy_version=site.get(
-            "policy_version", _is_int_between(1, 1_000_000), "a whole number >= 1", 1
+            "policy_version", is_int_between(1, 1_000_000), "a whole number >= 1", 1
         ),
         privacy_policy_url=site.get(
-            "privacy_policy_url", is_policy_url, "an https URL of the privacy policy", _REQUIRED
+            "privacy_policy_url", is_policy_url, "an https URL of the privacy policy", REQUIRED
         ),
-        consent_days=site.get("consent_days", _is_int_between(1, 400), "days from 1 to 400", 180),
+        consent_days=site.get("consent_days", is_int_between(1, 400), "days from 1 to 400", 180),
         cookie_domain=site.get(
-            "cookie_domain", _cookie_domain, 'a domain like ".example.co.id"', None
+            "cookie_domain", is_cookie_domain, 'a domain like ".example.co.id"', None
         ),
         cookie_name=site.get(
-            "cookie_name", _matches(COOKIE_NAME), "a cookie name", "banner_consent"
+            "cookie_name", matches(COOKIE_NAME), "a cookie name", "banner_consent"
         ),
         default_language=site.get(
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
@@ -399,18 +305,18 @@ def _site(source: str, site_id: str, raw: object, default_language: str) -> Site
     )
 
 
-def _secret_keys(main: _Reader, env: Mapping[str, str]) -> tuple[str, ...]:
+def _secret_keys(main: Reader, env: Mapping[str, str]) -> tuple[str, ...]:
     from_env = env.get("BANNER_SECRET_KEYS")
     if from_env is not None:
         keys = [k.strip() for k in from_env.split(",") if k.strip()]
         source, key = "environment", "BANNER_SECRET_KEYS"
     else:
-        keys = main.table.get("secret_keys", _REQUIRED)
+        keys = main.table.get("secret_keys", REQUIRED)
         source, key = main.source, main.key("secret_keys")
     expected = f"a list of secret keys of at least {MIN_KEY_LENGTH} characters, the last one signs"
-    if keys is _REQUIRED:
+    if keys is REQUIRED:
         raise ConfigError(source, key, f"{expected} (required)")
-    if not _list_of(lambda k: _is_str(k) and len(k) >= MIN_KEY_LENGTH, 1, 10)(keys):
+    if not list_of(lambda k: is_str(k) and len(k) >= MIN_KEY_LENGTH, 1, 10)(keys):
         raise ConfigError(source, key, expected)
     return tuple(keys)
 
@@ -420,24 +326,24 @@ def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str
 
     :raises ConfigError: on the first mistake found.
     """
-    top = _Reader(source, "", dict(document), ("banner", "sites"))
+    top = Reader(source, "", dict(document), ("banner", "sites"))
     main = top.sub("banner", _BANNER_KEYS)
     language = main.get("default_language", lambda v: v in LANGUAGES, '"id" or "en"', "id")
-    sites_raw = top.table.get("sites", _REQUIRED)
+    sites_raw = top.table.get("sites", REQUIRED)
     if not isinstance(sites_raw, dict) or not sites_raw:
         raise ConfigError(source, "sites", "at least one [sites.ID] table")
     database_url = env.get("BANNER_DATABASE_URL") or main.get(
-        "database_url", _is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
+        "database_url", is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
     )
     return BannerConfig(
         secret_keys=_secret_keys(main, env),
         database_url=database_url or DEFAULT_DATABASE_URL,
         default_language=language,
-        proxy_count=main.get("proxy_count", _is_int_between(0, 5), "a number from 0 to 5", 0),
+        proxy_count=main.get("proxy_count", is_int_between(0, 5), "a number from 0 to 5", 0),
         sites={sid: _site(source, sid, raw, language) for sid, raw in sites_raw.items()},
         source=source,
         rate_limit=main.get(
-            "rate_limit", _is_rate, 'a rate like "30/minute" or "5/second;100/hour"', "30/minute"
+            "rate_limit", is_rate, 'a rate like "30/minute" or "5/second;100/hour"', "30/minute"
         ),
         rate_limit_storage=env.get("BANNER_RATE_LIMIT_STORAGE")
         or main.get(
@@ -457,17 +363,6 @@ _BANNER_KEYS = (
     "rate_limit",
     "rate_limit_storage",
 )
-_RATE = re.compile(r"^\d{1,6}\s*/\s*(\d{1,4}\s*)?(second|minute|hour|day)s?$")
-
-
-def _is_rate(value: Any) -> bool:
-    if not isinstance(value, str) or not value.strip():
-        return False
-    return all(_RATE.fullmatch(part.strip()) for part in value.split(";"))
-
-
-def _is_database_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("sqlite://", "postgresql"))
 
 
 def load_config(
@@ -491,68 +386,6 @@ def load_config(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "(syntax)", f"valid TOML ({exc})") from None
     return parse_config(document, source, env)
-
-
-DEMO_SITE = "tokodemo"
-DEMO_SERVICE_PORT = 8000
-DEMO_SHOP_PORT = 8001
-
-
-def demo_document(shop_port: int = DEMO_SHOP_PORT) -> dict[str, Any]:
-    """The demo site "Toko Demo": a shop page on another origin than the service."""
-    shop = f"http://localhost:{shop_port}"
-    return {
-        "banner": {
-            "secret_keys": [secrets.token_urlsafe(32)],
-            "database_url": "sqlite:///banner.db",
-        },
-        "sites": {
-            DEMO_SITE: {
-                "name": "Toko Demo",
-                "origins": [shop, f"http://127.0.0.1:{shop_port}"],
-                "policy_version": 1,
-                "privacy_policy_url": f"{shop}/kebijakan-privasi",
-                "trackers": {
-                    "ga4": {"measurement_id": "G-DEMO12345X", "category": "analytics"},
-                    "meta_pixel": {"pixel_id": "123456789012345", "category": "analytics"},
-                    "referral": {
-                        "params": ["ref", "aff_id"],
-                        "cookie": "ref_id",
-                        "category": "functional",
-                    },
-                },
-                "cookies": [
-                    {
-                        "name": "_ga",
-                        "provider": "Google",
-                        "category": "analytics",
-                        "duration": {"id": "2 tahun", "en": "2 years"},
-                        "purpose": {"id": "Membedakan pengunjung", "en": "Distinguishes visitors"},
-                    },
-                    {
-                        "name": "_fbp",
-                        "provider": "Meta",
-                        "category": "analytics",
-                        "duration": {"id": "3 bulan", "en": "3 months"},
-                        "purpose": {
-                            "id": "Mengukur iklan Meta",
-                            "en": "Measures Meta advertising",
-                        },
-                    },
-                    {
-                        "name": "ref_id",
-                        "provider": "Toko Demo",
-                        "category": "functional",
-                        "duration": {"id": "30 hari", "en": "30 days"},
-                        "purpose": {
-                            "id": "Mengingat mitra yang merujuk Anda",
-                            "en": "Remembers the partner who referred you",
-                        },
-                    },
-                ],
-            }
-        },
-    }
 
 
 def demo_config(env: Mapping[str, str]) -> BannerConfig:

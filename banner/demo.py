@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from banner.config import DEMO_SITE
+from banner.demo_site import DEMO_SITE
 from banner.resources import resource_dir
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
