@@ -118,11 +118,22 @@ def _is_api() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def _page_error(error: HTTPException) -> Response | HTTPException:
+    """Our translated page for routing errors under ``/s/``; the host app's own otherwise."""
+    if not request.path.startswith("/s/"):
+        return error
+    from banner.pages import routing_error_page
+
+    return routing_error_page(error)
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | HTTPException:
-        if isinstance(error, ApiError) or not _is_api():
+        if isinstance(error, ApiError):
             return error
+        if not _is_api():
+            return _page_error(error)
         if error.code == 413:
             return TooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes").get_response()
         if error.code == 429:

@@ -197,6 +197,20 @@ def unexpected_error(_error: Exception) -> tuple[str, int, dict[str, str]]:
     return _error_page(UnexpectedPageError())
 
 
+def routing_error_page(error: HTTPException) -> Response:
+    """A translated page for an error met while routing (405, 404 under ``/s/``).
+
+    Flask runs no blueprint hooks before routing succeeds, so the page's
+    set-up, template globals and headers are applied here.
+    """
+    parts = request.path.split("/")
+    find_site(None, {"site_id": parts[2] if len(parts) > 2 else ""})
+    page_error = page_error_for(error)
+    body = render_template("banner/error.html", error=page_error, back=None, **page_globals())
+    response = Response(body, status=page_error.code or 400, mimetype="text/html")
+    return add_security_headers(response)
+
+
 def _error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
     headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
     site: SiteConfig | None = g.get("banner_site")
