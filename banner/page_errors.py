@@ -73,6 +73,17 @@ class TooLargePage(PageError):
     explanation = N_("The form sent was too large. Open the page again and repeat your choice.")
 
 
+class TooManyPage(PageError):
+    """The rate limit for saving choices from this network was reached."""
+
+    code = 429
+    title = N_("Too many attempts")
+    explanation = N_(
+        "Many choices were saved from your network in a short time, so this one was not "
+        "saved. Please wait a minute and try again; until then optional cookies stay off."
+    )
+
+
 class StoreUnavailablePage(PageError):
     """The consent log cannot be reached; nothing was saved."""
 
@@ -95,6 +106,7 @@ BY_STATUS: dict[int, type[PageError]] = {
     404: PageNotFound,
     405: MethodNotAllowedPage,
     413: TooLargePage,
+    429: TooManyPage,
     503: StoreUnavailablePage,
 }
 

@@ -8,12 +8,13 @@ this service; its redirect may go on to the site's own origins.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 #: Fetch metadata values a browser sends for requests the page itself made.
 OWN_FETCH_SITES = frozenset({"same-origin", "none"})
@@ -66,11 +67,26 @@ def is_foreign_post(origin: str | None, fetch_site: str | None, host: str) -> bo
     return fetch_site is not None and fetch_site not in OWN_FETCH_SITES
 
 
+#: banner's own routes that never use the session: no session is opened for them.
+SESSIONLESS = re.compile(
+    r"^/(s/[^/]+/(loader\.js|ui\.js|ui\.css)|api/v1/(consent|verify)|healthz)$"
+)
+
+
 class PageSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, marked ``Secure`` whenever the request is https."""
+    """Flask's signed-cookie session, marked ``Secure`` whenever the request is https.
+
+    The loader and the API skip it: they are the hot paths and keep no state
+    between requests.
+    """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if SESSIONLESS.match(request.path):
+            return None  # Flask substitutes a null session that is never saved
+        return super().open_session(app, request)
 
 
 def secure_session(app: Flask) -> None:

@@ -29,6 +29,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from banner import rate_limits
 from banner.api import set_consent_cookie
 from banner.banner_texts import N_, banner_texts, category_description, category_label
 from banner.check import cookie_values, merge_consents
@@ -44,6 +45,7 @@ from banner.page_errors import (
     PageNotFound,
     ReceiptNotFound,
     StoreUnavailablePage,
+    TooManyPage,
     UnexpectedPageError,
     page_error_for,
 )
@@ -183,6 +185,9 @@ def _label(site: SiteConfig, category: str, language: str) -> str:
 
 @pages.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    if error.code == 429:  # the rate limit on saving: say when to try again
+        wait = rate_limits.refusal(error).headers_extra["Retry-After"]
+        return _error_page(TooManyPage(int(wait)))
     return _error_page(page_error_for(error))
 
 

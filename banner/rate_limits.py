@@ -17,7 +17,6 @@ from werkzeug.exceptions import HTTPException
 
 from banner.config import BannerConfig
 from banner.errors import RateLimited
-from banner.loader import loader
 from banner.state import EXTENSION_KEY
 from banner.visitor import client_address, mask_ip
 
@@ -57,7 +56,10 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
         key_prefix="banner",
     )
     app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
-    limiter.exempt(loader)  # the hot read path skips the limiter's checks at once
+    # Limits are enforced by the wrappers of the limited views alone: the
+    # extension's own before-request check would run for every request (the
+    # loader is the hot path) only to find nothing to limit.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:

@@ -144,3 +144,19 @@ def test_safe_return(asked: str | None, expected: str) -> None:
 )
 def test_shares_cookies(host: str, cookie_domain: str | None, shared: bool) -> None:
     assert shares_cookies(host, ORIGINS, cookie_domain) is shared
+
+
+@pytest.mark.parametrize(
+    "path", ["/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css", "/healthz"]
+)
+def test_hot_paths_open_no_session(client: FlaskClient, path: str) -> None:
+    from flask import session
+
+    with client:
+        assert client.get(path).status_code == 200
+        assert session.__class__.__name__ == "NullSession"
+
+
+def test_pages_keep_their_session(client: FlaskClient) -> None:
+    response = client.get("/s/tokodemo/preferences")
+    assert any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))

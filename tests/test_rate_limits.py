@@ -109,3 +109,18 @@ def test_redis_limit_holds_across_two_instances(tmp_path: Path, redis_db: redis.
     assert statuses.count(201) == 4 and statuses.count(429) == 4
     keys = [k.decode() for k in redis_db.keys("*")]
     assert keys and all("127.0.0.0/24" in k and "127.0.0.1" not in k for k in keys)
+
+
+def test_preference_form_is_limited_with_a_translated_page(limited_app: Flask) -> None:
+    from tests.test_pages import hidden_fields, text
+
+    client = limited_app.test_client()
+    statuses = []
+    for _ in range(4):
+        fields = hidden_fields(client.get("/s/tokodemo/preferences?lang=id"))
+        answer = client.post("/s/tokodemo/preferences?lang=id", data={**fields, "save": "x"})
+        statuses.append(answer.status_code)
+    assert statuses == [303, 303, 303, 429]
+    assert "Terlalu banyak percobaan" in text(answer)
+    assert 1 <= int(answer.headers["Retry-After"]) <= 61
+    assert limited_app.extensions["banner"].log.count("tokodemo") == 3
