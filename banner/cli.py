@@ -201,7 +201,10 @@ def export(
 @click.argument("consent_id")
 @friendly
 def show(config_path: str | None, consent_id: str) -> None:
-    """Every row of one consent id, oldest first (JSON Lines)."""
+    """Every row of one consent id, oldest first (JSON Lines).
+
+    An id a browser chose may start with "-": put "--" before it.
+    """
     import json
 
     with _log(_config(config_path)) as store:

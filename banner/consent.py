@@ -44,8 +44,12 @@ class Source(enum.StrEnum):
 
 
 def new_consent_id() -> str:
-    """Return a fresh random consent id (128 bits, URL-safe)."""
-    return secrets.token_urlsafe(16)
+    """Return a fresh random consent id: 128 bits as 32 hex digits.
+
+    Hex like the loader's own ids, and never starting with ``-``, so an id
+    pastes into ``banner log show`` without being taken for an option.
+    """
+    return secrets.token_hex(16)
 
 
 def optional_categories(categories: Iterable[str]) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -110,7 +111,8 @@ def post_json(
             return int(answer.status), json.load(answer)
     except urllib.error.HTTPError as error:
         return int(error.code), {}
-    except OSError:
+    except (OSError, http.client.HTTPException):
+        # No answer, or one cut off (a SIGKILL mid-body): not acknowledged.
         return 0, {}
 
 

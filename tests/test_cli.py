@@ -46,17 +46,29 @@ def cli() -> CliRunner:
 
 
 def record(
-    config_file: Path, granted: tuple[str, ...], ua: str = "Mozilla/5.0", when: float | None = None
+    config_file: Path,
+    granted: tuple[str, ...],
+    ua: str = "Mozilla/5.0",
+    when: float | None = None,
+    consent_id: str | None = None,
 ) -> str:
     config = load_config(config_file, env={})
     log = ConsentLog(config.database_url)
     log.create_schema()
     service = ConsentService(config, log, clock=time.time if when is None else lambda: when)
     done = service.record(
-        DecisionRequest("tokodemo", granted, "id", ip="203.0.113.9", user_agent=ua)
+        DecisionRequest("tokodemo", granted, "id", consent_id, ip="203.0.113.9", user_agent=ua)
     )
     log.dispose()
     return done.decision.consent_id
+
+
+def test_show_an_id_that_looks_like_an_option(cli: CliRunner, config_file: Path) -> None:
+    """Browsers may choose ids starting with "-"; "--" ends the options."""
+    chosen = record(config_file, ("analytics",), consent_id="-browser-chosen-id-0001")
+    shown = cli.invoke(main, ["log", "show", "--config", str(config_file), "--", chosen])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["consent_id"] == chosen
 
 
 def test_check_config_ok_and_bad(cli: CliRunner, config_file: Path, tmp_path: Path) -> None:

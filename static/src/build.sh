@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(dirname "$here")
 terser="npx --yes terser@5.51.2"
 for name in gate ui; do
-  $terser "$here/$name.js" --ecma 2020 --compress passes=2 --mangle --comments false \
+  $terser "$here/$name.js" --ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false \
     --output "$out/$name.js"
 done
 python3 - "$here/ui.css" "$out/ui.css" <<'PY'

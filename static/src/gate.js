@@ -5,8 +5,7 @@
 (function (w, d) {
   'use strict';
   const S = __BANNER_SETTINGS__;
-  const me = d.currentScript;
-  const nonce = (me && me.nonce) || '';
+  const nonce = d.currentScript?.nonce || '';
   const PENDING = 'banner_pending_' + S.site;
   const GA_COOKIES = /^(_ga(_.+)?|_gid|_gat.*)$/;
   const FB_COOKIES = /^_fb[pc]$/;
@@ -25,16 +24,15 @@
   let uiLayer = 0;
 
   function language() {
-    const tags = [d.documentElement.lang].concat(Array.from(navigator.languages || []));
-    for (const tag of tags) {
-      const code = String(tag || '').toLowerCase().split(/[-_]/)[0];
-      if (code === 'id' || code === 'en') return code;
+    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
+      const m = /^(id|en)(?![a-z])/i.exec(tag);
+      if (m) return m[1].toLowerCase();
     }
     return S.lang;
   }
 
   function has(category) {
-    return category === 'essential' || (!!granted && granted.includes(category));
+    return category === 'essential' || !!granted?.includes(category);
   }
 
   function cookies() {
@@ -47,9 +45,9 @@
     try {
       const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
       const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
-      const ok = p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh;
-      return ok && typeof p.i === 'string' ? Object.assign(p, { raw: token }) : null;
-    } catch (e) {
+      p.raw = token;
+      return p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh && typeof p.i === 'string' ? p : null;
+    } catch {
       return null;
     }
   }
@@ -59,10 +57,9 @@
    * never add it. */
   function readChoice() {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
-    const valid = all.filter(Boolean);
-    if (!valid.length) return null;
-    const newest = valid.reduce((a, b) => (b.t > a.t ? b : a));
-    newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
+    const valid = all.filter(Boolean).sort((a, b) => b.t - a.t);
+    const newest = valid[0];
+    if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
     return newest;
   }
 
@@ -72,19 +69,18 @@
     return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
   }
 
-  function writeCookie(name, value, seconds) {
-    let c = name + '=' + value + '; Max-Age=' + seconds + '; Path=/; SameSite=Lax';
-    if (domain()) c += '; Domain=' + domain();
-    if (location.protocol === 'https:') c += '; Secure';
-    d.cookie = c;
+  function writeCookie(name, value, days) {
+    const on = domain();
+    d.cookie =
+      name + '=' + value + '; Max-Age=' + days * 86400 + '; Path=/; SameSite=Lax' +
+      (on ? '; Domain=' + on : '') + (location.protocol === 'https:' ? '; Secure' : '');
   }
 
   /* Deletes a cookie on the host and every parent domain it may sit on. */
   function expire(name) {
     const parts = location.hostname.split('.');
-    d.cookie = name + '=; Max-Age=0; Path=/';
-    for (let i = 0; i < parts.length - 1; i++) {
-      d.cookie = name + '=; Max-Age=0; Path=/; Domain=' + parts.slice(i).join('.');
+    for (let i = 0; i < parts.length; i++) {
+      d.cookie = name + '=; Max-Age=0; Path=/' + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
     }
   }
 
@@ -114,17 +110,18 @@
   }
 
   /* Google Consent Mode v2: advertising signals follow a category only when
-   * the site names one for them. Before any choice everything is denied. */
+   * the site names one for them (has(undefined) is false). Before any
+   * choice everything is denied. */
   function signals(t) {
-    const state = (on) => (on ? 'granted' : 'denied');
-    const ads = state(!!t.ads_category && has(t.ads_category));
+    const state = (category) => (has(category) ? 'granted' : 'denied');
+    const ads = state(t.ads_category);
     return {
       ad_storage: ads,
       ad_user_data: ads,
       ad_personalization: ads,
-      analytics_storage: state(has(t.category)),
-      functionality_storage: state(has('functional')),
-      personalization_storage: state(has('preference')),
+      analytics_storage: state(t.category),
+      functionality_storage: state('functional'),
+      personalization_storage: state('preference'),
     };
   }
 
@@ -158,14 +155,14 @@
   function referralValue() {
     const t = S.trackers.find((x) => x.kind === 'referral');
     const query = new URLSearchParams(location.search);
-    const name = t && t.params.find((p) => query.get(p));
+    const name = t?.params.find((p) => query.get(p));
     return name ? encodeURIComponent(query.get(name).slice(0, 200)) : null;
   }
 
   /* Held in memory until its category is decided: written once granted,
    * dropped once refused. */
   function refer(t, on) {
-    if (referral && on) writeCookie(t.cookie, referral, t.days * 86400);
+    if (referral && on) writeCookie(t.cookie, referral, t.days);
     referral = null;
   }
 
@@ -181,7 +178,7 @@
       if (!has(f.dataset.category)) continue;
       running.add(f.dataset.category);
       f.src = f.dataset.src;
-      f.removeAttribute('data-src');
+      delete f.dataset.src;
     }
   }
 
@@ -235,9 +232,15 @@
     try {
       if (body) sessionStorage.setItem(PENDING, JSON.stringify(body));
       else sessionStorage.removeItem(PENDING);
-    } catch (e) {
+    } catch {
       /* storage may be off; the retry then lasts only this page */
     }
+  }
+
+  function store(token) {
+    remember(null);
+    writeCookie(S.cookie, token, S.days);
+    choice = readChoice();
   }
 
   /* Records the choice; on 201 stores the token and starts what was granted.
@@ -252,15 +255,13 @@
       .then((r) => (r.status === 201 ? r.json() : Promise.reject(r.status)))
       .then((answer) => {
         if (body !== pending) return;
-        remember(null);
-        writeCookie(S.cookie, answer.token, S.days * 86400);
-        choice = readChoice();
-        if (ui) ui.status(false);
+        store(answer.token);
+        ui?.status(false);
         apply(answer.granted);
       })
       .catch((status) => {
         if (body !== pending) return;
-        if (ui) ui.status(true);
+        ui?.status(true);
         /* A refusal (an outdated policy version, say) cannot succeed later:
          * drop it so the next page asks again; anything else is retried. */
         if (status >= 400 && status < 500 && status !== 429) remember(null);
@@ -274,23 +275,14 @@
   function adopt(token) {
     fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: token }) })
       .then((r) => r.json())
-      .then((v) => {
-        if (!v.valid) return Promise.reject();
-        remember(null);
-        writeCookie(S.cookie, token, S.days * 86400);
-        choice = readChoice();
-        apply(choice ? choice.g : []);
-      })
-      .catch(() => choice && apply(choice.g));
+      .then((v) => v.valid && store(token))
+      .catch(() => 0)
+      .then(() => (choice ? apply(choice.g) : showBanner(1)));
   }
 
-  function newId() {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
-  }
-
-  function choose(categories) {
-    const id = (choice && choice.i) || (pending && pending.consent_id) || newId();
+  /* ``fresh`` is a new random id from the UI, used on a first choice. */
+  function choose(categories, fresh) {
+    const id = choice?.i || pending?.consent_id || fresh;
     remember({
       site: S.site,
       granted: categories,
@@ -316,15 +308,15 @@
     if (uiLoading) return;
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    css.href = S.api + 's/' + S.site + '/ui.css';
+    const base = S.api + 's/' + S.site + '/ui.';
+    css.href = base + 'css';
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
-    load(S.api + 's/' + S.site + '/ui.js');
+    load(base + 'js');
   }
 
   const kernel = {
-    S: S,
     token: () => (choice ? choice.raw : ''),
     lang: lang,
     gpc: gpc,
@@ -338,13 +330,13 @@
   };
 
   w.banner = {
-    granted: (category) => has(category),
+    granted: has,
     open: () => showBanner(2),
     _k: kernel,
   };
 
   d.addEventListener('click', (e) => {
-    const target = e.target.closest && e.target.closest('[data-banner-open]');
+    const target = e.target.closest?.('[data-banner-open]');
     if (!target) return;
     e.preventDefault();
     showBanner(2);
@@ -352,15 +344,15 @@
 
   for (const t of S.trackers) {
     if (t.kind === 'ga4') {
-      gtag('consent', 'default', Object.assign(signals(t), { security_storage: 'granted', wait_for_update: 500 }));
+      gtag('consent', 'default', { ...signals(t), security_storage: 'granted', wait_for_update: 500 });
     }
   }
   try {
     pending = JSON.parse(sessionStorage.getItem(PENDING));
-  } catch (e) {
-    pending = null;
+  } catch {
+    /* no storage: nothing pending */
   }
-  if (pending && pending.policy_version !== S.v) remember(null);
+  if (pending?.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)/.exec(location.hash);
   if (passed) {

@@ -138,10 +138,16 @@
     if (back && back.focus) back.focus();
   }
 
+  /* A random consent id for a first choice (the gate keeps an existing one). */
+  function newId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
+  }
+
   function decide(categories) {
     bar.hidden = true;
     if (modal) modal.hidden = true;
-    K.choose(categories);
+    K.choose(categories, newId());
     if (back && back.isConnected && back.focus) back.focus();
   }
 
