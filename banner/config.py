@@ -19,9 +19,11 @@ from typing import Any
 
 from banner.config_values import (
     BILINGUAL,
+    MIN_CONTRAST,
     REQUIRED,
     ConfigError,
     Reader,
+    contrast_ratio,
     is_bilingual,
     is_cookie_domain,
     is_database_url,
@@ -60,6 +62,14 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Texts a site may override per language (shown as text, never HTML).
 OVERRIDABLE_TEXTS: tuple[str, ...] = ("banner_title", "banner_body")
 THEME_KEYS: tuple[str, ...] = ("primary", "background", "text")
+DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
+#: Colour pairs drawn as text on ground: body text, links and the quiet
+#: buttons on the background, and the buttons' white ``label`` on primary.
+THEME_PAIRS: tuple[tuple[str, str], ...] = (
+    ("text", "background"),
+    ("primary", "background"),
+    ("primary", "label"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +265,23 @@ def _texts(site: Reader) -> dict[str, dict[str, str]]:
 
 
 def _theme(site: Reader) -> dict[str, str]:
+    """The site's colours, each pair the banner and pages draw readable (WCAG AA)."""
     entry = site.sub("theme", THEME_KEYS)
-    return {
+    theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
+    colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
+    for key, against in THEME_PAIRS:
+        if key not in theme and against not in theme:
+            continue
+        ratio = contrast_ratio(colours[key], colours[against])
+        if ratio < MIN_CONTRAST:
+            raise entry.fail(
+                key if key in theme else against,
+                f"colours readable together: {key} {colours[key]} against {against} "
+                f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1",
+            )
+    return theme
 
 
 def _site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:

@@ -144,3 +144,20 @@ def is_rate(value: Any) -> bool:
 
 def is_database_url(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("sqlite://", "postgresql"))
+
+
+#: WCAG 2.2 AA: normal text needs a contrast ratio of at least 4.5:1.
+MIN_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour."""
+    channels = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

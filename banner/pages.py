@@ -33,7 +33,7 @@ from banner import rate_limits
 from banner.api import set_consent_cookie
 from banner.banner_texts import N_, banner_texts, category_description, category_label
 from banner.check import cookie_values, merge_consents
-from banner.config import SiteConfig
+from banner.config import DEFAULT_THEME, SiteConfig
 from banner.consent import CONSENT_ID, LANGUAGES, Source
 from banner.cookie_list import CategoryCookies, declared_cookies
 from banner.forms import PreferencesForm, preferences_form, switch_name
@@ -77,7 +77,6 @@ pages = Blueprint(
 )
 
 #: Theme colours used when a site's config does not set them (WCAG AA on white).
-DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
 #: The only pages without a CSRF token or a visitor's state; the rest are never stored.
 CACHEABLE_ENDPOINTS = frozenset({"banner_pages.cookies", "banner_pages.static"})
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from banner.config import ConfigError, is_origin, load_config, parse_config
+from banner.config_values import contrast_ratio
 from tests.factories import KEY_NEW, document
 
 URL = "sqlite:///x.db"
@@ -131,7 +132,41 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("text override unknown", with_site(texts={"id": {"footer": "x"}}), "texts.id.footer"),
     ("text override language", with_site(texts={"fr": {"banner_title": "x"}}), "texts.fr"),
     ("theme colour", with_site(theme={"primary": "blue"}), "theme.primary"),
+    # WCAG's own borderline: #777777 on white is 4.48:1, just under AA.
+    ("theme text unreadable", with_site(theme={"text": "#777777"}), "theme.text"),
+    ("theme primary vs label", with_site(theme={"primary": "#60a5fa"}), "theme.primary"),
+    (
+        "theme dark background, default text",
+        with_site(theme={"background": "#111827"}),
+        "theme.background",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    "theme",
+    [
+        {"text": "#767676"},
+        {"primary": "#0a7d32", "background": "#fffdf5", "text": "#111111"},
+        {"background": "#fefce8"},
+    ],
+)
+def test_readable_themes_are_accepted(theme: dict[str, str]) -> None:
+    site = parse_config(with_site(theme=theme), "banner.toml", {}).sites["tokodemo"]
+    assert dict(site.theme) == theme
+
+
+def test_an_unreadable_theme_says_which_colours_and_the_ratio() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(with_site(theme={"text": "#777777"}), "banner.toml", {})
+    assert "text #777777 against background #ffffff has contrast 4.48:1" in str(caught.value)
+    assert "WCAG AA needs 4.5:1" in str(caught.value)
+
+
+def test_contrast_ratio_matches_wcag_examples() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
 
 
 @pytest.mark.parametrize(("name", "doc", "key"), BAD, ids=[b[0] for b in BAD])
