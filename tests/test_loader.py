@@ -55,6 +55,32 @@ def test_matching_etag_answers_304(client: FlaskClient, route: str) -> None:
     assert again.data == b""
 
 
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),
+        ('"other", {etag}', 304),
+        ("*", 304),
+        ('"other"', 200),
+        ("{etag_plain}", 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_forms(client: FlaskClient, if_none_match: str, status: int) -> None:
+    """Weak comparison, lists and ``*``; the plain variant's tag does not match the gzip one."""
+    route = "/s/tokodemo/loader.js"
+    zipped = {"Accept-Encoding": "gzip"}
+    etag = client.get(route, headers=zipped).headers["ETag"]
+    etag_plain = client.get(route).headers["ETag"]
+    header = if_none_match.format(etag=etag, etag_plain=etag_plain)
+    again = client.get(route, headers={**zipped, "If-None-Match": header})
+    assert again.status_code == status
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "public, max-age=300"
+    assert (again.data == b"") == (status == 304)
+
+
 @pytest.mark.parametrize("route", ROUTES)
 def test_gzip_variant_has_its_own_etag(client: FlaskClient, route: str) -> None:
     plain = client.get(route)
