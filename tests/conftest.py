@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,27 @@ from banner.state import BannerState
 from tests.factories import SHOP_ORIGIN, make_config
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+#: Figures the fault tests measured (requests, acknowledged, stored, lost),
+#: printed at the end of the run so CI's output carries the evidence.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Report one measured line under this test's name in the run's summary."""
+
+    def report(text: str) -> None:
+        _FIGURES.append(f"{request.node.nodeid}: {text}")
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures measured by the fault tests")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
