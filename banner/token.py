@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner
+from itsdangerous import BadData, BadSignature, SignatureExpired, Signer, TimestampSigner
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.url_safe import URLSafeTimedSerializer
 
@@ -80,13 +80,37 @@ class _ClockSigner(TimestampSigner):
         super().__init__(*args, **kw)
         self._clock = clock
         self._shift = shift
+        self._derived: dict[bytes | None, bytes] = {}
 
     def get_timestamp(self) -> int:
         return int(self._clock()) + self._shift
 
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        """The derived key, computed once per key (it depends only on key and salt)."""
+        index = None if secret_key is None else want_bytes(secret_key)
+        key = self._derived.get(index)
+        if key is None:
+            key = self._derived[index] = super().derive_key(secret_key)
+        return key
+
 
 class _ReadableSerializer(URLSafeTimedSerializer):
-    """URL-safe timed serializer that never zlib-compresses the payload."""
+    """URL-safe timed serializer that never zlib-compresses the payload.
+
+    Its signer is built once and reused (itsdangerous makes one per call),
+    so a check pays for the HMAC, not for setting it up.
+    """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        chosen = self.salt if salt is None else salt
+        signer = self._signers.get(chosen)
+        if signer is None:
+            signer = self._signers[chosen] = super().make_signer(chosen)
+        return signer
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(want_bytes(self.serializer.dumps(obj)))
