@@ -51,7 +51,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
         key_func=lambda: rate_key(config),
         app=app,
         storage_uri=config.rate_limit_storage,
-        strategy="moving-window",
+        strategy="sliding-window-counter",
         headers_enabled=False,
         key_prefix="banner",
     )

@@ -51,6 +51,13 @@ class Process:
         self.env = {**os.environ, **(env or {})}
         self.child: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int:
+        """The running child's process id."""
+        if self.child is None:
+            raise RuntimeError("the process has not been started")
+        return self.child.pid
+
     def __enter__(self) -> Process:
         out = self.log.open("ab")
         self.child = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=out)

@@ -50,6 +50,8 @@ class Services:
     hello: str
     sqlite: str
     postgres: str | None
+    #: gunicorn's master process of each URL above (for profiling its workers).
+    masters: dict[str, int]
 
 
 @contextmanager
@@ -57,18 +59,24 @@ def services(folder: Path) -> Iterator[Services]:
     """Start hello-world, banner on SQLite and (when reachable) on PostgreSQL."""
     with ExitStack() as started:
         ports = free_port(), free_port(), free_port()
-        started.enter_context(gunicorn("bench.hello:app", ports[0], folder / "hello.log"))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
+        masters = {
+            urls[0]: started.enter_context(
+                gunicorn("bench.hello:app", ports[0], folder / "hello.log")
+            ).pid
+        }
         (folder / "sqlite").mkdir()
         sqlite = deployment.sqlite_url(folder / "sqlite")
-        started.enter_context(stack.service(folder / "sqlite", sqlite, SHOP, ports[1]))
+        service = stack.service(folder / "sqlite", sqlite, SHOP, ports[1])
+        masters[urls[1]] = started.enter_context(service).pid
         postgres = None
         if deployment.postgres_reachable():
             (folder / "pg").mkdir()
             database = started.enter_context(deployment.postgres_schema())
-            started.enter_context(stack.service(folder / "pg", database, SHOP, ports[2]))
+            service = stack.service(folder / "pg", database, SHOP, ports[2])
+            masters[urls[2]] = started.enter_context(service).pid
             postgres = urls[2]
-        yield Services(urls[0], urls[1], postgres)
+        yield Services(urls[0], urls[1], postgres, masters)
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:

@@ -1,0 +1,129 @@
+"""Where a server case spends its time: py-spy on the gunicorn workers under wrk.
+
+For a throughput case that misses its target, this answers "what dominates"
+with a profile rather than a guess. The case runs under the same load as in
+``bench.throughput`` while py-spy samples every worker, idle frames included
+(time blocked in ``fsync`` or on a socket is time a request waits too).
+Printed: each part's share of the workers' main-thread samples (the waits a
+durable write makes first, else the innermost layer: banner, Flask-Limiter,
+Werkzeug, Flask, gunicorn), largest first; the shares add up to 100%.
+
+Run: ``.venv/bin/python -m bench.profile [CASE-PREFIX ...]``
+(default: ``loader.js 200`` and the two ``POST /api/v1/consent`` cases)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from bench import load
+from bench.table import markdown
+from bench.throughput import Case, Services, cases, services
+
+SECONDS = 5
+DEFAULT_CASES = ("loader.js 200", "POST /api/v1/consent")
+
+#: Parts of a request that own a sample wherever they appear in its stack,
+#: in priority order: the waits a durable write makes.
+WAITS: tuple[tuple[str, str], ...] = (
+    ("SQLite BEGIN IMMEDIATE (waiting for the write lock)", "_sqlite_begin (banner/store.py"),
+    ("SQL COMMIT (fsync)", "do_commit (sqlalchemy/engine/default.py"),
+    ("SQL pool pre-ping", "do_ping ("),
+    ("SQL statements (SQLAlchemy, driver, server)", "(sqlalchemy/"),
+    ("token signing (itsdangerous)", "(itsdangerous/"),
+    ("rate limit storage (limits)", "(limits/"),
+)
+#: Otherwise the sample belongs to the innermost of these layers.
+LAYERS: tuple[tuple[str, str], ...] = (
+    ("banner code", "(banner/"),
+    ("Flask-Limiter", "(flask_limiter/"),
+    ("Werkzeug", "(werkzeug/"),
+    ("Flask", "(flask/"),
+    ("gunicorn: sockets and HTTP parsing", "(gunicorn/"),
+)
+#: Only the worker's main thread serves requests (limits runs a timer thread).
+MAIN_THREAD = "run (gunicorn/workers/sync.py"
+
+
+def part_of(frames: list[str]) -> str:
+    """The part of the request one sampled stack (outermost frame first) belongs to."""
+    stack = ";".join(frames)
+    for name, marker in WAITS:
+        if marker in stack:
+            return name
+    for frame in reversed(frames):
+        for name, marker in LAYERS:
+            if marker in frame:
+                return name
+    return "other"
+
+
+def workers(master: int) -> list[int]:
+    """The gunicorn master's worker processes."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def record(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    argv = [spy, "record", "--format", "raw", "--idle", "--rate", "200", "-d", str(seconds)]
+    argv += ["--pid", str(pid), "-o", str(out)]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def shares(raw: Iterable[str]) -> Counter[str]:
+    """Main-thread samples per part of the request, from py-spy's raw stacks."""
+    parts = Counter[str]()
+    for line in raw:
+        stack, _, count = line.rstrip().rpartition(" ")
+        if MAIN_THREAD in stack and count.isdigit():
+            parts[part_of(stack.split(";"))] += int(count)
+    return parts
+
+
+def profile(running: Services, case: Case, folder: Path) -> tuple[float, Counter[str]]:
+    """Load ``case`` and sample its workers; requests/s and the samples."""
+    url = case.shape.url
+    master = next(m for base, m in running.masters.items() if url.startswith(base))
+    outputs = [folder / f"{pid}.txt" for pid in workers(master)]
+    result: list[load.Result] = []
+    loader = threading.Thread(target=lambda: result.append(load.run(case.shape, SECONDS + 2)))
+    loader.start()
+    spies = [record(int(out.stem), SECONDS, out) for out in outputs]
+    for spy in spies:
+        spy.wait(timeout=SECONDS + 60)
+    loader.join(timeout=SECONDS + 60)
+    parts = Counter[str]()
+    for out in outputs:
+        if out.exists():
+            parts += shares(out.read_text().splitlines())
+    return (result[0].requests_per_second if result else 0.0), parts
+
+
+def report(name: str, rate: float, parts: Counter[str]) -> str:
+    total = parts.total()
+    rows = [[part, f"{100 * n / total:.0f}%"] for part, n in parts.most_common()]
+    head = f"### {name}: {rate:,.0f} requests/s while sampled, {total} samples\n\n"
+    return head + markdown(["part of the request", "share of worker time"], rows)
+
+
+def main() -> None:
+    wanted = tuple(sys.argv[1:]) or DEFAULT_CASES
+    load.wrk_path()
+    with tempfile.TemporaryDirectory(prefix="banner-profile-") as tmp, services(Path(tmp)) as run:
+        for case in cases(run):
+            if case.name.startswith(wanted):
+                folder = Path(tmp) / f"case-{abs(hash(case.name))}"
+                folder.mkdir()
+                print(report(case.name, *profile(run, case, folder)), end="\n\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()
