@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from banner.config import BannerConfig, SiteConfig
@@ -89,13 +89,11 @@ class ConsentService:
         site = self.config.sites[request.site]
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
-        previous = self.log.latest(consent_id, site.id) if request.consent_id else None
-        prior = Choice.of(previous.granted, site.category_ids) if previous else None
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
             recorded_at=datetime.fromtimestamp(int(self.clock()), UTC),
-            action=choice.action(prior, request.gpc).value,
+            action=choice.action(None, request.gpc).value,
             granted=tuple(choice.granted_list()),
             denied=choice.denied,
             policy_version=site.policy_version,
@@ -108,6 +106,14 @@ class ConsentService:
             ip_masked=mask_ip(request.ip),
             user_agent=clean_text(request.user_agent),
         )
-        stored = self.log.append(decision, fresh=request.consent_id is None)
+
+        def after(previous: Decision | None) -> Decision:
+            """The action follows the visitor's previous row, read under the write's lock."""
+            if previous is None:
+                return decision
+            prior = Choice.of(previous.granted, site.category_ids)
+            return replace(decision, action=choice.action(prior, request.gpc).value)
+
+        stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
         token, content = self.codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)

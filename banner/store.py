@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -177,30 +177,48 @@ class ConsentLog:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
 
-    def append(self, decision: Decision, fresh: bool = False) -> Decision:
+    def append(
+        self,
+        decision: Decision,
+        fresh: bool = False,
+        amend: Callable[[Decision | None], Decision] | None = None,
+    ) -> Decision:
         """Commit ``decision`` unless it repeats the consent id's latest row.
 
-        A retry (same consent id, same granted categories and policy version as
-        the latest row) writes nothing and returns the stored row, so clients
-        may resend until they are answered.
+        A retry (same consent id, site, granted categories and policy version
+        as the latest row) writes nothing and returns the stored row, so
+        clients may resend until they are answered.
 
         :param fresh: the consent id was just generated here, so it has no rows
             and the retry check is skipped.
+        :param amend: called with the latest row of the consent id on this
+            site (``None`` for none), read under the same lock as the write;
+            returns the decision to store (its action may depend on that row).
         :raises StoreUnavailable: when the row could not be committed.
         """
         try:
             with self.engine.begin() as conn:
-                latest = None if fresh else self._latest_locked(conn, decision.consent_id)
+                latest = None if fresh else self._latest_locked(conn, decision)
                 if latest is not None and _same_choice(latest, decision):
                     return latest
+                if amend is not None:
+                    decision = amend(latest)
                 conn.execute(consent_log.insert(), _row_values(decision))
             return decision
         except SQLAlchemyError as exc:
             raise _translate(exc) from exc
 
-    def _latest_locked(self, conn: sa.Connection, consent_id: str) -> Decision | None:
-        self._serialise(conn, consent_id)
-        return self._latest(conn, consent_id)
+    def _latest_locked(self, conn: sa.Connection, decision: Decision) -> Decision | None:
+        self._serialise(conn, decision.consent_id)
+        query = (
+            sa.select(consent_log)
+            .where(consent_log.c.consent_id == decision.consent_id)
+            .where(consent_log.c.site == decision.site)
+            .order_by(consent_log.c.row_id.desc())
+            .limit(1)
+        )
+        row = conn.execute(query).first()
+        return None if row is None else _decision(row)
 
     def _serialise(self, conn: sa.Connection, consent_id: str) -> None:
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL
@@ -208,17 +226,6 @@ class ConsentLog:
         if self.is_postgres:
             key = zlib.crc32(consent_id.encode()) - 2**31
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-    @staticmethod
-    def _latest(conn: sa.Connection, consent_id: str) -> Decision | None:
-        query = (
-            sa.select(consent_log)
-            .where(consent_log.c.consent_id == consent_id)
-            .order_by(consent_log.c.row_id.desc())
-            .limit(1)
-        )
-        row = conn.execute(query).first()
-        return None if row is None else _decision(row)
 
     def history(self, consent_id: str, site: str | None = None) -> list[Decision]:
         """Every row of one consent id, oldest first."""

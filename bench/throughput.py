@@ -34,6 +34,8 @@ ROUNDS = 3
 SHOP = "http://localhost:8001"
 ENCODINGS = "br, gzip"
 HELLO = "hello-world Flask"
+#: Replaced by wrk with a new consent id in every request.
+CONSENT_ID_SLOT = "__BENCH_CONSENT_ID__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,9 @@ def cases(running: Services) -> list[Case]:
     encoding = {"Accept-Encoding": ENCODINGS}
     etag = _get(loader, encoding)[1].get("ETag", "")
     token = deployment.obtain_token(site, SHOP)
-    consent = json.loads(deployment.consent_body())
+    # Each request carries a new consent id, as the loader sends (bench/wrk/request.lua),
+    # so the write path checks for a retry of that id before inserting.
+    consent = {**json.loads(deployment.consent_body()), "consent_id": CONSENT_ID_SLOT}
     found = [
         Case(HELLO, load.Shape(f"{running.hello}/"), 200),
         Case("loader.js 200", load.Shape(loader, headers=encoding), 200),

@@ -249,7 +249,7 @@ def test_post_from_a_foreign_origin_is_refused(
 def test_store_failure_is_a_translated_503_with_retry_after(
     client: FlaskClient, banner_state: BannerState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def down(_decision: object, fresh: bool = False) -> None:
+    def down(_decision: object, **_options: object) -> None:
         raise StoreUnavailable("database busy", retry_after=7)
 
     monkeypatch.setattr(banner_state.log, "append", down)

@@ -65,6 +65,22 @@ def test_retry_is_idempotent_but_a_change_is_a_new_row(log: ConsentLog) -> None:
     assert [d.action for d in log.history(cid)] == ["custom", "withdraw"]
 
 
+def test_amend_sees_the_latest_row_of_the_same_site_only(log: ConsentLog) -> None:
+    cid = "consent-dddddddddddddd"
+    log.append(decision(cid, ("analytics",), site="othershop"))
+    seen: list[Decision | None] = []
+
+    def amend(latest: Decision | None) -> Decision:
+        seen.append(latest)
+        return decision(cid, (), at=T0 + timedelta(minutes=1), action="reject")
+
+    stored = log.append(decision(cid, ()), amend=amend)
+    assert seen == [None] and stored.action == "reject"
+    again = log.append(decision(cid, ("analytics",), at=T0 + timedelta(minutes=2)), amend=amend)
+    assert seen[-1] == stored and again.action == "reject"  # amend decides what is stored
+    assert [d.site for d in log.history(cid)] == ["othershop", "tokodemo", "tokodemo"]
+
+
 def test_concurrent_retries_write_one_row(log: ConsentLog) -> None:
     cid = "consent-cccccccccccccc"
     threads = [

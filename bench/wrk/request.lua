@@ -12,3 +12,16 @@ for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
     wrk.headers[name] = value
   end
 end
+
+-- A body holding __BENCH_CONSENT_ID__ gets a new consent id in every request, as
+-- the loader sends one per visitor: 32 hex digits, unique across runs.
+if body and body:find("__BENCH_CONSENT_ID__", 1, true) then
+  math.randomseed(os.time())
+  local prefix = string.format("%08x%08x", os.time(), math.random(0, 0x7fffffff))
+  local counter = 0
+  request = function()
+    counter = counter + 1
+    local id = prefix .. string.format("%016x", counter)
+    return wrk.format(nil, nil, nil, (body:gsub("__BENCH_CONSENT_ID__", id)))
+  end
+end
