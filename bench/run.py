@@ -3,7 +3,8 @@
 Each benchmark runs as its own process (``python -m bench.NAME``), exactly
 as documented in ``bench/README.md``; its printed table becomes one section
 of RESULTS.md with the date, the machine and the command. Sections of
-benchmarks not run this time are kept as they were.
+benchmarks not run this time are kept as they were, and so is the
+hand-written ``targets`` section.
 
 Run: ``.venv/bin/python -m bench.run [NAME ...]`` (default: all)
 """
@@ -27,7 +28,10 @@ BENCHMARKS = {
     "throughput": "Server throughput (gunicorn, 2 sync workers)",
     "verify": "Token verification cost",
     "lograte": "Consent log write rate",
+    "profile": "Where the server's time goes (py-spy under wrk)",
 }
+#: A hand-written section (the targets, what was missed and why), kept as is.
+NOTES = "targets"
 HEADER = """# Benchmark results
 
 Latest figures, written by `.venv/bin/python -m bench.run`. Every figure is a
@@ -71,6 +75,8 @@ def _sections(text: str) -> dict[str, str]:
 
 def write(sections: dict[str, str]) -> None:
     parts = [HEADER]
+    if NOTES in sections:
+        parts.append(f"<!-- bench:{NOTES} -->\n{sections[NOTES]}<!-- /bench:{NOTES} -->\n")
     for name in BENCHMARKS:
         if name in sections:
             parts.append(f"<!-- bench:{name} -->\n{sections[name]}<!-- /bench:{name} -->\n")
