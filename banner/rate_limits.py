@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -57,14 +58,27 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
     )
     app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
     # Limits are enforced by the wrappers of the limited views alone: the
-    # extension's own before-request check would run for every request (the
-    # loader is the hot path) only to find nothing to limit.
+    # extension's own hooks would run for every request (the loader is the
+    # hot path) only to find nothing to limit, no header to add (headers are
+    # off) and no per-request state to drop (it lives on the request).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    _drop_hooks(app.after_request_funcs, limiter)
+    _drop_hooks(app.teardown_request_funcs, limiter)
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
             app.view_functions[endpoint] = _limited(limiter, config.rate_limit, view)
     return limiter
+
+
+def _drop_hooks(hooks: dict[Any, list[Any]], limiter: Limiter) -> None:
+    """Remove ``limiter``'s app-wide hooks (bound methods or partials of it)."""
+
+    def owned(hook: Any) -> bool:
+        bound = getattr(hook, "__self__", None) is limiter
+        return bound or (isinstance(hook, partial) and hook.args[:1] == (limiter,))
+
+    hooks[None] = [hook for hook in hooks.get(None, []) if not owned(hook)]
 
 
 def refusal(error: HTTPException) -> RateLimited:

@@ -124,3 +124,14 @@ def test_preference_form_is_limited_with_a_translated_page(limited_app: Flask) -
     assert "Terlalu banyak percobaan" in text(answer)
     assert 1 <= int(answer.headers["Retry-After"]) <= 61
     assert limited_app.extensions["banner"].log.count("tokodemo") == 3
+
+
+def test_no_limiter_hook_runs_on_every_request(limited_app: Flask) -> None:
+    """The loader's hot path pays nothing for limits: only limited views check them."""
+    hooks = [
+        *limited_app.before_request_funcs.get(None, []),
+        *limited_app.after_request_funcs.get(None, []),
+        *limited_app.teardown_request_funcs.get(None, []),
+    ]
+    owners = {getattr(getattr(h, "func", h), "__module__", "") for h in hooks}
+    assert not any(owner.startswith("flask_limiter") for owner in owners), owners
