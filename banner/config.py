@@ -62,6 +62,7 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Texts a site may override per language (shown as text, never HTML).
 OVERRIDABLE_TEXTS: tuple[str, ...] = ("banner_title", "banner_body")
 THEME_KEYS: tuple[str, ...] = ("primary", "background", "text")
+#: Theme colours used when a site's config does not set them (WCAG AA on white).
 DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
 #: Colour pairs drawn as text on ground: body text, links and the quiet
 #: buttons on the background, and the buttons' white ``label`` on primary.

@@ -76,7 +76,6 @@ pages = Blueprint(
     static_url_path="/s/_static",
 )
 
-#: Theme colours used when a site's config does not set them (WCAG AA on white).
 #: The only pages without a CSRF token or a visitor's state; the rest are never stored.
 CACHEABLE_ENDPOINTS = frozenset({"banner_pages.cookies", "banner_pages.static"})
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}

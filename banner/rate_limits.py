@@ -61,9 +61,8 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
     # extension's own hooks would run for every request (the loader is the
     # hot path) only to find nothing to limit, no header to add (headers are
     # off) and no per-request state to drop (it lives on the request).
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
-    _drop_hooks(app.after_request_funcs, limiter)
-    _drop_hooks(app.teardown_request_funcs, limiter)
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        _drop_hooks(hooks, limiter)
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from banner.config import BannerConfig, parse_config
+from banner.token import TokenCodec
 
 KEY_OLD = "old-key-0123456789abcdef0123456789abcdef"
 KEY_NEW = "new-key-fedcba9876543210fedcba9876543210"
@@ -55,3 +58,10 @@ def document(database_url: str, **site_changes: Any) -> dict[str, Any]:
 
 def make_config(database_url: str, **site_changes: Any) -> BannerConfig:
     return parse_config(document(database_url, **site_changes), "test.toml", {})
+
+
+def signed_token(consent_id: str, granted: Sequence[str], age: float = 0.0) -> str:
+    """A valid token for the ``tokodemo`` site of :func:`document`, issued ``age`` s ago."""
+    issued = time.time() - age
+    codec = TokenCodec("tokodemo", [KEY_OLD, KEY_NEW], 3, 180 * 86400, clock=lambda: issued)
+    return codec.sign(consent_id, granted)[0]

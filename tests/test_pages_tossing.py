@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from flask.testing import FlaskClient
 
-from banner.token import TokenCodec
-from tests.factories import KEY_NEW, KEY_OLD
+from tests.factories import signed_token
 from tests.test_pages import text
 
 PAGE = "/s/tokodemo/preferences?lang=en"
@@ -16,9 +13,7 @@ ALL = ["functional", "analytics", "preference"]
 
 
 def token(consent_id: str, granted: list[str], age: float = 100.0) -> str:
-    issued = time.time() - age
-    codec = TokenCodec("tokodemo", [KEY_OLD, KEY_NEW], 3, 180 * 86400, clock=lambda: issued)
-    return codec.sign(consent_id, granted)[0]
+    return signed_token(consent_id, granted, age)
 
 
 def forged(granted: list[str]) -> str:

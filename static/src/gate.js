@@ -352,7 +352,7 @@
   } catch {
     /* no storage: nothing pending */
   }
-  if (pending?.policy_version !== S.v) remember(null);
+  if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)/.exec(location.hash);
   if (passed) {

@@ -10,9 +10,11 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -110,24 +112,35 @@ def site_changes() -> dict[str, Any]:
     return {}
 
 
+@contextmanager
+def running(
+    tmp_path: Path, shop: Shop, service_host: str, service_port: int, changes: dict[str, Any]
+) -> Iterator[Deployment]:
+    """Serve ``shop`` (its origin's port) and the service, both on the loopback address.
+
+    ``service_host`` is the name the browser uses for the service; the
+    ``tokodemo`` site is configured for ``shop``, then changed by ``changes``.
+    """
+    site = {"origins": [shop.origin], "privacy_policy_url": f"{shop.origin}/privacy", **changes}
+    config = parse_config(document(f"sqlite:///{tmp_path / 'e2e.db'}", **site), "e2e.toml", {})
+    app = create_app(config)
+    service = LiveServer(app, "127.0.0.1", service_port)
+    shop_server = LiveServer(shop.wsgi, "127.0.0.1", urlsplit(shop.origin).port or 80)
+    try:
+        yield Deployment(f"http://{service_host}:{service_port}", shop, app, config)
+    finally:
+        service.stop()
+        shop_server.stop()
+        app.extensions["banner"].log.dispose()
+
+
 @pytest.fixture
 def deployment(
     tmp_path: Path, service_port: int, shop_port: int, site_changes: dict[str, Any]
 ) -> Iterator[Deployment]:
     shop = Shop(f"http://localhost:{shop_port}")
-    changes = {
-        "origins": [shop.origin],
-        "privacy_policy_url": f"{shop.origin}/privacy",
-        **site_changes,
-    }
-    config = parse_config(document(f"sqlite:///{tmp_path / 'e2e.db'}", **changes), "e2e.toml", {})
-    app = create_app(config)
-    service = LiveServer(app, "127.0.0.1", service_port)
-    shop_server = LiveServer(shop.wsgi, "127.0.0.1", shop_port)
-    yield Deployment(f"http://127.0.0.1:{service_port}", shop, app, config)
-    service.stop()
-    shop_server.stop()
-    app.extensions["banner"].log.dispose()
+    with running(tmp_path, shop, "127.0.0.1", service_port, site_changes) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

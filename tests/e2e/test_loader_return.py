@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from banner.token import TokenCodec
 from tests.e2e.conftest import Deployment, TrackerLog
 from tests.e2e.test_loader import (
     decide,
@@ -23,7 +22,7 @@ from tests.e2e.test_loader import (
     visit,
     wait_until,
 )
-from tests.factories import KEY_NEW, KEY_OLD
+from tests.factories import signed_token
 
 pytestmark = pytest.mark.e2e
 
@@ -86,11 +85,6 @@ def test_a_crafted_return_link_grants_nothing(
     assert not page.evaluate("window.banner.granted('analytics')")
 
 
-def _valid(granted: list[str]) -> str:
-    codec = TokenCodec("tokodemo", [KEY_OLD, KEY_NEW], 3, 180 * 86400)
-    return codec.sign("valid-consent-id-000001", granted)[0]
-
-
 @pytest.mark.parametrize("forged_first", [True, False], ids=["forged-first", "valid-first"])
 def test_tossed_cookie_never_grants(
     deployment: Deployment, page: Any, trackers: TrackerLog, forged_first: bool
@@ -98,7 +92,10 @@ def test_tossed_cookie_never_grants(
     """Two values of the consent cookie, as a parent-domain toss leaves them."""
     visit(page, deployment, "/")
     gate_ran(page)
-    values = [_forged(["functional", "analytics", "preference"]), _valid([])]
+    values = [
+        _forged(["functional", "analytics", "preference"]),
+        signed_token("valid-consent-id-000001", []),
+    ]
     for value in values if forged_first else values[::-1]:
         # Different paths give two cookies of one name, as two domains would.
         path = "/" if value == values[0] else "/shop"

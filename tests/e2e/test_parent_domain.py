@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-from banner.app import create_app
-from banner.config import parse_config
-from banner.token import TokenCodec
-from tests.e2e.conftest import Deployment, LiveServer, Shop, TrackerLog, free_port
+from tests.e2e.conftest import Deployment, Shop, TrackerLog, free_port, running
 from tests.e2e.test_loader import (
     decide,
     gate_ran,
@@ -26,9 +23,10 @@ from tests.e2e.test_loader import (
     visit,
     wait_until,
 )
-from tests.factories import KEY_NEW, KEY_OLD, document
+from tests.factories import signed_token
 
 pytestmark = pytest.mark.e2e
+ALL = ["functional", "analytics", "preference"]
 
 PARENT = "tokodemo.localhost"
 GA_AND_PIXEL = ("_ga", "_ga_ABC123", "_gid", "_fbp", "_fbc")
@@ -37,30 +35,18 @@ GA_AND_PIXEL = ("_ga", "_ga_ABC123", "_gid", "_fbp", "_fbc")
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     """Shop and service on two subdomains of one site, sharing its cookies."""
-    shop_port, service_port = free_port(), free_port()
+    shop_port = free_port()
     shop = Shop(f"http://www.{PARENT}:{shop_port}")
     changes = {
         "origins": [shop.origin, f"http://shop2.{PARENT}:{shop_port}"],
-        "privacy_policy_url": f"{shop.origin}/privacy",
         "cookie_domain": f".{PARENT}",
     }
-    config = parse_config(document(f"sqlite:///{tmp_path / 'e2e.db'}", **changes), "e2e.toml", {})
-    app = create_app(config)
-    service = LiveServer(app, "127.0.0.1", service_port)
-    shop_server = LiveServer(shop.wsgi, "127.0.0.1", shop_port)
-    yield Deployment(f"http://consent.{PARENT}:{service_port}", shop, app, config)
-    service.stop()
-    shop_server.stop()
-    app.extensions["banner"].log.dispose()
+    with running(tmp_path, shop, f"consent.{PARENT}", free_port(), changes) as started:
+        yield started
 
 
 def consent_cookies(context: Any) -> list[dict[str, Any]]:
     return [c for c in context.cookies() if c["name"] == "banner_consent"]
-
-
-def signed(granted: list[str], consent_id: str) -> str:
-    codec = TokenCodec("tokodemo", [KEY_OLD, KEY_NEW], 3, 180 * 86400)
-    return codec.sign(consent_id, granted)[0]
 
 
 def test_the_choice_lives_on_the_parent_domain(
@@ -120,10 +106,14 @@ def test_a_cookie_tossed_onto_the_parent_domain_never_grants(
     ``Cookie`` header, nothing optional starts.
     """
     host = f"www.{PARENT}"
-    own = {"name": "banner_consent", "value": signed([], "own-choice-0000000001"), "path": "/"}
+    own = {
+        "name": "banner_consent",
+        "value": signed_token("own-choice-0000000001", []),
+        "path": "/",
+    }
     tossed = {
         "name": "banner_consent",
-        "value": signed(["functional", "analytics", "preference"], "attacker-choice-00001"),
+        "value": signed_token("attacker-choice-00001", ALL),
         "domain": f".{PARENT}",
         "path": "/",
     }
