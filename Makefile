@@ -1,11 +1,14 @@
 # Two entry points for a fresh machine: `make demo` and `make test`.
 VENV    ?= .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUM     := $(shell cksum pyproject.toml | cut -d' ' -f1)
+# The demo installs only what it runs; the tests add their own tools.
+RUNTIME := $(VENV)/.runtime-$(SUM)
+STAMP   := $(VENV)/.installed-$(SUM)
 
 .PHONY: demo test lint browser translations-extract translations-update translations-check
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/banner run
 
 test: $(STAMP) browser lint
@@ -16,10 +19,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check banner tests bench
 	$(BIN)/mypy --strict banner
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP): $(RUNTIME)
+	$(BIN)/pip install --quiet -e '.[test,scan]'
 	touch $@
 
 # Browser tests drive Debian's Chromium; playwright cannot download browsers here.
@@ -47,4 +54,4 @@ translations-update: translations-extract
 # check: extracts from the sources itself, then fails on any id missing,
 # empty or fuzzy in either language, a dropped placeholder or HTML.
 translations-check: $(STAMP)
-	$(BIN)/pytest -q tests/test_translations.py
+	$(BIN)/pytest -q tests/core/test_translations.py

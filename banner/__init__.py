@@ -1,5 +1,75 @@
-"""banner: a self-hosted, bilingual consent manager for websites under Indonesia's UU PDP."""
+"""banner: a self-hosted, bilingual consent manager for websites under Indonesia's UU PDP.
+
+The public names import from here, lazily, so ``import banner`` stays cheap and
+a check-only user (Django, a worker) never pulls in Flask::
+
+    from banner import check_consent, ConsentChecker      # framework-free
+    from banner import Banner, has_consent, consent_required  # Flask
+
+The parts, each a subpackage whose ``__init__`` says what it may import:
+:mod:`banner.core` (pure), :mod:`banner.log` (consent log),
+:mod:`banner.check` (server-side check), :mod:`banner.web` (Flask service and
+extension), :mod:`banner.cli` (command line).
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_PUBLIC = {
+    "Banner": "banner.web.extension",
+    "has_consent": "banner.web.flask_consent",
+    "consent_required": "banner.web.flask_consent",
+    "current_consent": "banner.web.flask_consent",
+    "check_consent": "banner.check.checker",
+    "ConsentChecker": "banner.check.checker",
+    "ConsentToken": "banner.core.token",
+    "ConsentMiddleware": "banner.check.middleware",
+    "consent_in": "banner.check.middleware",
+    "TrackerGate": "banner.check.tracker_gate",
+    "load_config": "banner.core.config",
+    "BannerConfig": "banner.core.config",
+    "ConfigError": "banner.core.config",
+    "create_app": "banner.web.app",
+}
+
+__all__ = [
+    "Banner",
+    "BannerConfig",
+    "ConfigError",
+    "ConsentChecker",
+    "ConsentMiddleware",
+    "ConsentToken",
+    "TrackerGate",
+    "__version__",
+    "check_consent",
+    "consent_in",
+    "consent_required",
+    "create_app",
+    "current_consent",
+    "has_consent",
+    "load_config",
+]
+
+if TYPE_CHECKING:
+    from banner.check.checker import ConsentChecker, check_consent
+    from banner.check.middleware import ConsentMiddleware, consent_in
+    from banner.check.tracker_gate import TrackerGate
+    from banner.core.config import BannerConfig, ConfigError, load_config
+    from banner.core.token import ConsentToken
+    from banner.web.app import create_app
+    from banner.web.extension import Banner
+    from banner.web.flask_consent import consent_required, current_consent, has_consent
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'banner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,5 +1,5 @@
 """``python -m banner``: the same as the ``banner`` command."""
 
-from banner.cli import main
+from banner.cli.commands import main
 
 main()

@@ -19,10 +19,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from banner.banner_texts import banner_texts
-from banner.config import load_config
-from banner.service import ConsentService, DecisionRequest
-from banner.store import ConsentLog, Decision, consent_log
+from banner.core.config import load_config
+from banner.core.texts import banner_texts
+from banner.log.service import ConsentService, DecisionRequest
+from banner.log.store import ConsentLog, Decision, consent_log
 from bench import deployment
 from bench.figures import Spread, ratio
 from bench.table import markdown

@@ -32,7 +32,7 @@ from typing import Any
 from itsdangerous import URLSafeTimedSerializer
 
 from banner.check import ConsentChecker, check_consent
-from banner.token import TokenCodec, salt_for
+from banner.core.token import TokenCodec, salt_for
 from bench.figures import Spread, ratio
 from bench.machine import describe
 from bench.table import markdown

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from banner.app import create_app
-from banner.config import BannerConfig
-from banner.state import BannerState
+from banner.core.config import BannerConfig
+from banner.web.app import create_app
+from banner.web.state import BannerState
 from tests.factories import SHOP_ORIGIN, make_config
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

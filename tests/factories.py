@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from banner.config import BannerConfig, parse_config
-from banner.token import TokenCodec
+from banner.core.config import BannerConfig, parse_config
+from banner.core.token import TokenCodec
 
 KEY_OLD = "old-key-0123456789abcdef0123456789abcdef"
 KEY_NEW = "new-key-fedcba9876543210fedcba9876543210"

@@ -35,7 +35,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
-    [built] = out.glob("banner-*.whl")
+    [built] = out.glob("banner_consent-*.whl")
     return built
 
 
@@ -45,6 +45,9 @@ def test_wheel_carries_static_and_translations(wheel: Path) -> None:
     assert "banner/translations/en/LC_MESSAGES/messages.po" in names
     assert any(n.startswith("banner/static/") and n.endswith(".js") for n in names)
     assert "banner/py.typed" in names
+    assert "banner/web/templates/banner/layout.html" in names
+    metadata = zipfile.ZipFile(wheel).read("banner_consent-0.1.0.dist-info/METADATA").decode()
+    assert "Name: banner-consent" in metadata.splitlines()
 
 
 def test_installed_wheel_serves_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:

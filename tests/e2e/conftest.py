@@ -20,8 +20,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from banner.app import create_app
-from banner.config import BannerConfig, parse_config
+from banner.core.config import BannerConfig, parse_config
+from banner.web.app import create_app
 from tests.factories import document
 
 pytestmark = pytest.mark.e2e

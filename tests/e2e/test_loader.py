@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from banner.token import TokenCodec
+from banner.core.token import TokenCodec
 from tests.e2e.conftest import Deployment, TrackerLog
 from tests.factories import KEY_NEW, KEY_OLD
 

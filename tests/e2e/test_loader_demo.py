@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from banner.demo import demo_shop_app
+from banner.web.demo import demo_shop_app
 from tests.e2e.conftest import Deployment, LiveServer, free_port
 from tests.e2e.test_loader import banner_shown, decide
 from tests.e2e.test_loader_ui import VIOLATIONS

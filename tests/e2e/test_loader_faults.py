@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from banner import store
+from banner.log import store
 from tests.e2e.conftest import Deployment, TrackerLog
 from tests.e2e.test_loader import banner_shown, cookie_names, visit, wait_until
 

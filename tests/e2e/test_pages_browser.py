@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from banner.consent import Source
-from banner.service import DecisionRequest
-from banner.state import BannerState
+from banner.core.consent import Source
+from banner.log.service import DecisionRequest
+from banner.web.state import BannerState
 from tests.e2e.conftest import Deployment
 
 pytestmark = pytest.mark.e2e

@@ -1,0 +1,270 @@
+"""The ``banner`` command line.
+
+Every command takes ``--config FILE`` (or ``BANNER_CONFIG``). Mistakes end in
+one readable line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from werkzeug.serving import WSGIRequestHandler
+
+from banner.core.config import BannerConfig, ConfigError, load_config
+from banner.core.demo_site import DEMO_SHOP_PORT
+from banner.log.export import FORMATS, WRITERS
+from banner.log.stats import format_table, opt_in_rates
+from banner.log.store import ConsentLog, StoreUnavailable
+from banner.web import log_lines
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="BANNER_CONFIG",
+    help="banner.toml to use (default: $BANNER_CONFIG, else the demo site).",
+)
+
+
+def friendly(command: F) -> F:
+    """Turn banner's own errors into one-line click errors."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+        except StoreUnavailable as exc:
+            raise click.ClickException(f"consent log unavailable: {exc.reason}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config(path: str | None) -> BannerConfig:
+    return load_config(path)
+
+
+@contextlib.contextmanager
+def _log(config: BannerConfig) -> Iterator[ConsentLog]:
+    """The consent log for one command, its connections closed afterwards."""
+    log = ConsentLog(config.database_url)
+    try:
+        log.create_schema()
+        yield log
+    finally:
+        log.dispose()
+
+
+@click.group()
+@click.version_option(package_name="banner")
+def main() -> None:
+    """banner: a self-hosted consent manager for websites under UU PDP."""
+    log_lines.configure()
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@friendly
+def run(config_path: str | None, host: str, port: int) -> None:
+    """Development server; with no config, the demo site and its shop page."""
+    from banner.web.app import create_app
+
+    config = _config(config_path)
+    app = create_app(config)
+    if config.demo:
+        _start_demo_shop(f"http://{host}:{port}", host)
+    app.run(host=host, port=port, use_reloader=False, request_handler=_AddresslessHandler)
+
+
+class _AddresslessHandler(WSGIRequestHandler):
+    """The development server's request log, without the client's address."""
+
+    def address_string(self) -> str:
+        return "-"
+
+
+def _start_demo_shop(service_url: str, host: str) -> None:
+    from werkzeug.serving import make_server
+
+    from banner.web.demo import demo_shop_app
+
+    shop = make_server(
+        host,
+        DEMO_SHOP_PORT,
+        demo_shop_app(service_url),
+        threaded=True,
+        request_handler=_AddresslessHandler,
+    )
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    click.echo(f" * Demo shop page: http://localhost:{DEMO_SHOP_PORT}/  (service: {service_url})")
+
+
+@main.command()
+@config_option
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="HOST:PORT")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@friendly
+def serve(config_path: str | None, bind: str, workers: int) -> None:
+    """Production server (gunicorn, sync workers)."""
+    from banner.web.server import serve as run_gunicorn
+
+    config = _config(config_path)  # validate before forking workers
+    if config_path:
+        os.environ["BANNER_CONFIG"] = os.path.abspath(config_path)
+    with _log(config):  # create the schema once, before workers race to
+        pass
+    run_gunicorn(bind, workers)
+
+
+@main.command("check-config")
+@config_option
+@friendly
+def check_config(config_path: str | None) -> None:
+    """Validate a config; say what is wrong and exit non-zero."""
+    if not config_path:
+        raise click.ClickException("no config given: use --config FILE or BANNER_CONFIG")
+    config = _config(config_path)
+    sites = ", ".join(sorted(config.sites))
+    click.echo(f"{config.source}: ok ({len(config.sites)} site(s): {sites})")
+
+
+@main.group()
+def log() -> None:
+    """Proof of consent: export, look up and purge the consent log."""
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected a date like 2026-11-01", param_hint=name) from None
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+def _site_of(config: BannerConfig, site: str) -> str:
+    if site not in config.sites:
+        known = ", ".join(sorted(config.sites))
+        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
+    return site
+
+
+@log.command("export")
+@config_option
+@click.option("--site", required=True)
+@click.option("--since", help="first day (UTC), e.g. 2026-11-01")
+@click.option("--until", help="day after the last (UTC), e.g. 2026-12-01")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="default: stdout")
+@friendly
+def export(
+    config_path: str | None,
+    site: str,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Export proof of consent as CSV or JSON Lines."""
+    config = _config(config_path)
+    site = _site_of(config, site)
+    start, end = _when(since, "--since"), _when(until, "--until")
+    with _log(config) as store:
+        total = store.count(site, start, end)
+        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+        try:
+            with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+                written = WRITERS[fmt](store.export(site, start, end), out, lambda: bar.update(1))
+        finally:
+            if output:
+                out.close()
+    click.echo(f"exported {written} row(s) of {site}", err=True)
+
+
+@log.command("show")
+@config_option
+@click.argument("consent_id")
+@friendly
+def show(config_path: str | None, consent_id: str) -> None:
+    """Every row of one consent id, oldest first (JSON Lines).
+
+    An id a browser chose may start with "-": put "--" before it.
+    """
+    import json
+
+    with _log(_config(config_path)) as store:
+        rows = store.history(consent_id)
+    if not rows:
+        raise click.ClickException(f"no rows for consent id {consent_id!r}")
+    for row in rows:
+        click.echo(json.dumps(row.as_record(), ensure_ascii=False))
+
+
+@log.command("purge")
+@config_option
+@click.option("--older-than", "days", required=True, type=click.IntRange(1, 36500), help="DAYS")
+@friendly
+def purge(config_path: str | None, days: int) -> None:
+    """Delete rows older than DAYS days (retention)."""
+    before = datetime.now(UTC) - timedelta(days=days)
+    with _log(_config(config_path)) as store:
+        removed = store.purge(before)
+    click.echo(f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC")
+
+
+@main.command()
+@config_option
+@click.option("--site", required=True)
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@friendly
+def stats(config_path: str | None, site: str, days: int) -> None:
+    """Opt-in rate per category, per day."""
+    config = _config(config_path)
+    site = _site_of(config, site)
+    since = datetime.now(UTC) - timedelta(days=days)
+    optional = [c for c in config.sites[site].category_ids if c != "essential"]
+    with _log(config) as store:
+        table = opt_in_rates(store.export(site, since), optional)
+    if not table:
+        click.echo(f"no decisions for {site} in the last {days} day(s)")
+        return
+    click.echo(format_table(table, optional))
+
+
+@main.command("export-static")
+@config_option
+@click.option("--output", required=True, type=click.Path(file_okay=False), help="folder to write")
+@click.option(
+    "--base-url",
+    required=True,
+    help="where the service answers, ending with / (e.g. https://consent.example.co.id/)",
+)
+@click.option("--site", "only", multiple=True, help="only these sites (default: all)")
+@friendly
+def export_static(
+    config_path: str | None, output: str, base_url: str, only: tuple[str, ...]
+) -> None:
+    """Write each site's loader files to a folder for nginx or a CDN."""
+    from banner.web.static_export import export_sites, valid_base_url
+
+    if not valid_base_url(base_url):
+        raise click.BadParameter("expected an http(s) URL ending with /", param_hint="--base-url")
+    config = _config(config_path)
+    sites = [config.sites[_site_of(config, s)] for s in only] or list(config.sites.values())
+    written = export_sites(sites, base_url, Path(output), lambda p: click.echo(f"wrote {p}"))
+    click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")

@@ -1,0 +1,154 @@
+"""Configuration: every key, its default and its validation, declared once.
+
+A config file is TOML (see the README's reference). Any mistake stops
+start-up with one :class:`ConfigError` naming the file, the key and what
+was expected. The environment may supply ``BANNER_CONFIG`` (the file),
+``BANNER_SECRET_KEYS`` (comma separated, oldest first) and
+``BANNER_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from banner.core.config_model import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_THEME,
+    MIN_KEY_LENGTH,
+    SITE_ID,
+    BannerConfig,
+    Category,
+    CookieDeclaration,
+    SiteConfig,
+    Tracker,
+)
+from banner.core.config_sites import parse_site
+from banner.core.config_values import (
+    REQUIRED,
+    ConfigError,
+    Reader,
+    is_database_url,
+    is_int_between,
+    is_origin,
+    is_rate,
+    is_str,
+    list_of,
+)
+from banner.core.consent import LANGUAGES
+from banner.core.demo_site import demo_document
+
+__all__ = [
+    "DEFAULT_THEME",
+    "SITE_ID",
+    "BannerConfig",
+    "Category",
+    "ConfigError",
+    "CookieDeclaration",
+    "SiteConfig",
+    "Tracker",
+    "demo_config",
+    "is_origin",
+    "load_config",
+    "parse_config",
+]
+
+
+def _secret_keys(main: Reader, env: Mapping[str, str]) -> tuple[str, ...]:
+    from_env = env.get("BANNER_SECRET_KEYS")
+    if from_env is not None:
+        keys = [k.strip() for k in from_env.split(",") if k.strip()]
+        source, key = "environment", "BANNER_SECRET_KEYS"
+    else:
+        keys = main.table.get("secret_keys", REQUIRED)
+        source, key = main.source, main.key("secret_keys")
+    expected = f"a list of secret keys of at least {MIN_KEY_LENGTH} characters, the last one signs"
+    if keys is REQUIRED:
+        raise ConfigError(source, key, f"{expected} (required)")
+    if not list_of(lambda k: is_str(k) and len(k) >= MIN_KEY_LENGTH, 1, 10)(keys):
+        raise ConfigError(source, key, expected)
+    return tuple(keys)
+
+
+def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> BannerConfig:
+    """Validate a parsed TOML document into a :class:`BannerConfig`.
+
+    :raises ConfigError: on the first mistake found.
+    """
+    top = Reader(source, "", dict(document), ("banner", "sites"))
+    main = top.sub("banner", _BANNER_KEYS)
+    language = main.get("default_language", lambda v: v in LANGUAGES, '"id" or "en"', "id")
+    sites_raw = top.table.get("sites", REQUIRED)
+    if not isinstance(sites_raw, dict) or not sites_raw:
+        raise ConfigError(source, "sites", "at least one [sites.ID] table")
+    database_url = env.get("BANNER_DATABASE_URL") or main.get(
+        "database_url", is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
+    )
+    return BannerConfig(
+        secret_keys=_secret_keys(main, env),
+        database_url=database_url or DEFAULT_DATABASE_URL,
+        default_language=language,
+        proxy_count=main.get("proxy_count", is_int_between(0, 5), "a number from 0 to 5", 0),
+        sites={sid: parse_site(source, sid, raw, language) for sid, raw in sites_raw.items()},
+        source=source,
+        rate_limit=main.get(
+            "rate_limit", is_rate, 'a rate like "30/minute" or "5/second;100/hour"', "30/minute"
+        ),
+        rate_limit_storage=env.get("BANNER_RATE_LIMIT_STORAGE")
+        or main.get(
+            "rate_limit_storage",
+            lambda v: isinstance(v, str) and v.startswith(("memory://", "redis://")),
+            'memory:// or a redis:// URL like "redis://127.0.0.1:6379/0"',
+            "memory://",
+        ),
+    )
+
+
+_BANNER_KEYS = (
+    "secret_keys",
+    "database_url",
+    "default_language",
+    "proxy_count",
+    "rate_limit",
+    "rate_limit_storage",
+)
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> BannerConfig:
+    """Load the config named by ``path`` or ``BANNER_CONFIG``; the demo without either.
+
+    :raises ConfigError: when the file is missing, not TOML or not valid.
+    """
+    env = os.environ if env is None else env
+    name = path or env.get("BANNER_CONFIG")
+    if not name:
+        return demo_config(env)
+    source = str(name)
+    try:
+        document = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, "(file)", "an existing TOML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, "(file)", f"a readable UTF-8 file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "(syntax)", f"valid TOML ({exc})") from None
+    return parse_config(document, source, env)
+
+
+def demo_config(env: Mapping[str, str]) -> BannerConfig:
+    """The no-config demo, with a generated development key."""
+    config = parse_config(
+        demo_document(),
+        "(built-in demo)",
+        {k: v for k, v in env.items() if k == "BANNER_DATABASE_URL"},
+    )
+    return BannerConfig(**{**_fields(config), "demo": True})
+
+
+def _fields(config: BannerConfig) -> dict[str, Any]:
+    return {name: getattr(config, name) for name in config.__dataclass_fields__}

@@ -1,0 +1,114 @@
+"""What a validated config is: the sites, their categories, trackers and
+cookie declarations, and the service-wide settings. Built by
+:mod:`banner.core.config`; read by every other part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from banner.core.consent import BUILTIN_CATEGORIES
+
+MIN_KEY_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite:///banner.db"
+SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+GA4_ID = re.compile(r"^G-[A-Z0-9]{4,16}$")
+PIXEL_ID = re.compile(r"^[0-9]{10,20}$")
+COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
+PARAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Texts a site may override per language (shown as text, never HTML).
+OVERRIDABLE_TEXTS: tuple[str, ...] = ("banner_title", "banner_body")
+THEME_KEYS: tuple[str, ...] = ("primary", "background", "text")
+#: Theme colours used when a site's config does not set them (WCAG AA on white).
+DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
+#: Colour pairs drawn as text on ground: body text, links and the quiet
+#: buttons on the background, and the buttons' white ``label`` on primary.
+THEME_PAIRS: tuple[tuple[str, str], ...] = (
+    ("text", "background"),
+    ("primary", "background"),
+    ("primary", "label"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A consent category; built-in ones take their texts from the catalogs."""
+
+    id: str
+    label: Mapping[str, str] = field(default_factory=dict)
+    description: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def builtin(self) -> bool:
+        return self.id in BUILTIN_CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class Tracker:
+    """A built-in tracker the loader starts once ``category`` is granted."""
+
+    kind: str
+    category: str
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CookieDeclaration:
+    """One cookie shown to visitors in the cookie declaration."""
+
+    name: str
+    provider: str
+    category: str
+    duration: Mapping[str, str]
+    purpose: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """One website served by this banner."""
+
+    id: str
+    name: str
+    origins: tuple[str, ...]
+    policy_version: int
+    privacy_policy_url: str
+    consent_days: int
+    cookie_domain: str | None
+    cookie_name: str
+    default_language: str
+    categories: tuple[Category, ...]
+    trackers: tuple[Tracker, ...]
+    cookies: tuple[CookieDeclaration, ...]
+    texts: Mapping[str, Mapping[str, str]]
+    theme: Mapping[str, str]
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.categories)
+
+    @property
+    def max_age(self) -> int:
+        """Token and cookie lifetime in seconds."""
+        return self.consent_days * 86400
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return origin is not None and origin in self.origins
+
+
+@dataclass(frozen=True, slots=True)
+class BannerConfig:
+    """The whole service: keys, store and sites."""
+
+    secret_keys: tuple[str, ...]
+    database_url: str
+    default_language: str
+    proxy_count: int
+    sites: Mapping[str, SiteConfig]
+    source: str
+    demo: bool = False
+    rate_limit: str = "30/minute"
+    rate_limit_storage: str = "memory://"

@@ -1,0 +1,213 @@
+"""One ``[sites.ID]`` table of the config, validated into a :class:`SiteConfig`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from banner.core.config_model import (
+    COLOUR,
+    COOKIE_NAME,
+    DEFAULT_THEME,
+    GA4_ID,
+    OVERRIDABLE_TEXTS,
+    PARAM_NAME,
+    PIXEL_ID,
+    SITE_ID,
+    THEME_KEYS,
+    THEME_PAIRS,
+    Category,
+    CookieDeclaration,
+    SiteConfig,
+    Tracker,
+)
+from banner.core.config_values import (
+    BILINGUAL,
+    MIN_CONTRAST,
+    REQUIRED,
+    ConfigError,
+    Reader,
+    contrast_ratio,
+    is_bilingual,
+    is_cookie_domain,
+    is_int_between,
+    is_origin,
+    is_policy_url,
+    is_str,
+    list_of,
+    matches,
+)
+from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
+
+_SITE_KEYS = (
+    "name",
+    "origins",
+    "policy_version",
+    "privacy_policy_url",
+    "consent_days",
+    "cookie_domain",
+    "cookie_name",
+    "default_language",
+    "categories",
+    "trackers",
+    "cookies",
+    "texts",
+    "theme",
+)
+_TRACKER_KEYS: dict[str, tuple[str, ...]] = {
+    "ga4": ("measurement_id", "category", "ads_category"),
+    "meta_pixel": ("pixel_id", "category"),
+    "referral": ("params", "cookie", "days", "category"),
+}
+
+
+def _categories(site: Reader) -> tuple[Category, ...]:
+    declared = site.table.get("categories", {})
+    if not isinstance(declared, dict):
+        raise site.fail("categories", "a table of categories")
+    extra: list[Category] = []
+    for cid in declared:
+        if not CATEGORY_ID.fullmatch(cid) or cid == ESSENTIAL:
+            raise ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id")
+        known = ("label", "description")
+        entry = site.sub("categories", tuple(declared)).sub(cid, known)
+        default = {} if cid in BUILTIN_CATEGORIES else REQUIRED
+        label = entry.get("label", is_bilingual, BILINGUAL, default)
+        description = entry.get("description", is_bilingual, BILINGUAL, default)
+        extra.append(Category(cid, label, description))
+    overridden = {c.id: c for c in extra}
+    builtin = [overridden.pop(cid, Category(cid)) for cid in BUILTIN_CATEGORIES]
+    return (*builtin, *overridden.values())
+
+
+def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any], bool]:
+    allowed = tuple(c for c in ids if not (optional_only and c == ESSENTIAL))
+    return lambda value: value in allowed
+
+
+def _trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
+    table = site.sub("trackers", tuple(_TRACKER_KEYS))
+    return tuple(_tracker(table.sub(kind, _TRACKER_KEYS[kind]), kind, ids) for kind in table.table)
+
+
+def _tracker(entry: Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
+    expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
+    category = entry.get("category", _category_check(ids, True), expected, REQUIRED)
+    settings: dict[str, Any] = {}
+    if kind == "ga4":
+        settings["measurement_id"] = entry.get(
+            "measurement_id", matches(GA4_ID), "a GA4 measurement id like G-ABC123XYZ9", REQUIRED
+        )
+        settings["ads_category"] = entry.get(
+            "ads_category", _category_check(ids, True), expected, None
+        )
+    elif kind == "meta_pixel":
+        settings["pixel_id"] = entry.get(
+            "pixel_id", matches(PIXEL_ID), "a Meta Pixel id of 10 to 20 digits", REQUIRED
+        )
+    else:
+        params_ok = list_of(matches(PARAM_NAME), 1, 10)
+        settings["params"] = entry.get(
+            "params", params_ok, "a list of query parameter names", REQUIRED
+        )
+        settings["cookie"] = entry.get("cookie", matches(COOKIE_NAME), "a cookie name", "ref_id")
+        settings["days"] = entry.get("days", is_int_between(1, 400), "days from 1 to 400", 30)
+    return Tracker(kind, category, settings)
+
+
+def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
+    entries = site.table.get("cookies", [])
+    if not isinstance(entries, list):
+        raise site.fail("cookies", "an array of tables ([[sites.ID.cookies]])")
+    keys = ("name", "provider", "category", "duration", "purpose")
+    found = []
+    for n, raw in enumerate(entries):
+        entry = Reader(site.source, site.key(f"cookies[{n}]"), raw, keys)
+        found.append(
+            CookieDeclaration(
+                name=entry.get("name", matches(COOKIE_NAME), "a cookie name", REQUIRED),
+                provider=entry.get("provider", is_str, "a provider name", REQUIRED),
+                category=entry.get(
+                    "category", _category_check(ids, False), f"one of {', '.join(ids)}", REQUIRED
+                ),
+                duration=entry.get("duration", is_bilingual, BILINGUAL, REQUIRED),
+                purpose=entry.get("purpose", is_bilingual, BILINGUAL, REQUIRED),
+            )
+        )
+    return tuple(found)
+
+
+def _texts(site: Reader) -> dict[str, dict[str, str]]:
+    table = site.sub("texts", LANGUAGES)
+    texts: dict[str, dict[str, str]] = {}
+    for lang in table.table:
+        entry = table.sub(lang, OVERRIDABLE_TEXTS)
+        texts[lang] = {
+            k: entry.get(k, lambda v: is_str(v) and len(v) <= 2000, "plain text", REQUIRED)
+            for k in entry.table
+        }
+    return texts
+
+
+def _theme(site: Reader) -> dict[str, str]:
+    """The site's colours, each pair the banner and pages draw readable (WCAG AA)."""
+    entry = site.sub("theme", THEME_KEYS)
+    theme = {
+        k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
+    }
+    colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
+    for key, against in THEME_PAIRS:
+        if key not in theme and against not in theme:
+            continue
+        ratio = contrast_ratio(colours[key], colours[against])
+        if ratio < MIN_CONTRAST:
+            raise entry.fail(
+                key if key in theme else against,
+                f"colours readable together: {key} {colours[key]} against {against} "
+                f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1",
+            )
+    return theme
+
+
+def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:
+    key = f"sites.{site_id}"
+    if not SITE_ID.fullmatch(site_id):
+        raise ConfigError(source, key, "a site id of lower-case letters, digits, - and _")
+    site = Reader(source, key, raw, _SITE_KEYS)
+    categories = _categories(site)
+    ids = tuple(c.id for c in categories)
+    origins_ok = list_of(is_origin, 1, 50)
+    return SiteConfig(
+        id=site_id,
+        name=site.get("name", lambda v: is_str(v) and len(v) <= 200, "a site name", REQUIRED),
+        origins=tuple(
+            site.get(
+                "origins",
+                origins_ok,
+                'a list of origins like "https://www.example.co.id" (scheme://host[:port], '
+                "https, or http for localhost only)",
+                REQUIRED,
+            )
+        ),
+        policy_version=site.get(
+            "policy_version", is_int_between(1, 1_000_000), "a whole number >= 1", 1
+        ),
+        privacy_policy_url=site.get(
+            "privacy_policy_url", is_policy_url, "an https URL of the privacy policy", REQUIRED
+        ),
+        consent_days=site.get("consent_days", is_int_between(1, 400), "days from 1 to 400", 180),
+        cookie_domain=site.get(
+            "cookie_domain", is_cookie_domain, 'a domain like ".example.co.id"', None
+        ),
+        cookie_name=site.get(
+            "cookie_name", matches(COOKIE_NAME), "a cookie name", "banner_consent"
+        ),
+        default_language=site.get(
+            "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
+        ),
+        categories=categories,
+        trackers=_trackers(site, ids),
+        cookies=_cookies(site, ids),
+        texts=_texts(site),
+        theme=_theme(site),
+    )

@@ -1,0 +1,42 @@
+"""The notice a visitor saw: a stable hash of the exact texts shown.
+
+The consent log stores this hash with every decision, so an operator can
+later prove which wording a visitor agreed to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from banner.core.config import SiteConfig
+
+
+def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -> dict[str, Any]:
+    """Everything a visitor is told for ``site`` in ``language``.
+
+    :param texts: the banner's texts as shown (catalog texts with the site's
+        overrides applied).
+    """
+    return {
+        "site": site.id,
+        "language": language,
+        "policy_version": site.policy_version,
+        "privacy_policy_url": site.privacy_policy_url,
+        "texts": dict(sorted(texts.items())),
+        "categories": [c.id for c in site.categories],
+        "cookies": [
+            [c.name, c.provider, c.category, c.duration[language], c.purpose[language]]
+            for c in site.cookies
+        ],
+    }
+
+
+def notice_hash(site: SiteConfig, language: str, texts: Mapping[str, str]) -> str:
+    """SHA-256 (hex) of the canonical JSON of :func:`notice_document`."""
+    canonical = json.dumps(
+        notice_document(site, language, texts), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,87 @@
+"""The banner's texts: message ids for the loader's UI and the built-in categories.
+
+The texts themselves live in the Babel catalogs; this module only names them,
+so ``pybabel extract`` finds them (keyword ``N_``) and the loader, the pages
+and the notice hash all use the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from banner.core.config import SiteConfig
+from banner.core.i18n import gettext_for
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, per language."""
+    return message
+
+
+BANNER_TEXTS: Mapping[str, str] = {
+    "banner_title": N_("Your privacy choices"),
+    "banner_body": N_(
+        "We use cookies to run this site. With your permission we also use them for the "
+        "purposes below. You can change your choice at any time."
+    ),
+    "accept_all": N_("Accept all"),
+    "reject_all": N_("Reject all"),
+    "manage": N_("Manage choices"),
+    "save": N_("Save choices"),
+    "close": N_("Close"),
+    "privacy_policy": N_("Privacy policy"),
+    "cookie_declaration": N_("Cookie list"),
+    "preferences_page": N_("Preference page"),
+    "always_on": N_("Always on"),
+    "cookies_in_category": N_("Cookies in this category"),
+    "gpc_honoured": N_(
+        "Your browser sent a Global Privacy Control signal, so optional categories "
+        "start switched off."
+    ),
+    "save_failed": N_(
+        "Your choice could not be saved yet. We will try again; until then, optional "
+        "cookies stay off."
+    ),
+}
+
+CATEGORY_LABELS: Mapping[str, str] = {
+    "essential": N_("Essential"),
+    "functional": N_("Functional"),
+    "analytics": N_("Analytics"),
+    "preference": N_("Preferences"),
+}
+
+CATEGORY_DESCRIPTIONS: Mapping[str, str] = {
+    "essential": N_(
+        "Needed for the site to work and to remember your consent choice. "
+        "They cannot be switched off."
+    ),
+    "functional": N_("Extra features, such as remembering the partner who referred you."),
+    "analytics": N_(
+        "Help us understand how visitors use the site, for example with Google Analytics "
+        "and Meta Pixel."
+    ),
+    "preference": N_("Remember your settings, such as language and region."),
+}
+
+
+def banner_texts(site: SiteConfig, language: str) -> dict[str, str]:
+    """The banner's texts for ``site`` in ``language``, the site's overrides applied."""
+    texts = {key: gettext_for(language, msg) for key, msg in BANNER_TEXTS.items()}
+    texts.update(site.texts.get(language, {}))
+    return texts
+
+
+def category_label(site: SiteConfig, category: str, language: str) -> str:
+    """A category's label: the site's own words, or the catalog's for built-ins."""
+    declared = next(c for c in site.categories if c.id == category)
+    if language in declared.label:
+        return declared.label[language]
+    return gettext_for(language, CATEGORY_LABELS[category])
+
+
+def category_description(site: SiteConfig, category: str, language: str) -> str:
+    declared = next(c for c in site.categories if c.id == category)
+    if language in declared.description:
+        return declared.description[language]
+    return gettext_for(language, CATEGORY_DESCRIPTIONS[category])

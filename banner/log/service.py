@@ -1,0 +1,119 @@
+"""Recording and verifying decisions, independent of any web framework.
+
+The API and the preference page both go through :class:`ConsentService`, so
+a decision is logged and signed the same way wherever it was made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from banner.core.config import BannerConfig, SiteConfig
+from banner.core.consent import Choice, Source, new_consent_id
+from banner.core.notice import notice_hash
+from banner.core.token import ConsentToken, TokenCodec, Verdict
+from banner.core.visitor import clean_text, mask_ip
+from banner.log.store import ConsentLog, Decision
+
+#: Gives the banner texts shown for (site, language); the i18n layer supplies it.
+TextSource = Callable[[SiteConfig, str], Mapping[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """A visitor's decision as it arrives, before it is logged."""
+
+    site: str
+    granted: tuple[str, ...]
+    language: str
+    consent_id: str | None = None
+    gpc: bool = False
+    source: Source = Source.API
+    page_origin: str = ""
+    page_path: str = ""
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A logged decision and the token that carries it."""
+
+    decision: Decision
+    token: str
+    content: ConsentToken
+
+
+def _no_texts(_site: SiteConfig, _language: str) -> Mapping[str, str]:
+    return {}
+
+
+class ConsentService:
+    """Signs, verifies and logs decisions for every configured site."""
+
+    def __init__(
+        self,
+        config: BannerConfig,
+        log: ConsentLog,
+        texts: TextSource = _no_texts,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.log = log
+        self.texts = texts
+        self.clock = clock
+        self.codecs = {sid: self._codec(site) for sid, site in config.sites.items()}
+
+    def _codec(self, site: SiteConfig) -> TokenCodec:
+        return TokenCodec(
+            site.id, self.config.secret_keys, site.policy_version, site.max_age, clock=self.clock
+        )
+
+    def site(self, site_id: str) -> SiteConfig | None:
+        return self.config.sites.get(site_id)
+
+    def verify(self, site_id: str, token: object) -> Verdict:
+        """Verify a token for a configured site (unknown sites never verify)."""
+        codec = self.codecs[site_id]
+        return codec.verify(token)
+
+    def record(self, request: DecisionRequest) -> Recorded:
+        """Log a decision durably, then sign its token.
+
+        :raises banner.log.store.StoreUnavailable: when it could not be committed;
+            no token is issued then.
+        """
+        site = self.config.sites[request.site]
+        choice = Choice.of(request.granted, site.category_ids)
+        consent_id = request.consent_id or new_consent_id()
+        decision = Decision(
+            consent_id=consent_id,
+            site=site.id,
+            recorded_at=datetime.fromtimestamp(int(self.clock()), UTC),
+            action=choice.action(None, request.gpc).value,
+            granted=tuple(choice.granted_list()),
+            denied=choice.denied,
+            policy_version=site.policy_version,
+            language=request.language,
+            text_hash=notice_hash(site, request.language, self.texts(site, request.language)),
+            source=request.source.value,
+            page_origin=clean_text(request.page_origin, 255),
+            page_path=clean_text(request.page_path, 512),
+            gpc=request.gpc,
+            ip_masked=mask_ip(request.ip),
+            user_agent=clean_text(request.user_agent),
+        )
+
+        def after(previous: Decision | None) -> Decision:
+            """The action follows the visitor's previous row, read under the write's lock."""
+            if previous is None:
+                return decision
+            prior = Choice.of(previous.granted, site.category_ids)
+            return replace(decision, action=choice.action(prior, request.gpc).value)
+
+        stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
+        token, content = self.codecs[site.id].sign(stored.consent_id, stored.granted)
+        return Recorded(stored, token, content)

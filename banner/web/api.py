@@ -1,0 +1,216 @@
+"""The consent API: ``/api/v1/consent``, ``/api/v1/verify`` and ``/healthz``.
+
+Cross-origin by design: the loader runs on the customer's site. Only a
+site's configured origins may record decisions; the Origin check replaces
+form CSRF here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from banner.core.config import SITE_ID, SiteConfig
+from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.visitor import client_address
+from banner.log.service import ConsentService, DecisionRequest, Recorded
+from banner.log.store import StoreUnavailable
+from banner.web import request_body as body
+from banner.web.errors import (
+    ApiError,
+    BadField,
+    OriginRefused,
+    StalePolicy,
+    StoreDown,
+    UnknownSite,
+)
+from banner.web.state import service, state
+
+api = Blueprint("banner_api", __name__)
+logger = logging.getLogger("banner")
+
+CONSENT_FIELDS = ("site", "granted", "language", "policy_version", "consent_id", "gpc", "page_path")
+VERIFY_FIELDS = ("site", "token")
+
+
+@api.after_request
+def add_cors(response: Response) -> Response:
+    """Answer CORS for configured origins only; never ``*``."""
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin and any(s.allows_origin(origin) for s in state().config.sites.values()):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@api.errorhandler(ApiError)
+def api_error(error: ApiError) -> Response:
+    return error.get_response()
+
+
+@api.route("/api/v1/consent", methods=["OPTIONS"])
+@api.route("/api/v1/verify", methods=["OPTIONS"])
+def preflight() -> Response:
+    return Response(status=204)
+
+
+def _site(document: dict[str, Any]) -> SiteConfig:
+    site_id = body.clean_str(body.require(document, "site"), "site", 40)
+    site = service().site(site_id) if SITE_ID.fullmatch(site_id) else None
+    if site is None:
+        raise UnknownSite(f"no site {site_id!r} is configured", "site")
+    return site
+
+
+def _check_origin(site: SiteConfig) -> str:
+    origin = request.headers.get("Origin")
+    if not site.allows_origin(origin):
+        raise OriginRefused(f"origin {origin!r} may not record consent for {site.id!r}", "Origin")
+    return str(origin)
+
+
+def _granted(document: dict[str, Any], site: SiteConfig) -> tuple[str, ...]:
+    granted = body.string_list(body.require(document, "granted"), "granted", 32)
+    for category in granted:
+        if category not in site.category_ids:
+            raise BadField(f"granted names an unknown category {category!r}", "granted")
+    return tuple(granted)
+
+
+def _policy_version(document: dict[str, Any], site: SiteConfig) -> None:
+    version = body.whole_number(body.require(document, "policy_version"), "policy_version")
+    if version < site.policy_version:
+        raise StalePolicy(
+            f"policy version {version} was replaced by {site.policy_version}; show the new notice",
+            "policy_version",
+        )
+    if version > site.policy_version:
+        raise BadField(f"policy_version {version} does not exist yet", "policy_version")
+
+
+def _optional(document: dict[str, Any], field: str) -> Any:
+    return document.get(field)
+
+
+def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) -> DecisionRequest:
+    """Validate a consent body into a :class:`DecisionRequest`."""
+    body.reject_unknown(document, CONSENT_FIELDS)
+    granted = _granted(document, site)
+    language = body.clean_str(body.require(document, "language"), "language", 8)
+    if language not in LANGUAGES:
+        raise BadField('language must be "id" or "en"', "language")
+    _policy_version(document, site)
+    consent_id = _optional(document, "consent_id")
+    if consent_id is not None:
+        consent_id = body.clean_str(consent_id, "consent_id", 64)
+        if not CONSENT_ID.fullmatch(consent_id):
+            raise BadField("consent_id must be 16 to 64 URL-safe characters", "consent_id")
+    gpc = body.boolean(document.get("gpc", False), "gpc") or request.headers.get("Sec-GPC") == "1"
+    return DecisionRequest(
+        site=site.id,
+        granted=granted,
+        language=language,
+        consent_id=consent_id,
+        gpc=gpc,
+        source=Source.BANNER,
+        page_origin=origin,
+        page_path=body.clean_str(document.get("page_path", ""), "page_path", 512),
+        ip=client_address(
+            request.remote_addr,
+            request.headers.get("X-Forwarded-For"),
+            state().config.proxy_count,
+        ),
+        user_agent=request.headers.get("User-Agent"),
+    )
+
+
+def _iso(stamp: int) -> str:
+    return datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
+    """Record through the service, turning a store failure into a 503."""
+    try:
+        return consent.record(decision)
+    except StoreUnavailable as exc:
+        raise StoreDown(
+            f"the consent log is unavailable ({exc.reason}); retry later",
+            **{"Retry-After": str(exc.retry_after)},
+        ) from None
+
+
+@api.post("/api/v1/consent")
+def consent() -> tuple[Response, int]:
+    """Record a decision; answer only after the row is committed."""
+    document = body.parse_json_object(request.get_data(cache=False), request.content_type)
+    site = _site(document)
+    origin = _check_origin(site)
+    recorded = record(service(), decision_request(document, site, origin))
+    logger.info(
+        "consent recorded site=%s consent_id=%s action=%s granted=%s",
+        site.id,
+        recorded.decision.consent_id,
+        recorded.decision.action,
+        ",".join(recorded.decision.granted) or "-",
+    )
+    response = jsonify(
+        consent_id=recorded.decision.consent_id,
+        token=recorded.token,
+        granted=list(recorded.content.granted),
+        policy_version=recorded.content.policy_version,
+        expires_at=_iso(recorded.content.expires_at),
+    )
+    if site.cookie_domain:
+        set_consent_cookie(response, site, recorded.token)
+    return response, 201
+
+
+def set_consent_cookie(response: Response, site: SiteConfig, token: str) -> None:
+    """Set the consent cookie from the server (not capped like script cookies)."""
+    response.set_cookie(
+        site.cookie_name,
+        token,
+        max_age=site.max_age,
+        domain=site.cookie_domain,
+        path="/",
+        secure=request.is_secure,
+        samesite="Lax",
+    )
+
+
+@api.post("/api/v1/verify")
+def verify() -> Response:
+    """Verify a token for a backend that is not Python."""
+    document = body.parse_json_object(request.get_data(cache=False), request.content_type)
+    body.reject_unknown(document, VERIFY_FIELDS)
+    site = _site(document)
+    token = body.require(document, "token")
+    if not isinstance(token, str):
+        raise BadField("token must be a string", "token")
+    verdict = service().verify(site.id, token)
+    if verdict.token is None:
+        return jsonify(valid=False, reason=str(verdict.reason))
+    content = verdict.token
+    return jsonify(
+        valid=True,
+        granted=list(content.granted),
+        consent_id=content.consent_id,
+        policy_version=content.policy_version,
+        expires_at=_iso(content.expires_at),
+    )
+
+
+@api.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Liveness and whether the consent log's database answers."""
+    up = current_app.extensions["banner"].log.ping()
+    payload = {"status": "ok" if up else "degraded", "database": "ok" if up else "unreachable"}
+    return jsonify(payload), 200 if up else 503

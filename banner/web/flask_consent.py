@@ -1,0 +1,157 @@
+"""Consent in a Flask app's views and templates.
+
+With ``Banner(app)`` set up, for the app's site (``BANNER_SITE``, or the only
+configured site)::
+
+    from banner.web.flask_consent import consent_required, has_consent
+
+    @app.get("/checkout")
+    def checkout():
+        if has_consent("analytics"):
+            ...
+
+    @app.get("/recommendations")
+    @consent_required("preference")              # 403 JSON without consent
+    def recommendations(): ...
+
+    @app.get("/offers")
+    @consent_required("analytics", fallback=generic_offers)   # or another view
+    def offers(): ...
+
+and in Jinja templates ``{% if has_consent("analytics") %}`` or
+``{% if consent %}{{ consent.consent_id }}{% endif %}``.
+
+The consent cookie is read from the raw ``Cookie`` header through
+:class:`~banner.check.ConsentChecker` (so a forged extra cookie never grants),
+once per request: the result is cached on :data:`flask.g`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, current_app, g, has_request_context, request
+
+from banner.check.checker import ConsentChecker, covers
+from banner.core.config import BannerConfig, ConfigError, SiteConfig
+from banner.core.token import ConsentToken
+from banner.web.errors import ApiError
+from banner.web.state import EXTENSION_KEY
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Flask config keys of the consent helpers, with their defaults.
+CONFIG_DEFAULTS: dict[str, Any] = {
+    # The site whose consent cookie the app's views check; by default the
+    # only configured site. Required when the config has several sites.
+    "BANNER_SITE": None,
+}
+_CHECKER = "consent_checker"
+_ON_G = "_banner_consent"
+
+
+class ConsentMissing(ApiError):
+    """A view needs a category the visitor has not granted."""
+
+    code = 403
+    error = "consent_required"
+
+    def __init__(self, category: str) -> None:
+        super().__init__(f"this needs the visitor's consent to {category!r}")
+        self.category = category
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "category": self.category}
+
+
+def init_consent(app: Flask, config: BannerConfig) -> None:
+    """Give ``app`` its site's checker and the template helpers.
+
+    Called by :meth:`banner.web.extension.Banner.init_app` once the state exists.
+
+    :raises banner.core.config.ConfigError: when ``BANNER_SITE`` names no configured site.
+    """
+    for key, default in CONFIG_DEFAULTS.items():
+        app.config.setdefault(key, default)
+    site = _app_site(app.config["BANNER_SITE"], config)
+    checker = ConsentChecker.for_site(site, config.secret_keys) if site else None
+    app.extensions[EXTENSION_KEY].extras[_CHECKER] = checker
+    app.context_processor(template_context)
+
+
+def _app_site(name: object, config: BannerConfig) -> SiteConfig | None:
+    if name is None:
+        only = list(config.sites.values())
+        return only[0] if len(only) == 1 else None
+    if not isinstance(name, str) or name not in config.sites:
+        raise ConfigError("Flask config", "BANNER_SITE", f"one of {', '.join(config.sites)}", name)
+    return config.sites[name]
+
+
+def _site_checker() -> ConsentChecker | None:
+    checker: ConsentChecker | None = current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER)
+    return checker
+
+
+def _checker() -> ConsentChecker:
+    checker = _site_checker()
+    if checker is None:
+        raise RuntimeError(
+            "banner serves several sites here: set app.config['BANNER_SITE'] to the site "
+            "whose consent the views check, before Banner(app)"
+        )
+    return checker
+
+
+def current_consent() -> ConsentToken | None:
+    """The current visitor's verified consent, or ``None`` (cached for the request).
+
+    :raises RuntimeError: when the app's site is ambiguous (see ``BANNER_SITE``).
+    """
+    if _ON_G not in g:
+        setattr(g, _ON_G, _checker().check_cookie_header(request.headers.get("Cookie")))
+    consent: ConsentToken | None = g.get(_ON_G)
+    return consent
+
+
+def has_consent(category: str) -> bool:
+    """True when the current visitor granted ``category`` (``essential`` always is)."""
+    return covers(current_consent(), category)
+
+
+def consent_required(
+    category: str, fallback: Callable[P, R] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run the decorated view only when the visitor granted ``category``.
+
+    :param category: the category the view needs.
+    :param fallback: called with the view's arguments instead, when consent is
+        absent; without it the answer is ``403`` with JSON
+        ``{"error": "consent_required", "message": ..., "category": ...}``.
+    """
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            if has_consent(category):
+                return view(*args, **kwargs)
+            if fallback is not None:
+                return fallback(*args, **kwargs)
+            raise ConsentMissing(category)
+
+        return guarded
+
+    return decorate
+
+
+def template_context() -> dict[str, Any]:
+    """``consent`` and ``has_consent`` for templates rendered in a request for the site."""
+    if (
+        not has_request_context()
+        or current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER) is None
+    ):
+        return {}
+    return {"consent": current_consent(), "has_consent": has_consent}

@@ -1,0 +1,110 @@
+"""The preference page's form: one switch per optional category, CSRF-protected.
+
+A Flask-WTF form, built per site because sites declare their own
+categories. Flask-WTF's CSRF messages and WTForms' messages are English
+literals; :class:`FormWords` shows our own translated words instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm  # type: ignore[import-untyped]
+from wtforms import BooleanField, HiddenField, SubmitField  # type: ignore[import-untyped]
+from wtforms.validators import Length, Optional  # type: ignore[import-untyped]
+
+from banner.core.config import SiteConfig
+from banner.core.consent import optional_categories
+from banner.core.i18n import gettext_for
+from banner.core.texts import N_
+from banner.core.token import MAX_TOKEN_BYTES
+
+RETURN_MAX = 2000
+_FORM_EXPIRED = N_("This form has expired. Open the page again and repeat your choice.")
+
+#: Messages Flask-WTF and WTForms may show, in our own words (message ids).
+OUR_WORDS: dict[str, str] = {
+    "The CSRF token is missing.": _FORM_EXPIRED,
+    "The CSRF session token is missing.": _FORM_EXPIRED,
+    "The CSRF token is invalid.": _FORM_EXPIRED,
+    "The CSRF token has expired.": _FORM_EXPIRED,
+    "The CSRF tokens do not match.": _FORM_EXPIRED,
+    "Invalid input.": N_("This value was not accepted."),
+    "Not a valid choice.": N_("This value was not accepted."),
+}
+RETURN_LONG = N_("The address to return to is too long.")
+TOKEN_LONG = N_("The consent token sent is too long.")
+
+
+class FormWords:
+    """WTForms' translations object: every message through our catalogs."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def gettext(self, message: str) -> str:
+        return gettext_for(self.language, OUR_WORDS.get(message, message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class PreferencesForm(FlaskForm):  # type: ignore[misc]
+    """Fields every site's preference form has; switches are added per site."""
+
+    class Meta:
+        #: Always on, even when the host app turns Flask-WTF's CSRF off for its own forms.
+        csrf = True
+        language = "id"
+
+        def get_translations(self, form: Any) -> FormWords:
+            return FormWords(self.language)
+
+    token = HiddenField(validators=[Optional(), Length(max=MAX_TOKEN_BYTES, message=TOKEN_LONG)])
+    return_to = HiddenField(validators=[Optional(), Length(max=RETURN_MAX, message=RETURN_LONG)])
+    save = SubmitField()
+    withdraw = SubmitField()
+
+    def granted(self) -> list[str]:
+        """The categories switched on, or none when "withdraw" was pressed."""
+        if self.withdraw.data:
+            return []
+        return [name.removeprefix(SWITCH_PREFIX) for name in self.switch_names() if self[name].data]
+
+    def switch_names(self) -> list[str]:
+        return [field.name for field in self if field.name.startswith(SWITCH_PREFIX)]
+
+    def error_messages(self) -> list[str]:
+        """Every field's errors in our own translated words."""
+        words = FormWords(self.meta.language)
+        return [words.gettext(str(e)) for field in self for e in field.errors]
+
+    def csrf_failed(self) -> bool:
+        return bool(self.csrf_token.errors)
+
+
+SWITCH_PREFIX = "grant_"
+
+
+def switch_name(category: str) -> str:
+    """The form field of a category's switch."""
+    return f"{SWITCH_PREFIX}{category}"
+
+
+def preferences_form(
+    site: SiteConfig,
+    language: str,
+    granted: Iterable[str] = (),
+    token: str = "",
+    return_to: str = "",
+) -> PreferencesForm:
+    """Build ``site``'s form; posted data fills it, else the current choice does."""
+    switches = {switch_name(c): BooleanField() for c in optional_categories(site.category_ids)}
+    form_class = type("SitePreferencesForm", (PreferencesForm,), switches)
+    current = {switch_name(c): True for c in granted}
+    form: PreferencesForm = form_class(
+        meta={"language": language},
+        data={**current, "token": token, "return_to": return_to},
+    )
+    return form

@@ -1,0 +1,62 @@
+"""What the hosted pages' templates are given besides the view's own data:
+language links, dates for people, category labels and the names of states.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from babel.dates import format_datetime
+from flask import request, url_for
+
+from banner.core.config import SiteConfig
+from banner.core.consent import LANGUAGES, Source
+from banner.core.texts import N_, category_label
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+STATE_NAMES = {
+    "given": N_("Given"),
+    "refused": N_("Refused"),
+    "changed": N_("Changed"),
+    "withdrawn": N_("Withdrawn"),
+}
+SOURCE_NAMES = {
+    Source.BANNER: N_("Cookie banner"),
+    Source.PREFERENCES: N_("Privacy choices page"),
+    Source.API: N_("The website's server"),
+}
+STATUS_NAMES = {
+    "active": N_("Valid"),
+    "expired": N_("Expired"),
+    "superseded": N_("Replaced by a newer privacy policy"),
+}
+
+
+def language_links(current: str) -> list[dict[str, Any]]:
+    if request.endpoint is None or request.url_rule is None:
+        return []
+    args = {**(request.view_args or {}), **request.args}
+    return [
+        {
+            "lang": lang,
+            "name": LANGUAGE_NAMES[lang],
+            "href": url_for(
+                request.endpoint, **{**(request.view_args or {}), **args, "lang": lang}
+            ),
+            "current": lang == current,
+        }
+        for lang in LANGUAGES
+    ]
+
+
+def when(moment: datetime, language: str) -> str:
+    """A moment in UTC, written the way ``language`` writes dates."""
+    return f"{format_datetime(moment, 'medium', tzinfo=UTC, locale=language)} UTC"
+
+
+def label(site: SiteConfig, category: str, language: str) -> str:
+    """A category's label; a category no longer configured shows its id."""
+    if category not in site.category_ids:
+        return category
+    return category_label(site, category, language)

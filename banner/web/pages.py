@@ -1,0 +1,374 @@
+"""The hosted pages: preferences, cookie declaration and consent receipt.
+
+Server-rendered and working with JavaScript off. The preference form posts
+back here (Flask-WTF CSRF plus an Origin check), is logged through
+:class:`banner.log.service.ConsentService` like the banner's decisions, and
+sends the visitor back to the site. Every text comes from the catalogs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from banner.check.checker import cookie_values, merge_consents
+from banner.core.config import DEFAULT_THEME, SiteConfig
+from banner.core.consent import CONSENT_ID, Source
+from banner.core.cookie_list import CategoryCookies, declared_cookies
+from banner.core.i18n import Translator, request_language
+from banner.core.texts import banner_texts, category_description, category_label
+from banner.core.token import ConsentToken
+from banner.core.visitor import client_address
+from banner.log.service import DecisionRequest, Recorded
+from banner.log.store import StoreUnavailable
+from banner.resources import resource_dir
+from banner.web import rate_limits
+from banner.web.api import set_consent_cookie
+from banner.web.forms import PreferencesForm, preferences_form, switch_name
+from banner.web.page_context import (
+    LANGUAGE_NAMES,
+    SOURCE_NAMES,
+    STATE_NAMES,
+    STATUS_NAMES,
+    label,
+    language_links,
+    when,
+)
+from banner.web.page_errors import (
+    ForeignOrigin,
+    FormExpired,
+    PageError,
+    PageNotFound,
+    ReceiptNotFound,
+    StoreUnavailablePage,
+    TooManyPage,
+    UnexpectedPageError,
+    page_error_for,
+)
+from banner.web.page_security import (
+    content_security_policy,
+    is_foreign_post,
+    new_nonce,
+    safe_return,
+    secure_headers,
+    shares_cookies,
+    with_token,
+)
+from banner.web.receipt import Receipt, build_receipt
+from banner.web.state import service, state
+
+logger = logging.getLogger("banner")
+
+pages = Blueprint(
+    "banner_pages",
+    __name__,
+    template_folder="templates",
+    static_folder=str(resource_dir("static")),
+    static_url_path="/s/_static",
+)
+
+#: The only pages without a CSRF token or a visitor's state; the rest are never stored.
+CACHEABLE_ENDPOINTS = frozenset({"banner_pages.cookies", "banner_pages.static"})
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The visitor's current consent as a verified token, and where it came from."""
+
+    token: str
+    content: ConsentToken
+
+
+# --- request set-up and teardown -------------------------------------------
+
+
+@pages.url_value_preprocessor
+def find_site(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Look up the site and pick the page language before the view runs."""
+    site_id = (values or {}).get("site_id")
+    site = service().site(site_id) if isinstance(site_id, str) else None
+    default = site.default_language if site else state().config.default_language
+    g.banner_site = site
+    g.banner_nonce = new_nonce()
+    g.banner_lang = request_language(
+        request.args.get("lang"), list(request.accept_languages.values()), default
+    )
+
+
+@pages.after_request
+def add_security_headers(response: Response) -> Response:
+    site: SiteConfig | None = g.get("banner_site")
+    policy = content_security_policy(
+        g.get("banner_nonce", new_nonce()), site.origins if site else ()
+    )
+    response.vary.add("Accept-Language")
+    cacheable = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code < 400
+    return secure_headers(response, policy, no_store=not cacheable)
+
+
+@pages.context_processor
+def page_globals() -> dict[str, Any]:
+    """What every page template may use: ``_``, the nonce, the site and its theme."""
+    language: str = g.get("banner_lang", state().config.default_language)
+    site: SiteConfig | None = g.get("banner_site")
+    return {
+        "_": Translator(language),
+        "lang": language,
+        "csp_nonce": g.get("banner_nonce", ""),
+        "site": site,
+        "theme": {**DEFAULT_THEME, **(site.theme if site else {})},
+        "language_links": language_links(language),
+        "when": lambda moment: when(moment, language),
+        "label": lambda category: label(site, category, language) if site else category,
+    }
+
+
+# --- errors -------------------------------------------------------------------
+
+
+@pages.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    if error.code == 429:  # the rate limit on saving: say when to try again
+        wait = rate_limits.refusal(error).headers_extra["Retry-After"]
+        return _error_page(TooManyPage(int(wait)))
+    return _error_page(page_error_for(error))
+
+
+@pages.errorhandler(StoreUnavailable)
+def store_error(error: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
+    return _error_page(StoreUnavailablePage(error.retry_after))
+
+
+@pages.errorhandler(Exception)
+def unexpected_error(_error: Exception) -> tuple[str, int, dict[str, str]]:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return _error_page(UnexpectedPageError())
+
+
+def routing_error_page(error: HTTPException) -> Response:
+    """A translated page for an error met while routing (405, 404 under ``/s/``).
+
+    Flask runs no blueprint hooks before routing succeeds, so the page's
+    set-up, template globals and headers are applied here.
+    """
+    parts = request.path.split("/")
+    find_site(None, {"site_id": parts[2] if len(parts) > 2 else ""})
+    page_error = page_error_for(error)
+    body = render_template("banner/error.html", error=page_error, back=None, **page_globals())
+    response = Response(body, status=page_error.code or 400, mimetype="text/html")
+    return add_security_headers(response)
+
+
+def _error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    site: SiteConfig | None = g.get("banner_site")
+    back = _back_to_preferences(site) if site else None
+    html = render_template("banner/error.html", error=error, back=back)
+    return html, error.code or 400, headers
+
+
+def _back_to_preferences(site: SiteConfig) -> str:
+    """The preference page again, keeping the language and the return address."""
+    asked = request.args.get("return") or _posted("return_to")
+    values = {"site_id": site.id, "lang": g.banner_lang}
+    if asked:
+        values["return"] = asked
+    return url_for("banner_pages.preferences", **values)
+
+
+def _posted(name: str) -> str | None:
+    """A posted field, or ``None`` when the body itself was refused (too large)."""
+    try:
+        return request.form.get(name)
+    except HTTPException:
+        return None
+
+
+def _site() -> SiteConfig:
+    site: SiteConfig | None = g.get("banner_site")
+    if site is None:
+        raise PageNotFound()
+    return site
+
+
+# --- the preference page --------------------------------------------------------
+
+
+def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
+    """The visitor's consent: the cookie when the service shares it, else the passed token.
+
+    Several cookie values (one tossed in for a parent domain) are combined as
+    the server-side check does: only what every valid one grants, under the
+    newest one's consent id.
+    """
+    candidates = [*cookie_values(request.headers.get("Cookie"), site.cookie_name), passed]
+    valid = [(c, service().verify(site.id, c).token) for c in candidates if c]
+    found = [(raw, content) for raw, content in valid if content is not None]
+    if not found:
+        return None
+    merged = merge_consents(content for _raw, content in found)
+    newest = next(
+        raw for raw, content in found if merged and content.consent_id == merged.consent_id
+    )
+    return Current(newest, merged) if merged else None
+
+
+@pages.route("/s/<site_id>/preferences", methods=["GET", "POST"])
+def preferences(site_id: str) -> Any:
+    """Show the visitor's choice, and save a new one from the plain form post."""
+    site = _site()
+    if request.method == "POST":
+        return _save(site)
+    current = current_consent(site, request.args.get("token"))
+    form = preferences_form(
+        site,
+        g.banner_lang,
+        granted=current.content.granted if current else (),
+        token=current.token if current else "",
+        return_to=request.args.get("return", ""),
+    )
+    return _render_preferences(site, form, current)
+
+
+def _render_preferences(
+    site: SiteConfig, form: PreferencesForm, current: Current | None, status: int = 200
+) -> tuple[str, int]:
+    language = g.banner_lang
+    html = render_template(
+        "banner/preferences.html",
+        form=form,
+        current=current,
+        issued=datetime.fromtimestamp(current.content.issued_at, UTC) if current else None,
+        categories=_categories(site, language),
+        switch_name=switch_name,
+        texts=banner_texts(site, language),
+        gpc=request.headers.get("Sec-GPC") == "1",
+        back=safe_return(form.return_to.data, site.origins),
+    )
+    return html, status
+
+
+def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
+    if is_foreign_post(
+        request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
+    ):
+        raise ForeignOrigin()
+    form = preferences_form(site, g.banner_lang)
+    if not form.validate_on_submit():
+        if form.csrf_failed():
+            raise FormExpired()
+        return _render_preferences(site, form, None, status=400)
+    previous = current_consent(site, form.token.data)
+    recorded = _record(site, form.granted(), previous)
+    return _return_to_site(site, form.return_to.data, recorded.token)
+
+
+def _record(site: SiteConfig, granted: list[str], previous: Current | None) -> Recorded:
+    own_origin = request.host_url.rstrip("/")
+    decision = DecisionRequest(
+        site=site.id,
+        granted=tuple(granted),
+        language=g.banner_lang,
+        consent_id=previous.content.consent_id if previous else None,
+        gpc=request.headers.get("Sec-GPC") == "1",
+        source=Source.PREFERENCES,
+        page_origin=own_origin,
+        page_path=request.path,
+        ip=client_address(
+            request.remote_addr, request.headers.get("X-Forwarded-For"), state().config.proxy_count
+        ),
+        user_agent=request.headers.get("User-Agent"),
+    )
+    return service().record(decision)
+
+
+def _return_to_site(site: SiteConfig, asked: str | None, token: str) -> WerkzeugResponse:
+    """Redirect to the page the visitor came from (or the site's default page).
+
+    When the service shares cookies with the site it sets the consent cookie
+    itself; otherwise the new token rides in the fragment for the loader.
+    """
+    target = safe_return(asked, site.origins)
+    if not shares_cookies(request.host, site.origins, site.cookie_domain):
+        return redirect(with_token(target, token), 303)
+    response = make_response(redirect(target, 303))
+    set_consent_cookie(response, site, token)
+    return response
+
+
+def _categories(site: SiteConfig, language: str) -> list[CategoryCookies]:
+    return declared_cookies(
+        site,
+        language,
+        current_app.config.get("SESSION_COOKIE_NAME", "session"),
+        label=lambda c: category_label(site, c, language),
+        description=lambda c: category_description(site, c, language),
+    )
+
+
+# --- the cookie declaration -----------------------------------------------------
+
+
+@pages.get("/s/<site_id>/cookies")
+def cookies(site_id: str) -> str:
+    """Every category, its purpose and its cookies, in the visitor's language."""
+    site = _site()
+    return render_template(
+        "banner/cookies.html",
+        categories=_categories(site, g.banner_lang),
+        texts=banner_texts(site, g.banner_lang),
+    )
+
+
+# --- the receipt ----------------------------------------------------------------
+
+
+def _receipt(site: SiteConfig, consent_id: str) -> Receipt:
+    if not CONSENT_ID.fullmatch(consent_id):
+        raise ReceiptNotFound()
+    rows = state().log.history(consent_id, site.id)
+    found = build_receipt(site, rows, datetime.fromtimestamp(service().clock(), UTC))
+    if found is None:
+        raise ReceiptNotFound()
+    return found
+
+
+@pages.get("/s/<site_id>/receipt/<consent_id>.json")
+def receipt_json(site_id: str, consent_id: str) -> Response:
+    """The receipt as JSON, field names after ISO/IEC TS 27560."""
+    return jsonify(_receipt(_site(), consent_id).as_json())
+
+
+@pages.get("/s/<site_id>/receipt/<consent_id>")
+def receipt(site_id: str, consent_id: str) -> Response | str:
+    """The receipt as a page, or as JSON for a client that prefers it."""
+    found = _receipt(_site(), consent_id)
+    wanted = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if wanted == "application/json":
+        return jsonify(found.as_json())
+    return render_template(
+        "banner/receipt.html",
+        receipt=found,
+        state_names=STATE_NAMES,
+        status_names=STATUS_NAMES,
+        source_names=SOURCE_NAMES,
+        language_names=LANGUAGE_NAMES,
+        json_href=url_for(".receipt_json", site_id=site_id, consent_id=consent_id),
+    )

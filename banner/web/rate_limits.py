@@ -1,0 +1,96 @@
+"""Rate limits on recording consent, per masked IP and site (Flask-Limiter).
+
+In memory by default; with ``rate_limit_storage = "redis://..."`` the limits
+hold across every instance sharing that Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from functools import partial
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from werkzeug.exceptions import HTTPException
+
+from banner.core.config import BannerConfig
+from banner.core.visitor import client_address, mask_ip
+from banner.web.errors import RateLimited
+from banner.web.state import EXTENSION_KEY
+
+#: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
+LIMITED_ENDPOINTS = ("banner_api.consent", "banner_pages.preferences")
+
+
+def _site_of_request() -> str:
+    args = request.view_args or {}
+    site = args.get("site_id", args.get("site"))
+    if isinstance(site, str):
+        return site
+    try:
+        document = json.loads(request.get_data(cache=True)[:8192])
+    except (ValueError, RecursionError):
+        return "-"
+    found = document.get("site") if isinstance(document, dict) else None
+    return found if isinstance(found, str) else "-"
+
+
+def rate_key(config: BannerConfig) -> str:
+    """``masked-ip|site``: never the raw address, not even in Redis."""
+    address = client_address(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), config.proxy_count
+    )
+    return f"{mask_ip(address)}|{_site_of_request()[:40]}"
+
+
+def install(app: Flask, config: BannerConfig) -> Limiter:
+    """Limit POSTs to the endpoints that record decisions."""
+    limiter = Limiter(
+        key_func=lambda: rate_key(config),
+        app=app,
+        storage_uri=config.rate_limit_storage,
+        strategy="sliding-window-counter",
+        headers_enabled=False,
+        key_prefix="banner",
+    )
+    app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
+    # Limits are enforced by the wrappers of the limited views alone: the
+    # extension's own hooks would run for every request (the loader is the
+    # hot path) only to find nothing to limit, no header to add (headers are
+    # off) and no per-request state to drop (it lives on the request).
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        _drop_hooks(hooks, limiter)
+    for endpoint in LIMITED_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = _limited(limiter, config.rate_limit, view)
+    return limiter
+
+
+def _drop_hooks(hooks: dict[Any, list[Any]], limiter: Limiter) -> None:
+    """Remove ``limiter``'s app-wide hooks (bound methods or partials of it)."""
+
+    def owned(hook: Any) -> bool:
+        bound = getattr(hook, "__self__", None) is limiter
+        return bound or (isinstance(hook, partial) and hook.args[:1] == (limiter,))
+
+    hooks[None] = [hook for hook in hooks.get(None, []) if not owned(hook)]
+
+
+def refusal(error: HTTPException) -> RateLimited:
+    """The API's 429, with ``Retry-After`` from the breached limit's window."""
+    limiter = current_app.extensions[EXTENSION_KEY].extras.get("limiter")
+    current = getattr(limiter, "current_limit", None)
+    reset_at = getattr(current, "reset_at", None)
+    wait = math.ceil(reset_at - time.time()) if isinstance(reset_at, int | float) else 60
+    return RateLimited(
+        "too many decisions from this network; retry later",
+        **{"Retry-After": str(max(1, wait))},
+    )
+
+
+def _limited(limiter: Limiter, rate: str, view: Any) -> Any:
+    return limiter.limit(rate, methods=["POST"])(view)

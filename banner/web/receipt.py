@@ -1,0 +1,168 @@
+"""The visitor's consent receipt, built from the consent log's rows.
+
+Shaped after ISO/IEC TS 27560 (consent record information structure): a
+record id, the notice the visitor saw (hash of its text, policy version,
+privacy policy URL), the language, the purposes given or refused, the
+events over time (given, refused, changed, withdrawn) and the validity.
+
+The receipt is reachable by anyone holding the consent id, so it carries
+only what proves the choice. It leaves out the masked IP, user agent and
+page path the log also keeps: they prove nothing to the visitor and the
+operator reads them with ``banner log show``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from banner.core.config import SiteConfig
+from banner.core.consent import ESSENTIAL, Action
+from banner.log.store import Decision
+
+SCHEMA = "ISO/IEC TS 27560:2023 (shape); banner receipt v1"
+HASH_ALGORITHM = "sha256"
+
+#: The event state a logged action puts the consent in.
+EVENT_STATES: dict[str, str] = {
+    Action.ACCEPT: "given",
+    Action.CUSTOM: "given",
+    Action.REJECT: "refused",
+    Action.GPC: "refused",
+    Action.CHANGE: "changed",
+    Action.WITHDRAW: "withdrawn",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One logged decision as the receipt shows it."""
+
+    time: datetime
+    action: str
+    state: str
+    granted: tuple[str, ...]
+    denied: tuple[str, ...]
+    policy_version: int
+    language: str
+    text_hash: str
+    gpc: bool
+    source: str
+
+    @classmethod
+    def of(cls, row: Decision) -> Event:
+        return cls(
+            time=row.recorded_at.astimezone(UTC),
+            action=row.action,
+            state=EVENT_STATES.get(row.action, "changed"),
+            granted=row.granted,
+            denied=row.denied,
+            policy_version=row.policy_version,
+            language=row.language,
+            text_hash=row.text_hash,
+            gpc=row.gpc,
+            source=row.source,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "time": iso(self.time),
+            "action": self.action,
+            "state": self.state,
+            "purposes_granted": list(self.granted),
+            "purposes_denied": list(self.denied),
+            "policy_version": self.policy_version,
+            "language": self.language,
+            "notice_hash": self.text_hash,
+            "gpc": self.gpc,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Every event of one consent id on one site, and what holds now."""
+
+    site: SiteConfig
+    consent_id: str
+    events: tuple[Event, ...]
+    now: datetime
+
+    @property
+    def current(self) -> Event:
+        return self.events[-1]
+
+    @property
+    def first(self) -> Event:
+        return self.events[0]
+
+    @property
+    def valid_until(self) -> datetime:
+        return self.current.time + timedelta(days=self.site.consent_days)
+
+    @property
+    def status(self) -> str:
+        """``active``, ``expired``, or ``superseded`` by a newer policy version."""
+        if self.current.policy_version < self.site.policy_version:
+            return "superseded"
+        return "expired" if self.now >= self.valid_until else "active"
+
+    @property
+    def later_changes(self) -> tuple[Event, ...]:
+        """The events after the first decision (changes and withdrawals)."""
+        return self.events[1:]
+
+    def as_json(self) -> dict[str, Any]:
+        """The receipt as JSON, field names after ISO/IEC TS 27560."""
+        current = self.current
+        return {
+            "schema": SCHEMA,
+            "record_id": self.consent_id,
+            "controller": {"name": self.site.name, "site": self.site.id},
+            "notice": {
+                "hash": current.text_hash,
+                "hash_algorithm": HASH_ALGORITHM,
+                "policy_version": current.policy_version,
+                "privacy_policy_url": self.site.privacy_policy_url,
+                "language": current.language,
+            },
+            "language": current.language,
+            "purposes": self._purposes(),
+            "event_time": iso(current.time),
+            "event_state": current.state,
+            "gpc": current.gpc,
+            "validity": {
+                "from": iso(current.time),
+                "until": iso(self.valid_until),
+                "status": self.status,
+            },
+            "first_event_time": iso(self.first.time),
+            "events": [event.as_json() for event in self.events],
+        }
+
+    def _purposes(self) -> list[dict[str, Any]]:
+        essential = {"purpose": ESSENTIAL, "consent": "not_required", "legal_basis": "necessary"}
+        return [
+            essential,
+            *(_purpose(c, "given", "consent") for c in self.current.granted),
+            *(_purpose(c, "refused", "consent") for c in self.current.denied),
+        ]
+
+
+def _purpose(category: str, consent: str, basis: str) -> dict[str, Any]:
+    return {"purpose": category, "consent": consent, "legal_basis": basis}
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the second."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def build_receipt(site: SiteConfig, rows: Sequence[Decision], now: datetime) -> Receipt | None:
+    """The receipt of one consent id from its log rows (oldest first), or ``None``."""
+    if not rows:
+        return None
+    events = tuple(Event.of(row) for row in rows)
+    return Receipt(site, rows[0].consent_id, events, now.astimezone(UTC))

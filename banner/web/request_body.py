@@ -1,0 +1,93 @@
+"""Reading an API request body: size, content type, JSON and field types.
+
+Every failure is an :class:`~banner.web.errors.ApiError` naming what is wrong;
+nothing here can raise anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from banner.web.errors import BadBody, BadField, TooLarge, WrongContentType
+
+MAX_BODY_BYTES = 8 * 1024
+#: ``text/plain`` lets the loader post without a CORS preflight; the Origin
+#: check, not the content type, is what protects the API.
+JSON_TYPES = ("application/json", "text/plain")
+
+
+def parse_json_object(raw: bytes, content_type: str | None) -> dict[str, Any]:
+    """Decode a JSON object body.
+
+    :raises TooLarge: over :data:`MAX_BODY_BYTES`.
+    :raises WrongContentType: not JSON or text.
+    :raises BadBody: empty, not UTF-8, not JSON, too deep, or not an object.
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise TooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime not in JSON_TYPES:
+        raise WrongContentType("send the body as application/json")
+    if not raw.strip():
+        raise BadBody("request body is empty; send a JSON object")
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadBody("request body is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise BadBody("request body must be a JSON object")
+    return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def clean_str(value: Any, field: str, max_length: int) -> str:
+    """A string without NUL, lone surrogates or other control characters."""
+    if not isinstance(value, str):
+        raise BadField(f"{field} must be a string", field)
+    if len(value) > max_length:
+        raise BadField(f"{field} is longer than {max_length} characters", field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadField(f"{field} contains a lone surrogate", field) from None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise BadField(f"{field} contains control characters", field)
+    return value
+
+
+def require(document: dict[str, Any], field: str) -> Any:
+    if field not in document:
+        raise BadField(f"{field} is required", field)
+    return document[field]
+
+
+def whole_number(value: Any, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**31:
+        raise BadField(f"{field} must be a whole number", field)
+    return value
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadField(f"{field} must be true or false", field)
+    return value
+
+
+def string_list(value: Any, field: str, max_items: int) -> list[str]:
+    if not isinstance(value, list) or len(value) > max_items:
+        raise BadField(f"{field} must be a list of at most {max_items} strings", field)
+    items = [clean_str(v, field, 40) for v in value]
+    if len(set(items)) != len(items):
+        raise BadField(f"{field} lists a category twice", field)
+    return items
+
+
+def reject_unknown(document: dict[str, Any], known: tuple[str, ...]) -> None:
+    for key in document:
+        if key not in known:
+            shown = key if isinstance(key, str) and key.isprintable() else "?"
+            raise BadField(f"unknown field {shown[:40]!r}", shown[:40])

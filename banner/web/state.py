@@ -1,0 +1,34 @@
+"""Per-app state of banner, kept in ``app.extensions["banner"]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from banner.core.config import BannerConfig
+from banner.log.service import ConsentService
+from banner.log.store import ConsentLog
+
+EXTENSION_KEY = "banner"
+
+
+@dataclass
+class BannerState:
+    """What one Flask app needs to serve banner: config, log and service."""
+
+    config: BannerConfig
+    log: ConsentLog
+    service: ConsentService
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def state() -> BannerState:
+    """The current app's banner state."""
+    found: BannerState = current_app.extensions[EXTENSION_KEY]
+    return found
+
+
+def service() -> ConsentService:
+    return state().service

@@ -1,0 +1,49 @@
+"""The layout's rules: imports flow one way between the parts, modules stay small."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "banner"
+#: What each part may import of banner (besides itself).
+ALLOWED = {
+    "core": {"core", "resources"},
+    "log": {"core", "log"},
+    "check": {"core", "check"},
+    "web": {"core", "log", "check", "web", "resources"},
+    "cli": {"core", "log", "check", "web", "cli", "app", "resources", "scan", "admin"},
+    "scan": {"core", "log", "scan", "resources"},
+    "admin": {"core", "log", "web", "admin", "resources"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("banner."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("banner.")}
+    return found
+
+
+@pytest.mark.parametrize(
+    "part", sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+)
+def test_a_part_imports_only_downward(part: str) -> None:
+    for module in (PACKAGE / part).rglob("*.py"):
+        wrong = _imports(module) - ALLOWED[part]
+        assert not wrong, f"{module.relative_to(PACKAGE)} imports {sorted(wrong)}"
+
+
+def test_no_module_over_400_lines_and_few_at_the_top() -> None:
+    big = [
+        f"{p.relative_to(PACKAGE)} ({n})"
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert not big
+    assert len(list(PACKAGE.glob("*.py"))) <= 12

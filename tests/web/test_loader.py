@@ -1,0 +1,186 @@
+"""The loader routes: the same bytes as the pure functions, cached with ETags."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from banner.core.config import BannerConfig
+from banner.resources import resource_dir
+from banner.web.loader import (
+    SETTINGS_SENTINEL,
+    UI_SENTINEL,
+    gate_settings,
+    loader_bytes,
+    script_json,
+    static_text,
+    ui_bytes,
+    ui_data,
+)
+from tests.factories import make_config
+
+BASE = "http://localhost/"
+ROUTES = ("/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css")
+
+
+@pytest.mark.parametrize(
+    ("route", "mimetype"),
+    [
+        ("/s/tokodemo/loader.js", "text/javascript"),
+        ("/s/tokodemo/ui.js", "text/javascript"),
+        ("/s/tokodemo/ui.css", "text/css"),
+    ],
+)
+def test_assets_are_cacheable(client: FlaskClient, route: str, mimetype: str) -> None:
+    response = client.get(route)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert response.mimetype_params == {"charset": "utf-8"}
+    assert response.headers["ETag"]
+    assert response.cache_control.public and response.cache_control.max_age
+    assert "Accept-Encoding" in response.vary
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_matching_etag_answers_304(client: FlaskClient, route: str) -> None:
+    etag = client.get(route).headers["ETag"]
+    again = client.get(route, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),
+        ('"other", {etag}', 304),
+        ("*", 304),
+        ('"other"', 200),
+        ("{etag_plain}", 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_forms(client: FlaskClient, if_none_match: str, status: int) -> None:
+    """Weak comparison, lists and ``*``; the plain variant's tag does not match the gzip one."""
+    route = "/s/tokodemo/loader.js"
+    zipped = {"Accept-Encoding": "gzip"}
+    etag = client.get(route, headers=zipped).headers["ETag"]
+    etag_plain = client.get(route).headers["ETag"]
+    header = if_none_match.format(etag=etag, etag_plain=etag_plain)
+    again = client.get(route, headers={**zipped, "If-None-Match": header})
+    assert again.status_code == status
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "public, max-age=300"
+    assert (again.data == b"") == (status == 304)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_gzip_variant_has_its_own_etag(client: FlaskClient, route: str) -> None:
+    plain = client.get(route)
+    zipped = client.get(route, headers={"Accept-Encoding": "gzip, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert zipped.headers["ETag"] != plain.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "route", ["/s/nosuchsite/loader.js", "/s/nosuchsite/ui.js", "/s/nosuchsite/ui.css"]
+)
+def test_unknown_site_is_404(client: FlaskClient, route: str) -> None:
+    assert client.get(route).status_code == 404
+
+
+def test_served_bytes_are_the_pure_functions(client: FlaskClient, config: BannerConfig) -> None:
+    site = config.sites["tokodemo"]
+    assert client.get("/s/tokodemo/loader.js").data == loader_bytes(site, BASE)
+    assert client.get("/s/tokodemo/ui.js").data == ui_bytes(site, BASE)
+
+
+def test_gate_carries_the_site_settings_once(config: BannerConfig) -> None:
+    site = config.sites["tokodemo"]
+    body = loader_bytes(site, BASE).decode()
+    assert body.count(script_json(gate_settings(site, BASE))) == 1
+    assert SETTINGS_SENTINEL not in body
+    settings = gate_settings(site, BASE)
+    assert (settings["site"], settings["v"], settings["days"]) == ("tokodemo", 3, 180)
+    assert settings["api"] == BASE
+    assert [t["kind"] for t in settings["trackers"]] == ["ga4", "meta_pixel", "referral"]
+    assert settings["trackers"][0]["measurement_id"] == "G-ABC123XYZ9"
+
+
+def test_policy_version_changes_the_etag(client: FlaskClient, tmp_path: Path) -> None:
+    from banner.web.app import create_app
+
+    raised = create_app(make_config(f"sqlite:///{tmp_path / 'raised.db'}", policy_version=4))
+    before = client.get("/s/tokodemo/loader.js").headers["ETag"]
+    after = raised.test_client().get("/s/tokodemo/loader.js").headers["ETag"]
+    raised.extensions["banner"].log.dispose()
+    assert before != after
+
+
+def test_ui_carries_both_languages(config: BannerConfig) -> None:
+    data = ui_data(config.sites["tokodemo"], BASE)
+    assert data["id"]["t"]["accept_all"] == "Terima semua"
+    assert data["en"]["t"]["reject_all"] == "Reject all"
+    assert [c["id"] for c in data["id"]["c"]] == [
+        "essential",
+        "functional",
+        "analytics",
+        "preference",
+    ]
+    analytics = data["en"]["c"][2]
+    assert analytics["cookies"] == [["_ga", "Google", "2 years", "Distinguishes visitors"]]
+    assert data["id"]["l"]["cookies"] == f"{BASE}s/tokodemo/cookies?lang=id"
+    assert data["en"]["l"]["preferences"] == f"{BASE}s/tokodemo/preferences?lang=en"
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("</script><script>alert(1)</script>", "\\u003c/script\\u003e"),
+        ("a & b", "a \\u0026 b"),
+        ("<!--", "\\u003c!--"),
+        ("line\u2028break", "line\\u2028break"),
+        ("para\u2029graph", "para\\u2029graph"),
+        ('quote " and \\', 'quote \\" and \\\\'),
+        ("Kebijakan privasi ✓", "Kebijakan privasi ✓"),
+    ],
+)
+def test_script_json_escapes_what_could_end_a_script(value: str, escaped: str) -> None:
+    text = script_json({"v": value})
+    assert escaped in text
+    assert not any(ch in text for ch in "<>&\u2028\u2029")
+    assert json.loads(text) == {"v": value}
+
+
+def test_site_texts_cannot_break_out_of_the_ui_script(tmp_path: Path) -> None:
+    hostile = "</script><script>alert(1)</script>\u2028"
+    texts = {"id": {"banner_title": hostile}, "en": {"banner_body": hostile}}
+    config = make_config(f"sqlite:///{tmp_path / 'x.db'}", texts=texts)
+    body = ui_bytes(config.sites["tokodemo"], BASE).decode()
+    assert "</script" not in body
+    assert "\u2028" not in body
+    assert UI_SENTINEL not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "sentinel"), [("gate.js", SETTINGS_SENTINEL), ("ui.js", UI_SENTINEL)]
+)
+def test_shipped_scripts_hold_their_sentinel_once(name: str, sentinel: str) -> None:
+    assert static_text(name).count(sentinel) == 1
+    assert "eval(" not in static_text(name)
+
+
+def test_served_assets_are_built_from_the_current_sources() -> None:
+    sources = resource_dir("static") / "src"
+    for line in (sources / "built.sha256").read_text().splitlines():
+        digest, name = line.split()
+        current = hashlib.sha256((sources / name).read_bytes()).hexdigest()
+        assert current == digest, f"static/src/{name} changed: run static/src/build.sh"

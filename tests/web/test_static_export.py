@@ -1,0 +1,60 @@
+"""``banner export-static``: the files a CDN serves are the bytes the service serves."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from banner.cli.commands import main
+from tests.processes import write_config
+
+BASE = "https://consent.example.co.id/"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "banner.toml", f"sqlite:///{tmp_path / 's.db'}")
+
+
+def test_exported_files_are_byte_identical_to_served(tmp_path: Path, config_file: Path) -> None:
+    out = tmp_path / "cdn"
+    args = ["export-static", "--config", str(config_file), "--output", str(out), "--base-url", BASE]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest) == {"s/tokodemo/loader.js", "s/tokodemo/ui.js", "s/tokodemo/ui.css"}
+
+    from banner.core.config import load_config
+    from banner.web.app import create_app
+
+    app: Flask = create_app(load_config(config_file, env={}))
+    client = app.test_client()
+    for relative, digest in manifest.items():
+        exported = (out / relative).read_bytes()
+        served = client.get("/" + relative, base_url=BASE.rstrip("/")).get_data()
+        assert exported == served, relative
+        assert hashlib.sha256(exported).hexdigest() == digest
+        assert gzip.decompress((out / (relative + ".gz")).read_bytes()) == exported
+    assert BASE.encode() in (out / "s/tokodemo/loader.js").read_bytes()
+    app.extensions["banner"].log.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "consent.example.co.id"], "expected an http(s) URL ending with /"),
+        (["--base-url", "https://consent.example.co.id"], "expected an http(s) URL ending with /"),
+        (["--base-url", BASE, "--site", "nope"], "no site 'nope'"),
+    ],
+)
+def test_bad_arguments(tmp_path: Path, config_file: Path, args: list[str], message: str) -> None:
+    base = ["export-static", "--config", str(config_file), "--output", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, [*base, *args])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "o").exists()
