@@ -21,8 +21,9 @@ from pathlib import Path
 
 from banner.core.config import load_config
 from banner.core.texts import banner_texts
+from banner.log.schema import consent_log
 from banner.log.service import ConsentService, DecisionRequest
-from banner.log.store import ConsentLog, Decision, consent_log
+from banner.log.store import ConsentLog, Decision
 from bench import deployment
 from bench.figures import Spread, ratio
 from bench.table import markdown

@@ -19,39 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-SCHEMA_VERSION = 1
+from banner.log.schema import consent_log, current_version, migrate
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
-
-metadata = sa.MetaData()
-
-schema_table = sa.Table(
-    "banner_schema",
-    metadata,
-    sa.Column("version", sa.Integer, nullable=False),
-)
-
-consent_log = sa.Table(
-    "consent_log",
-    metadata,
-    sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("consent_id", sa.String(64), nullable=False),
-    sa.Column("site", sa.String(40), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("action", sa.String(16), nullable=False),
-    sa.Column("granted", sa.Text, nullable=False),
-    sa.Column("denied", sa.Text, nullable=False),
-    sa.Column("policy_version", sa.Integer, nullable=False),
-    sa.Column("language", sa.String(8), nullable=False),
-    sa.Column("text_hash", sa.String(64), nullable=False),
-    sa.Column("source", sa.String(16), nullable=False),
-    sa.Column("page_origin", sa.String(255), nullable=False),
-    sa.Column("page_path", sa.String(512), nullable=False),
-    sa.Column("gpc", sa.Boolean, nullable=False),
-    sa.Column("ip_masked", sa.String(64), nullable=False),
-    sa.Column("user_agent", sa.String(255), nullable=False),
-    sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
-    sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
-)
 
 
 class StoreUnavailable(Exception):
@@ -107,9 +77,13 @@ def _decision(row: sa.Row[Any]) -> Decision:
     values.pop("row_id", None)
     values["granted"] = tuple(json.loads(values["granted"]))
     values["denied"] = tuple(json.loads(values["denied"]))
-    stamp: datetime = values["recorded_at"]
-    values["recorded_at"] = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    values["recorded_at"] = as_utc(values["recorded_at"])
     return Decision(**values)
+
+
+def as_utc(stamp: datetime) -> datetime:
+    """A time read back from the database, as UTC (SQLite drops the zone)."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -139,7 +113,7 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_size=5, max_overflow=5)
 
 
-def _translate(exc: SQLAlchemyError) -> StoreUnavailable:
+def translate_error(exc: SQLAlchemyError) -> StoreUnavailable:
     text = str(getattr(exc, "orig", exc)).lower()
     if "full" in text or "disk" in text or "no space" in text:
         return StoreFull("database full", retry_after=30)
@@ -164,18 +138,16 @@ class ConsentLog:
         return self.engine.dialect.name == "postgresql"
 
     def create_schema(self) -> None:
-        """Create the tables on first start and record the schema version."""
+        """Create the tables on first start, or migrate an older schema."""
         try:
             with self.engine.begin() as conn:
-                metadata.create_all(conn)
-                if conn.execute(sa.select(schema_table.c.version)).first() is None:
-                    conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
+                migrate(conn)
         except SQLAlchemyError as exc:
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
 
     def schema_version(self) -> int | None:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
+            return current_version(conn)
 
     def append(
         self,
@@ -206,7 +178,7 @@ class ConsentLog:
                 conn.execute(consent_log.insert(), _row_values(decision))
             return decision
         except SQLAlchemyError as exc:
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
 
     def _latest_locked(self, conn: sa.Connection, decision: Decision) -> Decision | None:
         self._serialise(conn, decision.consent_id)
@@ -244,7 +216,7 @@ class ConsentLog:
             with self.engine.connect() as conn:
                 return [_decision(r) for r in conn.execute(query)]
         except SQLAlchemyError as exc:
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
 
     def _range(self, site: str, since: datetime | None, until: datetime | None) -> sa.Select[Any]:
         query = sa.select(consent_log).where(consent_log.c.site == site)
@@ -280,7 +252,7 @@ class ConsentLog:
                 )
                 return int(result.rowcount)
         except SQLAlchemyError as exc:
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
 
     def ping(self) -> bool:
         """True when the database answers."""

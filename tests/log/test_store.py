@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from banner.log.store import SCHEMA_VERSION, ConsentLog, Decision
+from banner.log.schema import SCHEMA_VERSION
+from banner.log.store import ConsentLog, Decision
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
