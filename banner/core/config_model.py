@@ -13,6 +13,7 @@ from typing import Any
 from banner.core.consent import BUILTIN_CATEGORIES
 
 MIN_KEY_LENGTH = 32
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 DEFAULT_DATABASE_URL = "sqlite:///banner.db"
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 GA4_ID = re.compile(r"^G-[A-Z0-9]{4,16}$")
@@ -85,6 +86,8 @@ class SiteConfig:
     cookies: tuple[CookieDeclaration, ...]
     texts: Mapping[str, Mapping[str, str]]
     theme: Mapping[str, str]
+    #: IANA zone in which times are shown to people (the log stays UTC)
+    timezone: str = DEFAULT_TIMEZONE
 
     @property
     def category_ids(self) -> tuple[str, ...]:

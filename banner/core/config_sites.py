@@ -9,6 +9,7 @@ from banner.core.config_model import (
     COLOUR,
     COOKIE_NAME,
     DEFAULT_THEME,
+    DEFAULT_TIMEZONE,
     GA4_ID,
     OVERRIDABLE_TEXTS,
     PARAM_NAME,
@@ -34,6 +35,7 @@ from banner.core.config_values import (
     is_origin,
     is_policy_url,
     is_str,
+    is_timezone,
     list_of,
     matches,
 )
@@ -53,6 +55,7 @@ _SITE_KEYS = (
     "cookies",
     "texts",
     "theme",
+    "timezone",
 )
 _TRACKER_KEYS: dict[str, tuple[str, ...]] = {
     "ga4": ("measurement_id", "category", "ads_category"),
@@ -210,4 +213,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         cookies=_cookies(site, ids),
         texts=_texts(site),
         theme=_theme(site),
+        timezone=site.get(
+            "timezone", is_timezone, 'an IANA time zone like "Asia/Jakarta"', DEFAULT_TIMEZONE
+        ),
     )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from banner.core.consent import LANGUAGES
 
@@ -118,6 +119,17 @@ def is_bilingual(value: Any) -> bool:
 
 
 BILINGUAL = 'a table with both languages, like { id = "…", en = "…" }'
+
+
+def is_timezone(value: Any) -> bool:
+    """An IANA time zone name this machine knows (``Asia/Jakarta``, ``Asia/Makassar``)."""
+    if not isinstance(value, str) or not value or len(value) > 64 or value.startswith("/"):
+        return False
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def is_cookie_domain(value: Any) -> bool:

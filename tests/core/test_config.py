@@ -270,3 +270,19 @@ def test_no_config_is_the_demo() -> None:
 )
 def test_is_origin(value: str, ok: bool) -> None:
     assert is_origin(value) is ok
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "UTC"])
+def test_a_site_timezone_is_an_iana_name(zone: str) -> None:
+    document = with_site(timezone=zone)
+    assert parse_config(document, "t.toml", {}).sites["tokodemo"].timezone == zone
+
+
+@pytest.mark.parametrize("zone", ["WIB", "Asia/Nowhere", "", 7, "../../etc/passwd"])
+def test_a_bad_timezone_names_the_key(zone: object) -> None:
+    with pytest.raises(ConfigError, match=r"sites\.tokodemo\.timezone"):
+        parse_config(with_site(timezone=zone), "t.toml", {})
+
+
+def test_the_timezone_defaults_to_jakarta() -> None:
+    assert parse_config(with_site(), "t.toml", {}).sites["tokodemo"].timezone == "Asia/Jakarta"
