@@ -69,6 +69,24 @@ class CookieDeclaration:
 
 
 @dataclass(frozen=True, slots=True)
+class Controller:
+    """Who decides what happens to the data (UU PDP's *pengendali data pribadi*)."""
+
+    name: str
+    #: an e-mail address or an https URL where visitors reach the controller
+    contact: str
+    address: str | None = None
+
+    @property
+    def contact_href(self) -> str:
+        return self.contact if "://" in self.contact else f"mailto:{self.contact}"
+
+
+#: ``children`` values: ``off`` (no age question) or ``guardian`` (UU PDP Pasal 25).
+CHILDREN_MODES: tuple[str, ...] = ("off", "guardian")
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """One website served by this banner."""
 
@@ -88,6 +106,21 @@ class SiteConfig:
     theme: Mapping[str, str]
     #: IANA zone in which times are shown to people (the log stays UTC)
     timezone: str = DEFAULT_TIMEZONE
+    #: named on the first layer; defaults to the site's name and privacy policy
+    controller: Controller | None = None
+    #: policy version -> what changed, per language (``{"id": ..., "en": ...}``)
+    changes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    #: ``guardian``: granting needs the visitor to confirm age or a guardian's consent
+    children: str = "off"
+
+    @property
+    def the_controller(self) -> Controller:
+        """The controller as configured, or the site itself reached via its privacy policy."""
+        return self.controller or Controller(self.name, self.privacy_policy_url)
+
+    @property
+    def asks_guardian(self) -> bool:
+        return self.children == "guardian"
 
     @property
     def category_ids(self) -> tuple[str, ...]:
