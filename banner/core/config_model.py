@@ -6,11 +6,11 @@ cookie declarations, and the service-wide settings. Built by
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from banner.core.consent import BUILTIN_CATEGORIES
+from banner.core.consent import BUILTIN_CATEGORIES, ESSENTIAL
 
 MIN_KEY_LENGTH = 32
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -121,6 +121,10 @@ class SiteConfig:
     @property
     def asks_guardian(self) -> bool:
         return self.children == "guardian"
+
+    def needs_age_confirmation(self, granted: Iterable[str]) -> bool:
+        """Granting anything non-essential on a ``guardian`` site needs the age box ticked."""
+        return self.asks_guardian and any(c != ESSENTIAL for c in granted)
 
     @property
     def category_ids(self) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ def parse_controller(site: Reader) -> Controller | None:
     return Controller(
         name=entry.get("name", _short_text(200), "the controller's name", site_name),
         contact=entry.get(
-            "contact", is_contact, "an e-mail address or an https URL to reach the controller",
+            "contact",
+            is_contact,
+            "an e-mail address or an https URL to reach the controller",
             REQUIRED,
         ),
         address=entry.get("address", _short_text(500), "a postal address", None),
@@ -71,9 +73,7 @@ def parse_changes(site: Reader) -> dict[int, dict[str, str]]:
 
 
 def parse_children(site: Reader) -> str:
-    mode: str = site.get(
-        "children", lambda v: v in CHILDREN_MODES, '"off" or "guardian"', "off"
-    )
+    mode: str = site.get("children", lambda v: v in CHILDREN_MODES, '"off" or "guardian"', "off")
     return mode
 
 

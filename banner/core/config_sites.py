@@ -22,6 +22,7 @@ from banner.core.config_model import (
     SiteConfig,
     Tracker,
 )
+from banner.core.config_notice import parse_changes, parse_children, parse_controller
 from banner.core.config_values import (
     BILINGUAL,
     MIN_CONTRAST,
@@ -39,7 +40,6 @@ from banner.core.config_values import (
     list_of,
     matches,
 )
-from banner.core.config_notice import parse_changes, parse_children, parse_controller
 from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
 
 _SITE_KEYS = (
