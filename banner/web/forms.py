@@ -88,13 +88,13 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     def csrf_failed(self) -> bool:
         return bool(self.csrf_token.errors)
 
-    def age_confirmed(self) -> bool:
+    def age_ticked(self) -> bool:
         """The age / guardian box was ticked (``False`` on sites without it)."""
         return AGE_FIELD in self and bool(self[AGE_FIELD].data)
 
     def check_age(self, site: SiteConfig) -> bool:
         """A grant on a ``guardian`` site needs the box; marks the field when missing."""
-        if not site.needs_age_confirmation(self.granted()) or self.age_confirmed():
+        if not site.needs_age_confirmation(self.granted()) or self.age_ticked():
             return True
         self[AGE_FIELD].errors = [AGE_NEEDED]
         return False

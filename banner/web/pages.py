@@ -280,7 +280,7 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
     if not form.check_age(site):
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form.granted(), previous, form.age_confirmed())
+    recorded = _record(site, form.granted(), previous, form.age_ticked())
     return _return_to_site(site, form.return_to.data, recorded.token)
 
 
