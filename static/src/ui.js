@@ -244,7 +244,7 @@
       for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
       bar.hidden = true;
       modal.hidden = false;
-      focusables()[0].focus();
+      (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
     } else {
       bar.hidden = false;
       bar.focus();
