@@ -79,7 +79,9 @@ class Controller:
 
     @property
     def contact_href(self) -> str:
-        return self.contact if "://" in self.contact else f"mailto:{self.contact}"
+        """A link to the contact: the URL itself, or ``mailto:`` for an address."""
+        web = self.contact.startswith(("https://", "http://"))
+        return self.contact if web else f"mailto:{self.contact}"
 
 
 #: ``children`` values: ``off`` (no age question) or ``guardian`` (UU PDP Pasal 25).

@@ -24,7 +24,7 @@ from banner.core.config_values import (
 )
 
 CONTROLLER_KEYS = ("name", "contact", "address")
-EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def is_contact(value: Any) -> bool:

@@ -17,7 +17,7 @@
   function keptLanguage() {
     try {
       const kept = sessionStorage.getItem(LANG_KEY);
-      return DATA.names[kept] ? kept : null;
+      return Object.keys(DATA.names).includes(kept) ? kept : null;
     } catch {
       return null;
     }

@@ -91,6 +91,18 @@ def test_recipient_is_looked_up_by_kind_or_declared() -> None:
     assert found is not None and not found.abroad
 
 
+@pytest.mark.parametrize(
+    ("contact", "href"),
+    [
+        ("privasi@tokodemo.co.id", "mailto:privasi@tokodemo.co.id"),
+        ("https://www.tokodemo.co.id/kontak", "https://www.tokodemo.co.id/kontak"),
+    ],
+)
+def test_controller_contact_is_an_address_or_a_page(contact: str, href: str) -> None:
+    controller = site(controller={"contact": contact}).the_controller
+    assert controller.contact_href == href and controller.name == "Toko Demo"
+
+
 def test_controller_defaults_to_the_site_and_its_privacy_policy() -> None:
     controller = site().the_controller
     assert controller.name == "Toko Demo"
@@ -103,6 +115,11 @@ def test_controller_defaults_to_the_site_and_its_privacy_policy() -> None:
         ({"name": "PT X"}, "sites.tokodemo.controller.contact"),
         ({"contact": "not an address"}, "sites.tokodemo.controller.contact"),
         ({"contact": "http://evil.example/x"}, "sites.tokodemo.controller.contact"),
+        ({"contact": "javascript://x@y.co"}, "sites.tokodemo.controller.contact"),
+        ({"contact": "javascript:alert(1)"}, "sites.tokodemo.controller.contact"),
+        ({"contact": "mailto:a@b.co"}, "sites.tokodemo.controller.contact"),
+        ({"contact": '"><script>@b.co'}, "sites.tokodemo.controller.contact"),
+        ({"contact": "a@b.co", "address": "x" * 501}, "sites.tokodemo.controller.address"),
         ({"contact": "a@b.co", "phone": "1"}, "sites.tokodemo.controller.phone"),
         ({"contact": "a@b.co", "name": ""}, "sites.tokodemo.controller.name"),
         ("privasi@tokodemo.co.id", "sites.tokodemo.controller"),

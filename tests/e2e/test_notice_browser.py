@@ -121,6 +121,17 @@ def test_language_switch_by_keyboard_holds_for_the_visit(
     assert {c["name"] for c in context.cookies()} == {"banner_consent"}
 
 
+@pytest.mark.parametrize("kept", ["__proto__", "theme", "fr", "en<script>", ""])
+def test_a_tampered_language_in_storage_falls_back(
+    deployment: Deployment, page: Any, kept: str
+) -> None:
+    page.add_init_script(f"sessionStorage.setItem('banner_lang', {json.dumps(kept)})")
+    visit(page, deployment, lang="id")
+    banner_shown(page)
+    assert page.get_by_role("button", name="Terima semua").is_visible()
+    assert decide(page, "Tolak semua")["granted"] == []
+
+
 def test_language_switch_on_hosted_pages_by_keyboard(deployment: Deployment, page: Any) -> None:
     page.goto(f"{deployment.service_url}/s/tokodemo/cookies?lang=id")
     for _ in range(10):
