@@ -108,7 +108,7 @@ def tracker_notice(site: SiteConfig, tracker: Tracker, language: str) -> Tracker
     recipient = recipient_of(tracker)
     title = tracker_title(tracker, language)
     if recipient is None:
-        name = translate(language, THIS_SITE, site=site.the_controller.name)
+        name = translate(language, THIS_SITE, site=site.name)
         return TrackerNotice(title, name, "", False)
     country = recipient.country.get(language, recipient.country.get("en", ""))
     return TrackerNotice(title, recipient.name, country, recipient.abroad)
