@@ -27,7 +27,6 @@ pytestmark = pytest.mark.e2e
 WIDTHS = (375, 1280)
 GA4_ONLY = {
     "trackers": {"ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics"}},
-    "cookies": [],
     "controller": {"name": "PT Toko Demo Indonesia", "contact": "privasi@tokodemo.co.id"},
 }
 NOT_CONFIGURED = ("Meta", "TikTok", "rujukan", "Referral", "mitra", "partner", "Tag Manager")
@@ -85,6 +84,7 @@ def test_ga4_only_site_tells_only_the_truth(
         second = banner_text(page, ".bn-dialog")
         country = "Amerika Serikat" if lang == "id" else "United States"
         assert f"Google Analytics 4: Google LLC, {country}" in second
+        assert ("_ga · Google · 2 tahun" if lang == "id" else "_ga · Google · 2 years") in second
         page.screenshot(path=artifacts / f"notice-ga4-second-layer-{lang}-{width}.png")
         assert serious(page) == []
         said = (first + second).lower()
