@@ -20,6 +20,7 @@ import click
 from werkzeug.serving import WSGIRequestHandler
 
 from banner.core.config import BannerConfig, ConfigError, load_config
+from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SHOP_PORT
 from banner.log.export import FORMATS, WRITERS
 from banner.log.stats import format_table, opt_in_rates
@@ -138,6 +139,8 @@ def check_config(config_path: str | None) -> None:
     if not config_path:
         raise click.ClickException("no config given: use --config FILE or BANNER_CONFIG")
     config = _config(config_path)
+    for warning in config_warnings(config):  # allowed, so still exit 0
+        click.echo(f"warning: {warning}", err=True)
     sites = ", ".join(sorted(config.sites))
     click.echo(f"{config.source}: ok ({len(config.sites)} site(s): {sites})")
 

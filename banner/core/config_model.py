@@ -6,11 +6,11 @@ cookie declarations, and the service-wide settings. Built by
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from banner.core.consent import BUILTIN_CATEGORIES
+from banner.core.consent import BUILTIN_CATEGORIES, ESSENTIAL
 
 MIN_KEY_LENGTH = 32
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -69,6 +69,26 @@ class CookieDeclaration:
 
 
 @dataclass(frozen=True, slots=True)
+class Controller:
+    """Who decides what happens to the data (UU PDP's *pengendali data pribadi*)."""
+
+    name: str
+    #: an e-mail address or an https URL where visitors reach the controller
+    contact: str
+    address: str | None = None
+
+    @property
+    def contact_href(self) -> str:
+        """A link to the contact: the URL itself, or ``mailto:`` for an address."""
+        web = self.contact.startswith(("https://", "http://"))
+        return self.contact if web else f"mailto:{self.contact}"
+
+
+#: ``children`` values: ``off`` (no age question) or ``guardian`` (UU PDP Pasal 25).
+CHILDREN_MODES: tuple[str, ...] = ("off", "guardian")
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """One website served by this banner."""
 
@@ -88,6 +108,25 @@ class SiteConfig:
     theme: Mapping[str, str]
     #: IANA zone in which times are shown to people (the log stays UTC)
     timezone: str = DEFAULT_TIMEZONE
+    #: named on the first layer; defaults to the site's name and privacy policy
+    controller: Controller | None = None
+    #: policy version -> what changed, per language (``{"id": ..., "en": ...}``)
+    changes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    #: ``guardian``: granting needs the visitor to confirm age or a guardian's consent
+    children: str = "off"
+
+    @property
+    def the_controller(self) -> Controller:
+        """The controller as configured, or the site itself reached via its privacy policy."""
+        return self.controller or Controller(self.name, self.privacy_policy_url)
+
+    @property
+    def asks_guardian(self) -> bool:
+        return self.children == "guardian"
+
+    def needs_age_confirmation(self, granted: Iterable[str]) -> bool:
+        """Granting anything non-essential on a ``guardian`` site needs the age box ticked."""
+        return self.asks_guardian and any(c != ESSENTIAL for c in granted)
 
     @property
     def category_ids(self) -> tuple[str, ...]:

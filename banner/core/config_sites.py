@@ -22,6 +22,7 @@ from banner.core.config_model import (
     SiteConfig,
     Tracker,
 )
+from banner.core.config_notice import parse_changes, parse_children, parse_controller
 from banner.core.config_values import (
     BILINGUAL,
     MIN_CONTRAST,
@@ -56,6 +57,10 @@ _SITE_KEYS = (
     "texts",
     "theme",
     "timezone",
+    # the notice (banner.core.config_notice)
+    "controller",
+    "changes",
+    "children",
 )
 _TRACKER_KEYS: dict[str, tuple[str, ...]] = {
     "ga4": ("measurement_id", "category", "ads_category"),
@@ -216,4 +221,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         timezone=site.get(
             "timezone", is_timezone, 'an IANA time zone like "Asia/Jakarta"', DEFAULT_TIMEZONE
         ),
+        controller=parse_controller(site),
+        changes=parse_changes(site),
+        children=parse_children(site),
     )

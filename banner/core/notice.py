@@ -1,7 +1,10 @@
 """The notice a visitor saw: a stable hash of the exact texts shown.
 
 The consent log stores this hash with every decision, so an operator can
-later prove which wording a visitor agreed to.
+later prove which wording a visitor agreed to. The document holds the
+generated first layer, each category's trackers, recipients and cookies,
+the controller, the age question and every change text up to the current
+policy version (a returning visitor sees those since their own version).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from banner.core.config import SiteConfig
+from banner.core.disclosure import category_notices, changes_since, first_layer
 
 
 def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -> dict[str, Any]:
@@ -20,8 +24,16 @@ def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -
     :param texts: the banner's texts as shown (catalog texts with the site's
         overrides applied).
     """
+    controller = site.the_controller
     return {
         "site": site.id,
+        "controller": [controller.name, controller.contact, controller.address],
+        "first_layer": first_layer(site, language, texts.get("manage", "")),
+        "trackers": [
+            [c.id, [t.line() for t in c.trackers]] for c in category_notices(site, language)
+        ],
+        "changes": [[v, text] for v, text in changes_since(site, language, 0)],
+        "children": site.children,
         "language": language,
         "policy_version": site.policy_version,
         "privacy_policy_url": site.privacy_policy_url,

@@ -20,10 +20,6 @@ def N_(message: str) -> str:
 
 BANNER_TEXTS: Mapping[str, str] = {
     "banner_title": N_("Your privacy choices"),
-    "banner_body": N_(
-        "We use cookies to run this site. With your permission we also use them for the "
-        "purposes below. You can change your choice at any time."
-    ),
     "accept_all": N_("Accept all"),
     "reject_all": N_("Reject all"),
     "manage": N_("Manage choices"),
@@ -31,13 +27,17 @@ BANNER_TEXTS: Mapping[str, str] = {
     "close": N_("Close"),
     "privacy_policy": N_("Privacy policy"),
     "cookie_declaration": N_("Cookie list"),
-    "preferences_page": N_("Preference page"),
+    "preferences_page": N_("Full privacy settings"),
     "always_on": N_("Always on"),
     "cookies_in_category": N_("Cookies in this category"),
     "gpc_honoured": N_(
         "Your browser sent a Global Privacy Control signal, so optional categories "
         "start switched off."
     ),
+    "recipients_heading": N_("Services and who receives the data"),
+    "changes_heading": N_("What changed since your last choice"),
+    "age_label": N_("I am 18 or older, or my parent or guardian agrees to this choice"),
+    "age_needed": N_("To allow optional cookies, first tick the box above the buttons."),
     "save_failed": N_(
         "Your choice could not be saved yet. We will try again; until then, optional "
         "cookies stay off."
@@ -53,20 +53,22 @@ CATEGORY_LABELS: Mapping[str, str] = {
 
 CATEGORY_DESCRIPTIONS: Mapping[str, str] = {
     "essential": N_(
-        "Needed for the site to work and to remember your consent choice. "
-        "They cannot be switched off."
+        "Needed for the site to work and to store your consent choice. These cookies cannot "
+        "be switched off."
     ),
-    "functional": N_("Extra features, such as remembering the partner who referred you."),
-    "analytics": N_(
-        "Help us understand how visitors use the site, for example with Google Analytics "
-        "and Meta Pixel."
-    ),
+    "functional": N_("Extra features that make the site easier to use."),
+    "analytics": N_("Measure how visitors use the site, so that it can be improved."),
     "preference": N_("Remember your settings, such as language and region."),
 }
 
 
 def banner_texts(site: SiteConfig, language: str) -> dict[str, str]:
-    """The banner's texts for ``site`` in ``language``, the site's overrides applied."""
+    """The banner's texts for ``site`` in ``language``, the site's overrides applied.
+
+    ``banner_body`` is there only when the site wrote one: it is shown
+    before the generated notice (:mod:`banner.core.disclosure`), never
+    instead of it.
+    """
     texts = {key: gettext_for(language, msg) for key, msg in BANNER_TEXTS.items()}
     texts.update(site.texts.get(language, {}))
     return texts
@@ -81,6 +83,7 @@ def category_label(site: SiteConfig, category: str, language: str) -> str:
 
 
 def category_description(site: SiteConfig, category: str, language: str) -> str:
+    """A category's purpose: the site's own words, or the catalog's for built-ins."""
     declared = next(c for c in site.categories if c.id == category)
     if language in declared.description:
         return declared.description[language]

@@ -25,6 +25,7 @@ COLUMNS: tuple[str, ...] = (
     "gpc",
     "ip_masked",
     "user_agent",
+    "age_confirmed",
 )
 #: Cells starting with these are formulas to spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +42,7 @@ def _csv_cells(decision: Decision) -> list[str]:
     record["granted"] = " ".join(decision.granted)
     record["denied"] = " ".join(decision.denied)
     record["gpc"] = "true" if decision.gpc else "false"
+    record["age_confirmed"] = "true" if decision.age_confirmed else "false"
     return [spreadsheet_safe(str(record[c])) for c in COLUMNS]
 
 

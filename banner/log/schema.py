@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -47,6 +47,8 @@ consent_log = sa.Table(
     sa.Column("gpc", sa.Boolean, nullable=False),
     sa.Column("ip_masked", sa.String(64), nullable=False),
     sa.Column("user_agent", sa.String(255), nullable=False),
+    # version 2: the visitor ticked "18 or older, or a guardian agrees" (UU PDP Pasal 25)
+    sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
 )
@@ -64,8 +66,16 @@ scan_reports = sa.Table(
     sa.Index("ix_scan_reports_site", "site", "scan_id"),
 )
 
+
+def _add_age_confirmed(conn: sa.Connection) -> None:
+    """Version 2: ``consent_log.age_confirmed``, false for every earlier row."""
+    conn.execute(
+        sa.text("ALTER TABLE consent_log ADD COLUMN age_confirmed BOOLEAN NOT NULL DEFAULT false")
+    )
+
+
 #: version -> the step that makes the previous version into it.
-MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {}
+MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {2: _add_age_confirmed}
 
 
 def current_version(conn: sa.Connection) -> int | None:

@@ -36,6 +36,7 @@ class DecisionRequest:
     page_path: str = ""
     ip: str | None = None
     user_agent: str | None = None
+    age_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ class ConsentService:
             gpc=request.gpc,
             ip_masked=mask_ip(request.ip),
             user_agent=clean_text(request.user_agent),
+            age_confirmed=request.age_confirmed,
         )
 
         def after(previous: Decision | None) -> Decision:

@@ -56,6 +56,8 @@ class Decision:
     gpc: bool
     ip_masked: str
     user_agent: str
+    #: the age / guardian box was ticked (sites with ``children = "guardian"``)
+    age_confirmed: bool = False
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (times in ISO 8601 UTC)."""

@@ -32,7 +32,16 @@ from banner.web.state import service, state
 api = Blueprint("banner_api", __name__)
 logger = logging.getLogger("banner")
 
-CONSENT_FIELDS = ("site", "granted", "language", "policy_version", "consent_id", "gpc", "page_path")
+CONSENT_FIELDS = (
+    "site",
+    "granted",
+    "language",
+    "policy_version",
+    "consent_id",
+    "gpc",
+    "page_path",
+    "age_confirmed",
+)
 VERIFY_FIELDS = ("site", "token")
 
 
@@ -96,6 +105,18 @@ def _policy_version(document: dict[str, Any], site: SiteConfig) -> None:
         raise BadField(f"policy_version {version} does not exist yet", "policy_version")
 
 
+def _age_confirmed(document: dict[str, Any], site: SiteConfig, granted: tuple[str, ...]) -> bool:
+    """The age / guardian box: required to grant anything on a ``guardian`` site."""
+    confirmed = body.boolean(document.get("age_confirmed", False), "age_confirmed")
+    if site.needs_age_confirmation(granted) and not confirmed:
+        raise BadField(
+            "this site asks visitors to confirm they are 18 or older or that a parent or "
+            "guardian agrees: granting a category needs age_confirmed true",
+            "age_confirmed",
+        )
+    return confirmed
+
+
 def _optional(document: dict[str, Any], field: str) -> Any:
     return document.get(field)
 
@@ -129,6 +150,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
             state().config.proxy_count,
         ),
         user_agent=request.headers.get("User-Agent"),
+        age_confirmed=_age_confirmed(document, site, granted),
     )
 
 

@@ -34,6 +34,11 @@ OUR_WORDS: dict[str, str] = {
     "Not a valid choice.": N_("This value was not accepted."),
 }
 RETURN_LONG = N_("The address to return to is too long.")
+AGE_NEEDED = N_(
+    "To allow optional cookies, tick the box confirming you are 18 or older or that your "
+    "parent or guardian agrees. Rejecting needs no tick."
+)
+AGE_FIELD = "age_confirmed"
 TOKEN_LONG = N_("The consent token sent is too long.")
 
 
@@ -83,6 +88,17 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     def csrf_failed(self) -> bool:
         return bool(self.csrf_token.errors)
 
+    def age_ticked(self) -> bool:
+        """The age / guardian box was ticked (``False`` on sites without it)."""
+        return AGE_FIELD in self and bool(self[AGE_FIELD].data)
+
+    def check_age(self, site: SiteConfig) -> bool:
+        """A grant on a ``guardian`` site needs the box; marks the field when missing."""
+        if not site.needs_age_confirmation(self.granted()) or self.age_ticked():
+            return True
+        self[AGE_FIELD].errors = [AGE_NEEDED]
+        return False
+
 
 SWITCH_PREFIX = "grant_"
 
@@ -100,7 +116,11 @@ def preferences_form(
     return_to: str = "",
 ) -> PreferencesForm:
     """Build ``site``'s form; posted data fills it, else the current choice does."""
-    switches = {switch_name(c): BooleanField() for c in optional_categories(site.category_ids)}
+    switches: dict[str, BooleanField] = {
+        switch_name(c): BooleanField() for c in optional_categories(site.category_ids)
+    }
+    if site.asks_guardian:
+        switches[AGE_FIELD] = BooleanField()
     form_class = type("SitePreferencesForm", (PreferencesForm,), switches)
     current = {switch_name(c): True for c in granted}
     form: PreferencesForm = form_class(

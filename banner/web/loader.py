@@ -18,9 +18,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, request
 
-from banner.core.config import CookieDeclaration, SiteConfig
+from banner.core.config import SiteConfig
 from banner.core.consent import LANGUAGES
-from banner.core.texts import banner_texts, category_description, category_label
+from banner.core.cookie_list import CookieRow
+from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
+from banner.core.texts import banner_texts
 from banner.resources import resource_dir
 from banner.web.state import service, state
 
@@ -88,16 +90,32 @@ def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
     }
 
 
+#: Each language named in itself, for the language switch.
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
 def ui_data(site: SiteConfig, base_url: str) -> dict[str, Any]:
-    """The banner's theme, and its texts, categories and links in both languages."""
-    return {"theme": dict(site.theme), **{lang: _texts(site, base_url, lang) for lang in LANGUAGES}}
+    """The banner's theme, and its texts, categories and links in both languages.
+
+    ``age``: the site asks for the age / guardian box; ``names``: the
+    languages for the switch.
+    """
+    return {
+        "theme": dict(site.theme),
+        "age": site.asks_guardian,
+        "names": LANGUAGE_NAMES,
+        **{lang: _texts(site, base_url, lang) for lang in LANGUAGES},
+    }
 
 
 def _texts(site: SiteConfig, base_url: str, language: str) -> dict[str, Any]:
     pages = f"{base_url}s/{site.id}"
+    texts = banner_texts(site, language)
     return {
-        "t": banner_texts(site, language),
-        "c": [_category(site, cid, language) for cid in site.category_ids],
+        "t": texts,
+        "n": first_layer(site, language, texts["manage"]),
+        "c": [_category(c) for c in category_notices(site, language)],
+        "ch": changes_since(site, language, 0),
         "l": {
             "privacy": site.privacy_policy_url,
             "cookies": f"{pages}/cookies?lang={language}",
@@ -106,18 +124,18 @@ def _texts(site: SiteConfig, base_url: str, language: str) -> dict[str, Any]:
     }
 
 
-def _category(site: SiteConfig, category: str, language: str) -> dict[str, Any]:
-    cookies = [c for c in site.cookies if c.category == category]
+def _category(category: CategoryNotice) -> dict[str, Any]:
     return {
-        "id": category,
-        "label": category_label(site, category, language),
-        "description": category_description(site, category, language),
-        "cookies": [_cookie(c, language) for c in cookies],
+        "id": category.id,
+        "label": category.label,
+        "description": category.description,
+        "trackers": [t.line() for t in category.trackers],
+        "cookies": [_cookie(c) for c in category.cookies],
     }
 
 
-def _cookie(cookie: CookieDeclaration, language: str) -> list[str]:
-    return [cookie.name, cookie.provider, cookie.duration[language], cookie.purpose[language]]
+def _cookie(cookie: CookieRow) -> list[str]:
+    return [cookie.name, cookie.provider, cookie.duration, cookie.purpose]
 
 
 def loader_bytes(site: SiteConfig, base_url: str) -> bytes:

@@ -4,22 +4,22 @@ language links, dates for people, category labels and the names of states.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from babel.dates import format_datetime
 from flask import request, url_for
 
 from banner.core.config import SiteConfig
 from banner.core.consent import LANGUAGES, Source
+from banner.core.local_time import local_time
 from banner.core.texts import N_, category_label
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 STATE_NAMES = {
-    "given": N_("Given"),
-    "refused": N_("Refused"),
-    "changed": N_("Changed"),
-    "withdrawn": N_("Withdrawn"),
+    "given": N_("Consent given"),
+    "refused": N_("Consent refused"),
+    "changed": N_("Consent changed"),
+    "withdrawn": N_("Consent withdrawn"),
 }
 SOURCE_NAMES = {
     Source.BANNER: N_("Cookie banner"),
@@ -50,9 +50,9 @@ def language_links(current: str) -> list[dict[str, Any]]:
     ]
 
 
-def when(moment: datetime, language: str) -> str:
-    """A moment in UTC, written the way ``language`` writes dates."""
-    return f"{format_datetime(moment, 'medium', tzinfo=UTC, locale=language)} UTC"
+def when(moment: datetime, language: str, site: SiteConfig | None) -> str:
+    """A moment in the site's time zone (``WIB``...), written the way ``language`` writes dates."""
+    return local_time(moment, site.timezone if site else "UTC", language)
 
 
 def label(site: SiteConfig, category: str, language: str) -> str:

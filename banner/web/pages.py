@@ -31,9 +31,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from banner.check.checker import cookie_values, merge_consents
 from banner.core.config import DEFAULT_THEME, SiteConfig
 from banner.core.consent import CONSENT_ID, Source
-from banner.core.cookie_list import CategoryCookies, declared_cookies
+from banner.core.disclosure import CategoryNotice, category_notices, first_layer
 from banner.core.i18n import Translator, request_language
-from banner.core.texts import banner_texts, category_description, category_label
+from banner.core.texts import banner_texts
 from banner.core.token import ConsentToken
 from banner.core.visitor import client_address
 from banner.log.service import DecisionRequest, Recorded
@@ -135,7 +135,7 @@ def page_globals() -> dict[str, Any]:
         "site": site,
         "theme": {**DEFAULT_THEME, **(site.theme if site else {})},
         "language_links": language_links(language),
-        "when": lambda moment: when(moment, language),
+        "when": lambda moment: when(moment, language, site),
         "label": lambda category: label(site, category, language) if site else category,
     }
 
@@ -251,6 +251,7 @@ def _render_preferences(
     site: SiteConfig, form: PreferencesForm, current: Current | None, status: int = 200
 ) -> tuple[str, int]:
     language = g.banner_lang
+    texts = banner_texts(site, language)
     html = render_template(
         "banner/preferences.html",
         form=form,
@@ -258,7 +259,8 @@ def _render_preferences(
         issued=datetime.fromtimestamp(current.content.issued_at, UTC) if current else None,
         categories=_categories(site, language),
         switch_name=switch_name,
-        texts=banner_texts(site, language),
+        texts=texts,
+        notice=first_layer(site, language, texts["manage"]),
         gpc=request.headers.get("Sec-GPC") == "1",
         back=safe_return(form.return_to.data, site.origins),
     )
@@ -275,12 +277,16 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
         if form.csrf_failed():
             raise FormExpired()
         return _render_preferences(site, form, None, status=400)
+    if not form.check_age(site):
+        return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form.granted(), previous)
+    recorded = _record(site, form.granted(), previous, form.age_ticked())
     return _return_to_site(site, form.return_to.data, recorded.token)
 
 
-def _record(site: SiteConfig, granted: list[str], previous: Current | None) -> Recorded:
+def _record(
+    site: SiteConfig, granted: list[str], previous: Current | None, age_confirmed: bool
+) -> Recorded:
     own_origin = request.host_url.rstrip("/")
     decision = DecisionRequest(
         site=site.id,
@@ -295,6 +301,7 @@ def _record(site: SiteConfig, granted: list[str], previous: Current | None) -> R
             request.remote_addr, request.headers.get("X-Forwarded-For"), state().config.proxy_count
         ),
         user_agent=request.headers.get("User-Agent"),
+        age_confirmed=age_confirmed,
     )
     return service().record(decision)
 
@@ -313,13 +320,9 @@ def _return_to_site(site: SiteConfig, asked: str | None, token: str) -> Werkzeug
     return response
 
 
-def _categories(site: SiteConfig, language: str) -> list[CategoryCookies]:
-    return declared_cookies(
-        site,
-        language,
-        current_app.config.get("SESSION_COOKIE_NAME", "session"),
-        label=lambda c: category_label(site, c, language),
-        description=lambda c: category_description(site, c, language),
+def _categories(site: SiteConfig, language: str) -> list[CategoryNotice]:
+    return category_notices(
+        site, language, current_app.config.get("SESSION_COOKIE_NAME", "session")
     )
 
 

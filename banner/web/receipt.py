@@ -50,6 +50,7 @@ class Event:
     text_hash: str
     gpc: bool
     source: str
+    age_confirmed: bool = False
 
     @classmethod
     def of(cls, row: Decision) -> Event:
@@ -64,6 +65,7 @@ class Event:
             text_hash=row.text_hash,
             gpc=row.gpc,
             source=row.source,
+            age_confirmed=row.age_confirmed,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -78,6 +80,7 @@ class Event:
             "notice_hash": self.text_hash,
             "gpc": self.gpc,
             "source": self.source,
+            "age_confirmed": self.age_confirmed,
         }
 
 
@@ -120,7 +123,7 @@ class Receipt:
         return {
             "schema": SCHEMA,
             "record_id": self.consent_id,
-            "controller": {"name": self.site.name, "site": self.site.id},
+            "controller": self._controller(),
             "notice": {
                 "hash": current.text_hash,
                 "hash_algorithm": HASH_ALGORITHM,
@@ -133,6 +136,7 @@ class Receipt:
             "event_time": iso(current.time),
             "event_state": current.state,
             "gpc": current.gpc,
+            "age_confirmed": current.age_confirmed,
             "validity": {
                 "from": iso(current.time),
                 "until": iso(self.valid_until),
@@ -140,6 +144,15 @@ class Receipt:
             },
             "first_event_time": iso(self.first.time),
             "events": [event.as_json() for event in self.events],
+        }
+
+    def _controller(self) -> dict[str, Any]:
+        controller = self.site.the_controller
+        return {
+            "name": controller.name,
+            "contact": controller.contact,
+            "address": controller.address,
+            "site": self.site.id,
         }
 
     def _purposes(self) -> list[dict[str, Any]]:

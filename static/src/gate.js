@@ -22,6 +22,7 @@
   let ui = null;
   let uiLoading = 0;
   let uiLayer = 0;
+  let seen = 0;
 
   function language() {
     for (const tag of [d.documentElement.lang, ...navigator.languages]) {
@@ -46,6 +47,8 @@
       const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
       const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
       p.raw = token;
+      /* an older policy's choice: the UI says what changed since */
+      if (p.s === S.site && p.v < S.v) seen = Math.max(seen, p.v);
       return p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh && typeof p.i === 'string' ? p : null;
     } catch {
       return null;
@@ -280,17 +283,19 @@
       .then(() => (choice ? apply(choice.g) : showBanner(1)));
   }
 
-  /* ``fresh`` is a new random id from the UI, used on a first choice. */
-  function choose(categories, fresh) {
+  /* ``fresh`` is a new random id from the UI, used on a first choice;
+   * ``age``: the visitor ticked the age / guardian box. */
+  function choose(categories, fresh, age) {
     const id = choice?.i || pending?.consent_id || fresh;
     remember({
       site: S.site,
       granted: categories,
-      language: lang,
+      language: kernel.lang,
       policy_version: S.v,
       consent_id: id,
       gpc: gpc,
       page_path: location.pathname,
+      age_confirmed: age === true,
     });
     /* A withdrawal takes effect at once; when running tags force a reload,
      * the fresh page sends the pending choice instead of this one. */
@@ -322,6 +327,7 @@
     gpc: gpc,
     has: has,
     decided: () => !!(choice || pending),
+    seen: () => seen,
     choose: choose,
     mount: (view) => {
       ui = view;

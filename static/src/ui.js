@@ -1,16 +1,27 @@
-/* banner UI: the first layer (three equal buttons) and the second layer (one
- * switch per category). Loaded by the gate only when a choice is needed; the
+/* banner UI: the first layer (the short notice and three equal buttons) and
+ * the second layer (per category: purpose, trackers and their recipients,
+ * cookies, one switch). Loaded by the gate only when a choice is needed; the
  * service replaces the sentinel with both languages' texts as JSON. Every
- * text is set with textContent; styles come from ui.css and CSS variables. */
+ * text is set with textContent; styles come from ui.css and CSS variables.
+ * The language switch redraws the UI in place and is kept for the visit in
+ * sessionStorage (no cookie). */
 (function (d) {
   'use strict';
   const DATA = __BANNER_UI__;
   const K = window.banner._k;
-  const U = DATA[K.lang];
-  const T = U.t;
-  const optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
-  const switches = {};
-  let root, bar, modal, dialog, toast, back;
+  const LANG_KEY = 'banner_lang';
+  let lang = keptLanguage() || K.lang;
+  let U, T, optional, switches, root, bar, modal, dialog, toast, back;
+  let aged = false;
+
+  function keptLanguage() {
+    try {
+      const kept = sessionStorage.getItem(LANG_KEY);
+      return Object.keys(DATA.names).includes(kept) ? kept : null;
+    } catch {
+      return null;
+    }
+  }
 
   function el(tag, cls, text, parent) {
     const node = d.createElement(tag);
@@ -35,10 +46,15 @@
     return a;
   }
 
-  function heading(id, parent) {
-    const h = el('h2', 'bn-title', T.banner_title, parent);
-    h.id = id;
-    return h;
+  /* The title, and a button for each other language, named in that language. */
+  function header(id, parent) {
+    const head = el('div', 'bn-head', null, parent);
+    el('h2', 'bn-title', T.banner_title, head).id = id;
+    for (const other of Object.keys(DATA.names)) {
+      if (other === lang) continue;
+      const b = button(DATA.names[other], () => switchTo(other), head, 'bn-lang');
+      b.lang = other;
+    }
   }
 
   function gpcNote(parent) {
@@ -50,18 +66,80 @@
     for (const key of Object.keys(colours)) root.style.setProperty('--bn-' + key, colours[key]);
   }
 
+  /* Same tab, so the page can send the visitor back; the token is read at
+   * click time, as the choice may have changed since the layer was built. */
+  function preferencesLink(parent) {
+    const a = link(T.preferences_page, U.l.preferences, parent);
+    a.removeAttribute('target');
+    a.addEventListener('click', () => {
+      a.href = U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token();
+    });
+  }
+
+  function links(parent, cookieList) {
+    const row = el('p', 'bn-links', null, parent);
+    link(T.privacy_policy, U.l.privacy, row);
+    if (cookieList) link(T.cookie_declaration, U.l.cookies, row);
+    preferencesLink(row);
+  }
+
+  /* Every change since the policy version of the visitor's earlier choice. */
+  function changes(parent) {
+    const seen = K.seen ? K.seen() : 0;
+    const news = U.ch.filter((c) => seen && c[0] > seen);
+    if (!news.length) return;
+    const box = el('div', 'bn-changes', null, parent);
+    el('p', 'bn-changes-title', T.changes_heading, box);
+    const list = el('ul', null, null, box);
+    for (const c of news) el('li', null, c[1], list);
+  }
+
+  /* The age / guardian box (sites with children = "guardian"), one state for
+   * both layers; its message shows when a grant is tried without it. */
+  function ageBox(parent, id) {
+    if (!DATA.age) return;
+    const wrap = el('div', 'bn-age', null, parent);
+    const label = el('label', null, null, wrap);
+    const input = el('input', null, null, label);
+    input.type = 'checkbox';
+    input.id = id;
+    input.checked = aged;
+    input.addEventListener('change', () => {
+      aged = input.checked;
+      for (const m of root.querySelectorAll('.bn-error')) m.hidden = true;
+    });
+    el('span', null, T.age_label, label);
+    const error = el('p', 'bn-error', T.age_needed, wrap);
+    error.id = id + '-error';
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    input.setAttribute('aria-describedby', error.id);
+  }
+
+  /* Granting needs the box ticked; refusing never does. */
+  function allowed(categories, layer) {
+    if (!DATA.age || aged || !categories.length) return true;
+    const box = layer.querySelector('.bn-age');
+    box.querySelector('.bn-error').hidden = false;
+    box.querySelector('input').focus();
+    return false;
+  }
+
   function buildBar(root) {
     bar = el('section', 'bn-bar', null, root);
     bar.setAttribute('aria-labelledby', 'bn-title');
     bar.tabIndex = -1;
-    heading('bn-title', bar);
-    el('p', 'bn-text', T.banner_body, bar);
+    header('bn-title', bar);
+    changes(bar);
+    if (T.banner_body) el('p', 'bn-text', T.banner_body, bar);
+    el('p', 'bn-text', U.n.intro, bar);
+    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, bar);
+    el('p', 'bn-text', U.n.kept, bar);
     gpcNote(bar);
-    const links = el('p', 'bn-links', null, bar);
-    link(T.privacy_policy, U.l.privacy, links);
-    link(T.cookie_declaration, U.l.cookies, links);
+    links(bar, true);
+    ageBox(bar, 'bn-age1');
     const row = el('div', 'bn-actions', null, bar);
-    button(T.accept_all, () => decide(optional), row);
+    button(T.accept_all, () => allowed(optional, bar) && decide(optional), row);
     button(T.reject_all, () => decide([]), row);
     button(T.manage, () => show(2), row);
   }
@@ -71,6 +149,13 @@
     el('p', 'bn-small', T.cookies_in_category, parent);
     const list = el('ul', 'bn-cookies', null, parent);
     for (const c of category.cookies) el('li', null, c.join(' · '), list);
+  }
+
+  function trackerList(category, parent) {
+    if (!category.trackers.length) return;
+    el('p', 'bn-small', T.recipients_heading, parent);
+    const list = el('ul', 'bn-cookies', null, parent);
+    for (const line of category.trackers) el('li', null, line, list);
   }
 
   function categoryRow(category, parent) {
@@ -88,6 +173,7 @@
       switches[category.id] = input;
     }
     el('p', 'bn-text', category.description, row).id = 'bn-desc-' + category.id;
+    trackerList(category, row);
     cookieList(category, row);
   }
 
@@ -99,22 +185,20 @@
     dialog.setAttribute('role', 'dialog');
     dialog.setAttribute('aria-modal', 'true');
     dialog.setAttribute('aria-labelledby', 'bn-title2');
-    heading('bn-title2', dialog);
+    header('bn-title2', dialog);
     gpcNote(dialog);
     U.c.forEach((c) => categoryRow(c, dialog));
-    const links = el('p', 'bn-links', null, dialog);
-    link(T.cookie_declaration, U.l.cookies, links);
-    /* Same tab, so the page can send the visitor back; the token is read at
-     * click time, as the choice may have changed since the dialog was built. */
-    const manage = link(T.preferences_page, U.l.preferences, links);
-    manage.removeAttribute('target');
-    manage.addEventListener('click', () => {
-      manage.href = U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token();
-    });
+    links(dialog, true);
+    ageBox(dialog, 'bn-age2');
     const row = el('div', 'bn-actions', null, dialog);
-    button(T.save, () => decide(optional.filter((c) => switches[c].checked)), row);
+    button(T.save, save, row);
     button(T.close, close, row, 'bn-btn bn-quiet');
     dialog.addEventListener('keydown', keys);
+  }
+
+  function save() {
+    const chosen = optional.filter((c) => switches[c].checked);
+    if (allowed(chosen, dialog)) decide(chosen);
   }
 
   function focusables() {
@@ -147,18 +231,20 @@
   function decide(categories) {
     bar.hidden = true;
     if (modal) modal.hidden = true;
-    K.choose(categories, newId());
+    K.choose(categories, newId(), aged);
     if (back && back.isConnected && back.focus) back.focus();
+    return true;
   }
 
-  function show(layer) {
+  /* ``preset``: the switches' states to keep (a redraw in another language). */
+  function show(layer, preset) {
     if (layer === 2) {
       if (!modal) buildModal();
-      if (modal.hidden) back = d.activeElement;
-      for (const c of optional) switches[c].checked = K.decided() && K.has(c);
+      if (modal.hidden && !preset) back = d.activeElement;
+      for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
       bar.hidden = true;
       modal.hidden = false;
-      focusables()[0].focus();
+      (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
     } else {
       bar.hidden = false;
       bar.focus();
@@ -169,15 +255,45 @@
     toast.hidden = !failed;
   }
 
-  function mount() {
+  function render() {
+    U = DATA[lang];
+    T = U.t;
+    optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
+    switches = {};
+    modal = null;
     root = el('div', 'bn', null, d.body);
-    root.lang = K.lang;
+    root.lang = lang;
     theme(root);
     buildBar(root);
     bar.hidden = true;
     toast = el('p', 'bn-toast', T.save_failed, root);
     toast.setAttribute('role', 'status');
     toast.hidden = true;
+  }
+
+  /* Redraws the open layer in ``next``, keeping the switches, and keeps the
+   * language for this visit; decisions are then recorded in it too. */
+  function switchTo(next) {
+    const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
+    const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
+    const failed = !toast.hidden;
+    lang = K.lang = next;
+    try {
+      sessionStorage.setItem(LANG_KEY, next);
+    } catch {
+      /* storage off: the language holds for this page only */
+    }
+    root.remove();
+    render();
+    status(failed);
+    if (layer) show(layer, preset);
+    const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
+    if (again) again.focus();
+  }
+
+  function mount() {
+    K.lang = lang;
+    render();
     K.mount({ show: show, status: status });
   }
 

@@ -210,7 +210,7 @@ def test_withdrawal_deletes_tracker_cookies_for_good(
     first = decide(page, "Terima semua")
     wait_until(page, lambda: trackers.to("gtag/js") and trackers.to("fbevents.js"))
     plant_tracker_cookies(page)
-    page.get_by_text("Pengaturan privasi").click()
+    page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
     for switch in page.get_by_role("switch").all():
         if switch.is_enabled():
             switch.uncheck()
@@ -258,7 +258,7 @@ def test_gated_scripts_run_once_in_order_after_grant(
     page.wait_for_function("() => (window.order || []).length === 4")
     assert page.evaluate("window.order") == GATED_ORDER
     assert page.locator("iframe").get_attribute("src") == "/frame"
-    page.get_by_text("Pengaturan privasi").click()
+    page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
     page.get_by_role("switch", name="Fungsional").check()
     decide(page, "Simpan pilihan")
     page.wait_for_function("() => window.order.length === 5")

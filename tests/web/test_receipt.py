@@ -160,9 +160,26 @@ def test_json_by_content_negotiation(client: FlaskClient, banner_state: BannerSt
     [
         (
             "id",
-            ["Bukti persetujuan", "Ditarik", "Diberikan", "Analitik", "Versi kebijakan privasi"],
+            [
+                "Bukti persetujuan",
+                "Persetujuan ditarik",
+                "Persetujuan diberikan",
+                "Analitik",
+                "Versi kebijakan privasi",
+                "WIB",
+            ],
         ),
-        ("en", ["Consent receipt", "Withdrawn", "Given", "Analytics", "Privacy policy version"]),
+        (
+            "en",
+            [
+                "Consent receipt",
+                "Consent withdrawn",
+                "Consent given",
+                "Analytics",
+                "Privacy policy version",
+                "WIB",
+            ],
+        ),
     ],
 )
 def test_page_in_both_languages(
