@@ -77,9 +77,7 @@ def test_a_custom_trackers_recipient_is_on_its_settings() -> None:
     """The notice reads it through tracker_recipient, like a built-in kind's."""
     custom = parse(EVERY_KIND).trackers[-1]
     recipient = custom.settings["recipient"]
-    assert recipient == Recipient(
-        "Heatmap Pte. Ltd.", {"id": "Singapura", "en": "Singapore"}, "SG"
-    )
+    assert recipient == Recipient("Heatmap Pte. Ltd.", {"id": "Singapura", "en": "Singapore"}, "SG")
     assert recipient.abroad
     assert tracker_recipient("custom", custom.settings) is recipient
     assert tracker_recipient("tiktok_pixel", {}) is KINDS["tiktok_pixel"].recipient
@@ -194,8 +192,18 @@ def test_patterns_may_not_match_a_renamed_consent_cookie() -> None:
 
 @pytest.mark.parametrize(
     ("code", "ok"),
-    [("SG", True), ("ID", True), ("US", True), ("ZZ", False), ("EU", False), ("sg", False)]
-    + [("SGP", False), ("", False), (None, False), ("ÖS", False)],
+    [
+        ("SG", True),
+        ("ID", True),
+        ("US", True),
+        ("ZZ", False),
+        ("EU", False),
+        ("sg", False),
+        ("SGP", False),
+        ("", False),
+        (None, False),
+        ("ÖS", False),
+    ],
 )
 def test_is_country_code(code: object, ok: bool) -> None:
     assert is_country_code(code) is ok
