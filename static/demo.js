@@ -3,7 +3,7 @@
  * demo shop loads this file; it is not part of the loader. */
 (function (w, d) {
   'use strict';
-  const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)/;
+  const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)|tiktok\.com/;
   const OPTIONAL = ['functional', 'analytics', 'preference'];
   const seen = [];
 
@@ -23,8 +23,16 @@
     d.getElementById(id).replaceChildren(...(texts.length ? texts : ['Belum ada.']).map(item));
   }
 
+  /* A gtag command reads "consent update", a pushed object by its event. */
+  function message(m) {
+    if (m && typeof m.length === 'number') return Array.from(m).slice(0, 2).join(' ');
+    return m.event + (m.banner_granted ? ' [' + m.banner_granted.join(', ') + ']' : '');
+  }
+
   function render() {
     list('requests', seen);
+    list('layer-calls', (w.dataLayer || []).map(message));
+    list('ttq-calls', Array.from(w.ttq || []).map((call) => call[0]));
     list('cookies', d.cookie ? d.cookie.split(/; */).map((c) => c.split('=')[0]) : []);
     const granted = OPTIONAL.filter((c) => w.banner && w.banner.granted(c));
     d.getElementById('granted').textContent = granted.join(', ') || 'hanya yang wajib';
