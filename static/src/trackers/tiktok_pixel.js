@@ -11,9 +11,10 @@
   let started = false;
 
   /* The queue TikTok's base code sets up, without the script it loads at
-   * once: load() here goes through the gate (the page's nonce). */
+   * once: load() here goes through the gate (the page's nonce). An element
+   * with id="ttq" would show through window.ttq: only an array is kept. */
   function queue() {
-    const q = (w.ttq = w.ttq || []);
+    const q = (w.ttq = Array.isArray(w.ttq) ? w.ttq : []);
     if (q.load) return q;
     w.TiktokAnalyticsObject = 'ttq';
     q.methods = methods;
