@@ -4,7 +4,7 @@
 (function (w, d) {
   'use strict';
   const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)|tiktok\.com/;
-  const OPTIONAL = ['functional', 'analytics', 'preference'];
+  const OPTIONAL = ['functional', 'analytics', 'preference', 'marketing'];
   const seen = [];
 
   function note(url) {
@@ -25,7 +25,7 @@
 
   /* A gtag command reads "consent update", a pushed object by its event. */
   function message(m) {
-    if (m && typeof m.length === 'number') return Array.from(m).slice(0, 2).join(' ');
+    if (m && typeof m.length === 'number') return m[0] + (typeof m[1] === 'string' ? ' ' + m[1] : '');
     return m.event + (m.banner_granted ? ' [' + m.banner_granted.join(', ') + ']' : '');
   }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +36,7 @@ def demo_shop(deployment: Deployment, demo_port: int) -> Iterator[str]:
     server.stop()
 
 
-def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any) -> None:
+def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any, artifacts: Path) -> None:
     page.add_init_script(VIOLATIONS)
     page.goto(demo_shop + "/?ref=mitra-demo")
     banner_shown(page)
@@ -53,3 +54,4 @@ def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any) -> Non
     # The gated tag is an external script: it runs once it has loaded.
     page.wait_for_function("document.documentElement.dataset.demoTag === 'ran'", timeout=5000)
     assert page.evaluate("window.__violations") == []
+    page.locator(".panel").screenshot(path=artifacts / "demo-panel-trackers.png")
