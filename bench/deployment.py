@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 SITE = "benchshop"
+#: A second site configuring every tracker kind (GA4 only on ``SITE``).
+EVERY_KIND_SITE = "benchall"
 GA4_ID = "G-BENCH12345"
 SECRET_KEY = "bench-key-0123456789abcdef0123456789abcdef"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -43,6 +45,47 @@ provider = "Google"
 category = "analytics"
 duration = {{ id = "2 tahun", en = "2 years" }}
 purpose = {{ id = "Membedakan pengunjung", en = "Distinguishes visitors" }}
+
+# A shop with every tracker kind, for the weight of its gate.
+[sites.{every}]
+name = "Bench Shop, every tag"
+origins = ["{shop}"]
+privacy_policy_url = "{shop}/privacy"
+
+[sites.{every}.categories.marketing]
+label = {{ id = "Pemasaran", en = "Marketing" }}
+description = {{ id = "Iklan yang relevan.", en = "Relevant ads." }}
+
+[sites.{every}.trackers.ga4]
+measurement_id = "{ga4}"
+category = "analytics"
+ads_category = "marketing"
+
+[sites.{every}.trackers.gtm]
+container_id = "GTM-BENCH12"
+category = "analytics"
+
+[sites.{every}.trackers.google_ads]
+conversion_id = "AW-123456789"
+category = "marketing"
+
+[sites.{every}.trackers.meta_pixel]
+pixel_id = "123456789012345"
+category = "marketing"
+
+[sites.{every}.trackers.tiktok_pixel]
+pixel_id = "C4BENCH0000000000001"
+category = "marketing"
+
+[sites.{every}.trackers.referral]
+params = ["ref"]
+category = "functional"
+
+[sites.{every}.trackers.custom.heatmap]
+src = "https://cdn.heatmap.example/h.js"
+category = "analytics"
+cookies = ["_hm_*"]
+recipient = {{ name = "Heatmap Pte. Ltd.", country = "SG" }}
 """
 
 
@@ -51,7 +94,12 @@ def write_config(folder: Path, database_url: str, shop_origin: str) -> Path:
     path = folder / "banner.toml"
     path.write_text(
         CONFIG.format(
-            key=SECRET_KEY, database_url=database_url, site=SITE, shop=shop_origin, ga4=GA4_ID
+            key=SECRET_KEY,
+            database_url=database_url,
+            site=SITE,
+            every=EVERY_KIND_SITE,
+            shop=shop_origin,
+            ga4=GA4_ID,
         ),
         encoding="utf-8",
     )

@@ -3,8 +3,8 @@
  * demo shop loads this file; it is not part of the loader. */
 (function (w, d) {
   'use strict';
-  const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)/;
-  const OPTIONAL = ['functional', 'analytics', 'preference'];
+  const TRACKERS = /googletagmanager\.com|google-analytics\.com|facebook\.(net|com)|tiktok\.com/;
+  const OPTIONAL = ['functional', 'analytics', 'preference', 'marketing'];
   const seen = [];
 
   function note(url) {
@@ -23,8 +23,16 @@
     d.getElementById(id).replaceChildren(...(texts.length ? texts : ['Belum ada.']).map(item));
   }
 
+  /* A gtag command reads "consent update", a pushed object by its event. */
+  function message(m) {
+    if (m && typeof m.length === 'number') return m[0] + (typeof m[1] === 'string' ? ' ' + m[1] : '');
+    return m.event + (m.banner_granted ? ' [' + m.banner_granted.join(', ') + ']' : '');
+  }
+
   function render() {
     list('requests', seen);
+    list('layer-calls', (w.dataLayer || []).map(message));
+    list('ttq-calls', Array.from(w.ttq || []).map((call) => call[0]));
     list('cookies', d.cookie ? d.cookie.split(/; */).map((c) => c.split('=')[0]) : []);
     const granted = OPTIONAL.filter((c) => w.banner && w.banner.granted(c));
     d.getElementById('granted').textContent = granted.join(', ') || 'hanya yang wajib';

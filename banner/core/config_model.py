@@ -18,6 +18,14 @@ DEFAULT_DATABASE_URL = "sqlite:///banner.db"
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 GA4_ID = re.compile(r"^G-[A-Z0-9]{4,16}$")
 PIXEL_ID = re.compile(r"^[0-9]{10,20}$")
+GTM_ID = re.compile(r"^GTM-[A-Z0-9]{4,12}$")
+TIKTOK_ID = re.compile(r"^[A-Z0-9]{20}$")
+ADS_ID = re.compile(r"^AW-[0-9]{6,15}$")
+#: A custom tracker's name: ``[sites.S.trackers.custom.NAME]``.
+TRACKER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+#: A cookie name, or a prefix of names when it ends with ``*``.
+COOKIE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}\*?$")
+GTM_MODES = ("basic", "advanced")
 COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
 PARAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -50,7 +58,12 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class Tracker:
-    """A built-in tracker the loader starts once ``category`` is granted."""
+    """A tracker the loader starts once ``category`` is granted.
+
+    ``settings`` holds the kind's own keys; a ``custom`` tracker's are
+    ``name``, ``src``, ``cookies`` and ``recipient`` (a
+    :class:`banner.core.tracker_kinds.Recipient`).
+    """
 
     kind: str
     category: str

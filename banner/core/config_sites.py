@@ -10,19 +10,16 @@ from banner.core.config_model import (
     COOKIE_NAME,
     DEFAULT_THEME,
     DEFAULT_TIMEZONE,
-    GA4_ID,
     OVERRIDABLE_TEXTS,
-    PARAM_NAME,
-    PIXEL_ID,
     SITE_ID,
     THEME_KEYS,
     THEME_PAIRS,
     Category,
     CookieDeclaration,
     SiteConfig,
-    Tracker,
 )
 from banner.core.config_notice import parse_changes, parse_children, parse_controller
+from banner.core.config_trackers import parse_trackers
 from banner.core.config_values import (
     BILINGUAL,
     MIN_CONTRAST,
@@ -62,11 +59,6 @@ _SITE_KEYS = (
     "changes",
     "children",
 )
-_TRACKER_KEYS: dict[str, tuple[str, ...]] = {
-    "ga4": ("measurement_id", "category", "ads_category"),
-    "meta_pixel": ("pixel_id", "category"),
-    "referral": ("params", "cookie", "days", "category"),
-}
 
 
 def _categories(site: Reader) -> tuple[Category, ...]:
@@ -91,36 +83,6 @@ def _categories(site: Reader) -> tuple[Category, ...]:
 def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any], bool]:
     allowed = tuple(c for c in ids if not (optional_only and c == ESSENTIAL))
     return lambda value: value in allowed
-
-
-def _trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
-    table = site.sub("trackers", tuple(_TRACKER_KEYS))
-    return tuple(_tracker(table.sub(kind, _TRACKER_KEYS[kind]), kind, ids) for kind in table.table)
-
-
-def _tracker(entry: Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
-    expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
-    category = entry.get("category", _category_check(ids, True), expected, REQUIRED)
-    settings: dict[str, Any] = {}
-    if kind == "ga4":
-        settings["measurement_id"] = entry.get(
-            "measurement_id", matches(GA4_ID), "a GA4 measurement id like G-ABC123XYZ9", REQUIRED
-        )
-        settings["ads_category"] = entry.get(
-            "ads_category", _category_check(ids, True), expected, None
-        )
-    elif kind == "meta_pixel":
-        settings["pixel_id"] = entry.get(
-            "pixel_id", matches(PIXEL_ID), "a Meta Pixel id of 10 to 20 digits", REQUIRED
-        )
-    else:
-        params_ok = list_of(matches(PARAM_NAME), 1, 10)
-        settings["params"] = entry.get(
-            "params", params_ok, "a list of query parameter names", REQUIRED
-        )
-        settings["cookie"] = entry.get("cookie", matches(COOKIE_NAME), "a cookie name", "ref_id")
-        settings["days"] = entry.get("days", is_int_between(1, 400), "days from 1 to 400", 30)
-    return Tracker(kind, category, settings)
 
 
 def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
@@ -214,7 +176,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
         ),
         categories=categories,
-        trackers=_trackers(site, ids),
+        trackers=parse_trackers(site, ids),
         cookies=_cookies(site, ids),
         texts=_texts(site),
         theme=_theme(site),

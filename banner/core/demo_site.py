@@ -28,9 +28,21 @@ def demo_document(shop_port: int = DEMO_SHOP_PORT) -> dict[str, Any]:
                 "origins": [shop, f"http://127.0.0.1:{shop_port}"],
                 "policy_version": 1,
                 "privacy_policy_url": f"{shop}/kebijakan-privasi",
+                "categories": {
+                    "marketing": {
+                        "label": {"id": "Pemasaran", "en": "Marketing"},
+                        "description": {
+                            "id": "Mengukur iklan kami di TikTok.",
+                            "en": "Measures our advertising on TikTok.",
+                        },
+                    }
+                },
                 "trackers": {
                     "ga4": {"measurement_id": "G-DEMO12345X", "category": "analytics"},
                     "meta_pixel": {"pixel_id": "123456789012345", "category": "analytics"},
+                    # Fake ids: the demo shows what is requested, nothing reaches Google or TikTok.
+                    "gtm": {"container_id": "GTM-DEMO123", "category": "analytics"},
+                    "tiktok_pixel": {"pixel_id": "CDEMO0000000000TOKO1", "category": "marketing"},
                     "referral": {
                         "params": ["ref", "aff_id"],
                         "cookie": "ref_id",

@@ -20,7 +20,7 @@ from banner.core.consent import ESSENTIAL, optional_categories
 from banner.core.cookie_list import CookieRow, declared_cookies
 from banner.core.i18n import translate
 from banner.core.texts import N_, category_description, category_label
-from banner.core.tracker_kinds import KINDS, Recipient
+from banner.core.tracker_kinds import KINDS, Recipient, tracker_recipient
 
 INTRO = N_(
     "%(controller)s uses essential cookies so that the site works. With your permission it "
@@ -69,29 +69,10 @@ class CategoryNotice:
 def recipient_of(tracker: Tracker) -> Recipient | None:
     """Who receives a tracker's data; ``None`` for the site itself.
 
-    Built-in kinds carry their recipient in :data:`KINDS`; a tracker whose
-    config declares ``recipient = { name, country }`` (a custom one) names
-    its own.
+    Built-in kinds carry their recipient in :data:`KINDS`; a custom tracker's
+    comes from its config (validated into a :class:`Recipient`).
     """
-    declared = tracker.settings.get("recipient")
-    if isinstance(declared, Recipient):
-        return declared
-    if isinstance(declared, Mapping):
-        return _declared_recipient(declared)
-    kind = KINDS.get(tracker.kind)
-    return kind.recipient if kind else None
-
-
-def _declared_recipient(declared: Mapping[str, object]) -> Recipient:
-    country = declared.get("country", "")
-    names = dict(country) if isinstance(country, Mapping) else {"id": country, "en": country}
-    code = declared.get("country_code")
-    indonesia = str(names.get("en", "")).strip().lower() == "indonesia"
-    return Recipient(
-        str(declared.get("name", "")),
-        {k: str(v) for k, v in names.items()},
-        str(code) if isinstance(code, str) else ("ID" if indonesia else ""),
-    )
+    return tracker_recipient(tracker.kind, tracker.settings)
 
 
 def tracker_title(tracker: Tracker, language: str) -> str:

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from babel import Locale
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +56,23 @@ META = Recipient("Meta Platforms, Inc.", UNITED_STATES, "US")
 TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "di luar Indonesia", "en": "outside Indonesia"}, "")
 GOOGLE_HOSTS = ("googletagmanager.com", "google-analytics.com", "analytics.google.com")
 ADS_HOSTS = ("googleadservices.com", "googlesyndication.com", "doubleclick.net")
+GA4_COOKIES = ("_ga", "_ga_*", "_gid", "_gat*")
+ADS_COOKIES = ("_gcl_*",)
 
 KINDS: Mapping[str, TrackerKind] = {
     k.kind: k
     for k in (
+        TrackerKind("ga4", "Google Analytics 4", GOOGLE, GA4_COOKIES, GOOGLE_HOSTS),
+        # A container's Google tags set Google's cookies; withdrawal deletes them.
         TrackerKind(
-            "ga4", "Google Analytics 4", GOOGLE, ("_ga", "_ga_*", "_gid", "_gat*"), GOOGLE_HOSTS
+            "gtm",
+            "Google Tag Manager",
+            GOOGLE,
+            GA4_COOKIES + ADS_COOKIES,
+            (*GOOGLE_HOSTS, *ADS_HOSTS),
         ),
-        TrackerKind("gtm", "Google Tag Manager", GOOGLE, (), GOOGLE_HOSTS),
         TrackerKind(
-            "google_ads", "Google Ads", GOOGLE, ("_gcl_*",), ("googletagmanager.com", *ADS_HOSTS)
+            "google_ads", "Google Ads", GOOGLE, ADS_COOKIES, ("googletagmanager.com", *ADS_HOSTS)
         ),
         TrackerKind(
             "meta_pixel",
@@ -90,6 +100,55 @@ def tracker_kind(kind: str) -> TrackerKind:
     :raises KeyError: for a kind banner does not know.
     """
     return KINDS[kind]
+
+
+#: Kinds that speak Google Consent Mode v2 through ``gtag``/``dataLayer``.
+CONSENT_MODE_KINDS = ("ga4", "gtm", "google_ads")
+
+
+def tracker_recipient(kind: str, settings: Mapping[str, Any]) -> Recipient | None:
+    """Who receives what one configured tracker collects.
+
+    A ``custom`` tracker's comes from its config (``settings["recipient"]``);
+    every other kind's from :data:`KINDS`. ``None`` means the controller itself.
+    """
+    configured = settings.get("recipient")
+    return configured if isinstance(configured, Recipient) else KINDS[kind].recipient
+
+
+def tracker_cookies(kind: str, settings: Mapping[str, Any]) -> tuple[str, ...]:
+    """Cookie name patterns one configured tracker sets (deleted on withdrawal)."""
+    if kind == "custom":
+        return tuple(settings.get("cookies", ()))
+    if kind == "referral":
+        return (settings["cookie"],)
+    return KINDS[kind].cookies
+
+
+def country_recipient(name: str, country_code: str) -> Recipient:
+    """A recipient in the country ``country_code`` (ISO 3166-1 alpha-2), named per language.
+
+    :raises KeyError: for a code that names no country.
+    """
+    names = {lang: Locale.parse(lang).territories[country_code] for lang in ("id", "en")}
+    return Recipient(name, names, country_code)
+
+
+#: Two-letter codes Babel names that are not one country.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})
+
+
+def is_country_code(code: object) -> bool:
+    """``code`` is an upper-case ISO 3166-1 alpha-2 country code Babel knows."""
+    return (
+        isinstance(code, str)
+        and len(code) == 2
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+        and code not in _NOT_COUNTRIES
+        and code in Locale.parse("en").territories
+    )
 
 
 def cookie_matches(pattern: str, name: str) -> bool:

@@ -2,8 +2,10 @@
 
 ``banner run`` without a config serves it beside the service so a person can
 watch the gate work: the page embeds ``loader.js`` from the service, the demo
-site configures GA4, Meta Pixel and a referral parameter, and a small panel
-(``static/demo.js``) lists the tracker requests made and the cookies present.
+site configures GA4, Meta Pixel, Tag Manager, TikTok Pixel and a referral
+parameter, and a small panel (``static/demo.js``) lists the tracker requests
+made, what reached ``dataLayer`` and TikTok's ``ttq`` queue, and the cookies
+present.
 The page runs under a strict Content Security Policy, as a careful shop would.
 """
 
@@ -19,7 +21,9 @@ from banner.core.demo_site import DEMO_SITE
 from banner.resources import resource_dir
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-TRACKER_SCRIPT_HOSTS = "https://www.googletagmanager.com https://connect.facebook.net"
+TRACKER_SCRIPT_HOSTS = (
+    "https://www.googletagmanager.com https://connect.facebook.net https://analytics.tiktok.com"
+)
 ASSETS = {"/demo.js": "text/javascript", "/demo.css": "text/css"}
 
 PRODUCTS = (
@@ -53,6 +57,10 @@ SHOP_PAGE = """<!doctype html>
 <p>Kategori yang diizinkan: <output id="granted">(belum ada pilihan)</output></p>
 <h3>Permintaan ke tracker</h3>
 <ul id="requests"><li>Belum ada.</li></ul>
+<h3>dataLayer (Google Tag Manager GTM-DEMO123)</h3>
+<ul id="layer-calls"><li>Belum ada.</li></ul>
+<h3>Antrean TikTok Pixel (ttq)</h3>
+<ul id="ttq-calls"><li>Belum ada.</li></ul>
 <h3>Cookie di situs ini</h3>
 <ul id="cookies"><li>Belum ada.</li></ul>
 </section>

@@ -2,9 +2,11 @@
 
 The JavaScript lives as static files in ``static/``; Python only fills one
 sentinel per file with data serialized as JSON (the site's settings for the
-gate, one language's texts for the UI). The same bytes come out of the pure
-functions :func:`loader_bytes` and :func:`ui_bytes`, so a CDN export can
-write exactly what the service serves.
+gate, one language's texts for the UI) and joins files: a site's gate is the
+built part of each tracker kind it configures (``static/trackers/KIND.js``)
+followed by the gate core, so a site carries only the code it uses. The same
+bytes come out of the pure functions :func:`loader_bytes` and
+:func:`ui_bytes`, so a CDN export can write exactly what the service serves.
 """
 
 from __future__ import annotations
@@ -19,16 +21,31 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 
 from banner.core.config import SiteConfig
-from banner.core.consent import LANGUAGES
+from banner.core.config_model import Tracker
+from banner.core.consent import ESSENTIAL, LANGUAGES
 from banner.core.cookie_list import CookieRow
 from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
 from banner.core.texts import banner_texts
+from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
 from banner.resources import resource_dir
 from banner.web.state import service, state
 
 loader = Blueprint("banner_loader", __name__)
 
 GATE_FILE = "gate.js"
+PARTS_FOLDER = "trackers"
+#: The pseudo-tracker that carries Google Consent Mode for the Google kinds.
+CONSENT_MODE = "consent_mode"
+#: What each kind's part reads besides ``kind``, ``category`` and ``cookies``.
+GATE_FIELDS: dict[str, tuple[str, ...]] = {
+    "ga4": ("measurement_id",),
+    "gtm": ("container_id", "mode"),
+    "google_ads": ("conversion_id",),
+    "meta_pixel": ("pixel_id",),
+    "tiktok_pixel": ("pixel_id",),
+    "referral": ("params", "cookie", "days"),
+    "custom": ("name", "src"),
+}
 UI_FILE = "ui.js"
 CSS_FILE = "ui.css"
 SETTINGS_SENTINEL = "__BANNER_SETTINGS__"
@@ -72,8 +89,40 @@ def _fill(source: str, sentinel: str, data: Any) -> bytes:
     return (head + script_json(data) + tail).encode("utf-8")
 
 
-def _tracker(kind: str, category: str, settings: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": kind, "category": category, **settings}
+def _tracker(tracker: Tracker) -> dict[str, Any]:
+    fields = {key: tracker.settings[key] for key in GATE_FIELDS[tracker.kind]}
+    cookies = list(tracker_cookies(tracker.kind, tracker.settings))
+    return {"kind": tracker.kind, "category": tracker.category, "cookies": cookies, **fields}
+
+
+def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
+    """Consent Mode's signals and the categories they follow, when a Google kind is used.
+
+    ``analytics_storage`` follows the GA4 and Tag Manager categories; the ad
+    signals follow Google Ads' category and an ``ads_category`` where set.
+    """
+    google = [t for t in site.trackers if t.kind in CONSENT_MODE_KINDS]
+    if not google:
+        return []
+    analytics = [t.category for t in google if t.kind != "google_ads"]
+    ads = [t.category for t in google if t.kind == "google_ads"]
+    ads += [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    mode = {"kind": CONSENT_MODE, "category": ESSENTIAL, "cookies": []}
+    return [{**mode, "analytics": _unique(analytics), "ads": _unique(ads)}]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def gate_trackers(site: SiteConfig) -> list[dict[str, Any]]:
+    """The trackers as the gate runs them, Consent Mode (when used) first."""
+    return _consent_mode(site) + [_tracker(t) for t in site.trackers]
+
+
+def gate_parts(site: SiteConfig) -> list[str]:
+    """The built part of every tracker kind ``site`` uses, in the order they run."""
+    return _unique([t["kind"] for t in gate_trackers(site)])
 
 
 def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
@@ -86,7 +135,7 @@ def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
         "cookie": site.cookie_name,
         "domain": site.cookie_domain,
         "lang": site.default_language,
-        "trackers": [_tracker(t.kind, t.category, dict(t.settings)) for t in site.trackers],
+        "trackers": gate_trackers(site),
     }
 
 
@@ -139,8 +188,14 @@ def _cookie(cookie: CookieRow) -> list[str]:
 
 
 def loader_bytes(site: SiteConfig, base_url: str) -> bytes:
-    """The gate script for ``site``, calling the service at ``base_url``."""
-    return _fill(static_text(GATE_FILE), SETTINGS_SENTINEL, gate_settings(site, base_url))
+    """The gate script for ``site``, calling the service at ``base_url``.
+
+    The parts of the site's tracker kinds come first (each registers itself),
+    then the gate core with the settings filled in.
+    """
+    parts = "".join(static_text(f"{PARTS_FOLDER}/{kind}.js") for kind in gate_parts(site))
+    gate = _fill(static_text(GATE_FILE), SETTINGS_SENTINEL, gate_settings(site, base_url))
+    return parts.encode("utf-8") + gate
 
 
 def ui_bytes(site: SiteConfig, base_url: str) -> bytes:

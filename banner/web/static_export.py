@@ -1,7 +1,8 @@
 """Writing each site's loader files to a folder, for nginx or a CDN to serve.
 
-The bytes are those the service itself serves (same pure functions), so a
-page may load the loader from either. A ``manifest.json`` lists every file
+The bytes are those the service itself serves (same pure functions: the
+gate is the site's tracker parts joined with the core), so a page may load
+the loader from either. A ``manifest.json`` lists every file
 with its SHA-256, and each file gets a ``.gz`` twin for ``gzip_static``.
 """
 

@@ -3,14 +3,20 @@
 # script: JavaScript minified by terser (from the npm registry, through npx),
 # CSS stripped of comments and spaces. Run it after editing a source and commit
 # both. The sentinels (__BANNER_SETTINGS__, __BANNER_UI__) are globals, which
-# terser leaves alone, so the service can still fill them.
+# terser leaves alone, so the service can still fill them. Each tracker kind's
+# part (trackers/*.js) is built on its own into static/trackers/: the service
+# puts the parts a site configures before the gate.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(dirname "$here")
 terser="npx --yes terser@5.51.2"
+options="--ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false"
 for name in gate ui; do
-  $terser "$here/$name.js" --ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false \
-    --output "$out/$name.js"
+  $terser "$here/$name.js" $options --output "$out/$name.js"
+done
+mkdir -p "$out/trackers"
+for part in "$here"/trackers/*.js; do
+  $terser "$part" $options --output "$out/trackers/$(basename "$part")"
 done
 python3 - "$here/ui.css" "$out/ui.css" <<'PY'
 import re, sys
@@ -21,4 +27,4 @@ css = re.sub(r"\s*([{}:;,>])\s*", r"\1", css).replace(";}", "}")
 open(sys.argv[2], "w", encoding="utf-8").write(css.strip() + "\n")
 PY
 # Record which sources the served files were built from (checked by a test).
-(cd "$here" && sha256sum gate.js ui.js ui.css > built.sha256)
+(cd "$here" && sha256sum gate.js ui.js ui.css trackers/*.js > built.sha256)

@@ -1,23 +1,25 @@
 /* banner gate: runs on every page view of the site.
  * Reads the consent cookie, starts what was granted, gates tagged scripts and
  * loads the banner UI only when a choice is needed. The service replaces the
- * sentinel below with the site's settings as JSON; nothing else is generated. */
+ * sentinel below with the site's settings as JSON; nothing else is generated.
+ * The code of each tracker kind the site configures is a part of its own
+ * (static/src/trackers/*.js): the service puts those parts before this file,
+ * each registering a factory in window.__bannerParts. */
 (function (w, d) {
   'use strict';
   const S = __BANNER_SETTINGS__;
   const nonce = d.currentScript?.nonce || '';
   const PENDING = 'banner_pending_' + S.site;
-  const GA_COOKIES = /^(_ga(_.+)?|_gid|_gat.*)$/;
-  const FB_COOKIES = /^_fb[pc]$/;
+  const parts = w.__bannerParts || {};
+  const kinds = {};
+  const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
   const gpc = navigator.globalPrivacyControl === true;
   const lang = language();
-  const started = {};
   const running = new Set();
   const queue = [];
   let granted = null;
   let choice = null;
   let pending = null;
-  let referral = referralValue();
   let busy = false;
   let ui = null;
   let uiLoading = 0;
@@ -87,15 +89,17 @@
     }
   }
 
+  /* A tracker's cookie name patterns come from the service; a trailing *
+   * matches any suffix. */
   function owns(tracker, name) {
-    if (tracker.kind === 'ga4') return GA_COOKIES.test(name);
-    if (tracker.kind === 'meta_pixel') return FB_COOKIES.test(name);
-    return name === tracker.cookie;
+    return tracker.cookies.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
   }
 
+  /* Deletes cookies of refused trackers, unless a granted one sets it too. */
   function sweep() {
-    for (const t of S.trackers) {
-      if (!has(t.category)) cookies().forEach((c) => owns(t, c[0]) && expire(c[0]));
+    for (const [name] of cookies()) {
+      const owners = S.trackers.filter((t) => owns(t, name));
+      if (owners.length && !owners.some((t) => has(t.category))) expire(name);
     }
   }
 
@@ -107,69 +111,6 @@
     s.onload = s.onerror = done || null;
     d.head.appendChild(s);
   }
-
-  function gtag() {
-    (w.dataLayer = w.dataLayer || []).push(arguments);
-  }
-
-  /* Google Consent Mode v2: advertising signals follow a category only when
-   * the site names one for them (has(undefined) is false). Before any
-   * choice everything is denied. */
-  function signals(t) {
-    const state = (category) => (has(category) ? 'granted' : 'denied');
-    const ads = state(t.ads_category);
-    return {
-      ad_storage: ads,
-      ad_user_data: ads,
-      ad_personalization: ads,
-      analytics_storage: state(t.category),
-      functionality_storage: state('functional'),
-      personalization_storage: state('preference'),
-    };
-  }
-
-  function ga4(t, on) {
-    gtag('consent', 'update', signals(t));
-    if (!on || started.ga4) return;
-    started.ga4 = running.add(t.category);
-    gtag('js', new Date());
-    gtag('config', t.measurement_id);
-    load('https://www.googletagmanager.com/gtag/js?id=' + t.measurement_id);
-  }
-
-  function pixel(t, on) {
-    let f = w.fbq;
-    if (!f && !on) return;
-    if (!f) {
-      f = w.fbq = function () {
-        f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
-      };
-      w._fbq = w._fbq || f;
-      Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });
-    }
-    f('consent', on ? 'grant' : 'revoke');
-    if (!on || started.meta_pixel) return;
-    started.meta_pixel = running.add(t.category);
-    f('init', t.pixel_id);
-    f('track', 'PageView');
-    load('https://connect.facebook.net/en_US/fbevents.js');
-  }
-
-  function referralValue() {
-    const t = S.trackers.find((x) => x.kind === 'referral');
-    const query = new URLSearchParams(location.search);
-    const name = t?.params.find((p) => query.get(p));
-    return name ? encodeURIComponent(query.get(name).slice(0, 200)) : null;
-  }
-
-  /* Held in memory until its category is decided: written once granted,
-   * dropped once refused. */
-  function refer(t, on) {
-    if (referral && on) writeCookie(t.cookie, referral, t.days);
-    referral = null;
-  }
-
-  const START = { ga4: ga4, meta_pixel: pixel, referral: refer };
 
   function ready(fn) {
     if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
@@ -190,6 +131,20 @@
       if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
     }
     next();
+  }
+
+  /* Single-page apps add tagged scripts and frames after load: one observer
+   * gates them like those in the HTML. It only tests the added elements, so
+   * a page that adds nothing tagged pays almost nothing. */
+  function watch() {
+    new MutationObserver((records) => {
+      if (!granted) return;
+      for (const r of records) {
+        for (const n of r.addedNodes) {
+          if (n.matches?.(GATED) || n.querySelector?.(GATED)) return frames(), scripts();
+        }
+      }
+    }).observe(d.documentElement, { childList: true, subtree: true });
   }
 
   /* Re-creates one gated script (attributes and nonce carried over), in
@@ -222,7 +177,7 @@
     const stopped = Array.from(running).some((c) => !categories.includes(c));
     granted = categories;
     sweep();
-    for (const t of S.trackers) START[t.kind](t, has(t.category));
+    for (const t of S.trackers) kinds[t.kind].start(t, has(t.category));
     ready(frames);
     ready(scripts);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
@@ -326,6 +281,9 @@
     lang: lang,
     gpc: gpc,
     has: has,
+    load: load,
+    write: writeCookie,
+    running: running,
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
@@ -348,11 +306,10 @@
     showBanner(2);
   });
 
-  for (const t of S.trackers) {
-    if (t.kind === 'ga4') {
-      gtag('consent', 'default', { ...signals(t), security_storage: 'granted', wait_for_update: 500 });
-    }
-  }
+  delete w.__bannerParts;
+  for (const kind in parts) kinds[kind] = parts[kind](kernel);
+  for (const t of S.trackers) kinds[t.kind].init?.(t);
+  ready(watch);
   try {
     pending = JSON.parse(sessionStorage.getItem(PENDING));
   } catch {

@@ -20,7 +20,7 @@ from banner.core.disclosure import (
 from banner.core.local_time import local_time
 from banner.core.notice import notice_hash
 from banner.core.texts import banner_texts
-from banner.core.tracker_kinds import GOOGLE
+from banner.core.tracker_kinds import GOOGLE, country_recipient
 from tests.factories import make_config
 
 GA4_ONLY = {"trackers": {"ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics"}}}
@@ -81,12 +81,10 @@ def test_no_abroad_sentence_when_every_recipient_is_the_site() -> None:
 def test_recipient_is_looked_up_by_kind_or_declared() -> None:
     assert recipient_of(Tracker("ga4", "analytics", {})) is GOOGLE
     assert recipient_of(Tracker("referral", "functional", {})) is None
-    custom = Tracker(
-        "custom", "analytics", {"recipient": {"name": "Hotjar Ltd", "country": "Malta"}}
-    )
+    custom = Tracker("custom", "analytics", {"recipient": country_recipient("Hotjar Ltd", "MT")})
     found = recipient_of(custom)
     assert found is not None and found.name == "Hotjar Ltd" and found.abroad
-    local = Tracker("custom", "analytics", {"recipient": {"name": "PT X", "country": "Indonesia"}})
+    local = Tracker("custom", "analytics", {"recipient": country_recipient("PT X", "ID")})
     found = recipient_of(local)
     assert found is not None and not found.abroad
 

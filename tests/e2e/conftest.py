@@ -21,6 +21,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from banner.core.config import BannerConfig, parse_config
+from banner.core.tracker_kinds import KINDS
 from banner.web.app import create_app
 from tests.factories import document
 
@@ -35,12 +36,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-TRACKER_HOSTS = (
-    "googletagmanager.com",
-    "google-analytics.com",
-    "connect.facebook.net",
-    "facebook.com",
-)
+#: Every host a tracker kind talks to, and the custom script host of the tests.
+CUSTOM_HOST = "cdn.heatmap.example"
+TRACKER_HOSTS = (*sorted({h for k in KINDS.values() for h in k.hosts}), "heatmap.example")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

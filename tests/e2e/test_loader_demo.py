@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from banner.core.demo_site import DEMO_SITE, demo_document
 from banner.web.demo import demo_shop_app
 from tests.e2e.conftest import Deployment, LiveServer, free_port
 from tests.e2e.test_loader import banner_shown, decide
@@ -22,7 +24,9 @@ def demo_port() -> int:
 
 @pytest.fixture
 def site_changes(demo_port: int) -> dict[str, Any]:
-    return {"origins": [f"http://localhost:{demo_port}"]}
+    demo = demo_document()["sites"][DEMO_SITE]
+    tags = {"categories": demo["categories"], "trackers": demo["trackers"]}
+    return {"origins": [f"http://localhost:{demo_port}"], **tags}
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def demo_shop(deployment: Deployment, demo_port: int) -> Iterator[str]:
     server.stop()
 
 
-def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any) -> None:
+def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any, artifacts: Path) -> None:
     page.add_init_script(VIOLATIONS)
     page.goto(demo_shop + "/?ref=mitra-demo")
     banner_shown(page)
@@ -40,8 +44,14 @@ def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any) -> Non
     decide(page, "Terima semua")
     page.locator("#requests", has_text="googletagmanager.com").wait_for()
     page.locator("#requests", has_text="fbevents.js").wait_for()
+    page.locator("#requests", has_text="gtm.js?id=GTM-DEMO123").wait_for()
+    page.locator("#requests", has_text="events.js?sdkid=CDEMO0000000000TOKO1").wait_for()
+    page.locator("#layer-calls", has_text="banner_consent [functional, analytics").wait_for()
+    assert page.locator("#layer-calls li").first.inner_text() == "consent default"
+    page.locator("#ttq-calls", has_text="grantConsent").wait_for()
     page.locator("#cookies", has_text="ref_id").wait_for()
     assert "banner_consent" in page.locator("#cookies").inner_text()
     # The gated tag is an external script: it runs once it has loaded.
     page.wait_for_function("document.documentElement.dataset.demoTag === 'ran'", timeout=5000)
     assert page.evaluate("window.__violations") == []
+    page.locator(".panel").screenshot(path=artifacts / "demo-panel-trackers.png")

@@ -111,8 +111,9 @@ def test_gate_carries_the_site_settings_once(config: BannerConfig) -> None:
     settings = gate_settings(site, BASE)
     assert (settings["site"], settings["v"], settings["days"]) == ("tokodemo", 3, 180)
     assert settings["api"] == BASE
-    assert [t["kind"] for t in settings["trackers"]] == ["ga4", "meta_pixel", "referral"]
-    assert settings["trackers"][0]["measurement_id"] == "G-ABC123XYZ9"
+    kinds = ["consent_mode", "ga4", "meta_pixel", "referral"]
+    assert [t["kind"] for t in settings["trackers"]] == kinds
+    assert settings["trackers"][1]["measurement_id"] == "G-ABC123XYZ9"
 
 
 def test_policy_version_changes_the_etag(client: FlaskClient, tmp_path: Path) -> None:

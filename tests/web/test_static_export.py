@@ -58,3 +58,23 @@ def test_bad_arguments(tmp_path: Path, config_file: Path, args: list[str], messa
     result = CliRunner().invoke(main, [*base, *args])
     assert result.exit_code == 2 and message in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_every_kind_exports_the_joined_gate_as_served(tmp_path: Path) -> None:
+    """The parts of a site's tracker kinds are in the exported gate, byte for byte."""
+    from banner.web.app import create_app
+    from banner.web.static_export import export_sites
+    from tests.core.test_config_trackers import EVERY_KIND, MARKETING
+    from tests.factories import make_config
+
+    config = make_config(
+        f"sqlite:///{tmp_path / 'e.db'}", categories={"marketing": MARKETING}, trackers=EVERY_KIND
+    )
+    manifest = export_sites(config.sites.values(), BASE, tmp_path / "cdn")
+    app = create_app(config)
+    served = app.test_client().get("/s/tokodemo/loader.js", base_url=BASE.rstrip("/"))
+    exported = (tmp_path / "cdn" / "s/tokodemo/loader.js").read_bytes()
+    assert exported == served.get_data()
+    assert hashlib.sha256(exported).hexdigest() == manifest["s/tokodemo/loader.js"]
+    assert b"tiktok_pixel=" in exported and b"gtm.js?id=" in exported
+    app.extensions["banner"].log.dispose()

@@ -1,0 +1,202 @@
+"""``[sites.S.trackers]`` of the config: each tracker kind's keys and id formats.
+
+What each kind is (recipient, cookies, hosts) is data in
+:mod:`banner.core.tracker_kinds`; this module only reads and checks what a
+site configures for it, one small function per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from banner.core.config_model import (
+    ADS_ID,
+    COOKIE_NAME,
+    COOKIE_PATTERN,
+    GA4_ID,
+    GTM_ID,
+    GTM_MODES,
+    PARAM_NAME,
+    PIXEL_ID,
+    TIKTOK_ID,
+    TRACKER_NAME,
+    Tracker,
+)
+from banner.core.config_values import (
+    REQUIRED,
+    ConfigError,
+    Reader,
+    is_int_between,
+    is_str,
+    list_of,
+    matches,
+)
+from banner.core.consent import ESSENTIAL
+from banner.core.tracker_kinds import (
+    Recipient,
+    cookie_matches,
+    country_recipient,
+    is_country_code,
+)
+
+_TRACKER_KEYS: dict[str, tuple[str, ...]] = {
+    "ga4": ("measurement_id", "category", "ads_category"),
+    "meta_pixel": ("pixel_id", "category"),
+    "referral": ("params", "cookie", "days", "category"),
+    "gtm": ("container_id", "category", "mode", "ads_category"),
+    "tiktok_pixel": ("pixel_id", "category"),
+    "google_ads": ("conversion_id", "category"),
+    "custom": (),  # a table of named trackers, each with _CUSTOM_KEYS
+}
+_CUSTOM_KEYS = ("src", "category", "cookies", "recipient")
+
+
+def _optional_category(ids: tuple[str, ...]) -> Callable[[Any], bool]:
+    return lambda value: value in ids and value != ESSENTIAL
+
+
+def parse_trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
+    """``[sites.S.trackers]``: each kind's table, and the named ``custom`` scripts."""
+    table = site.sub("trackers", tuple(_TRACKER_KEYS))
+    consent_cookie = str(site.table.get("cookie_name", "banner_consent"))
+    found: list[Tracker] = []
+    for kind in table.table:
+        if kind == "custom":
+            found += _custom_trackers(table, ids, consent_cookie)
+        else:
+            found.append(_tracker(table.sub(kind, _TRACKER_KEYS[kind]), kind, ids))
+    return tuple(found)
+
+
+def _tracker_category(entry: Reader, ids: tuple[str, ...]) -> Any:
+    expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
+    return entry.get("category", _optional_category(ids), expected, REQUIRED)
+
+
+def _ads_category(entry: Reader, ids: tuple[str, ...]) -> Any:
+    expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
+    return entry.get("ads_category", _optional_category(ids), expected, None)
+
+
+def _ga4(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "measurement_id": entry.get(
+            "measurement_id", matches(GA4_ID), "a GA4 measurement id like G-ABC123XYZ9", REQUIRED
+        ),
+        "ads_category": _ads_category(entry, ids),
+    }
+
+
+def _gtm(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "container_id": entry.get(
+            "container_id", matches(GTM_ID), "a Tag Manager container id like GTM-AB12CD3", REQUIRED
+        ),
+        "mode": entry.get("mode", lambda v: v in GTM_MODES, '"basic" or "advanced"', "basic"),
+        "ads_category": _ads_category(entry, ids),
+    }
+
+
+def _meta_pixel(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "pixel_id": entry.get(
+            "pixel_id", matches(PIXEL_ID), "a Meta Pixel id of 10 to 20 digits", REQUIRED
+        )
+    }
+
+
+def _tiktok_pixel(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    expected = "a TikTok Pixel id of 20 upper-case letters and digits like C4ABCDEFGHIJ12345678"
+    return {"pixel_id": entry.get("pixel_id", matches(TIKTOK_ID), expected, REQUIRED)}
+
+
+def _google_ads(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    expected = "a Google Ads conversion id like AW-123456789"
+    return {"conversion_id": entry.get("conversion_id", matches(ADS_ID), expected, REQUIRED)}
+
+
+def _referral(entry: Reader, ids: tuple[str, ...]) -> dict[str, Any]:
+    params_ok = list_of(matches(PARAM_NAME), 1, 10)
+    return {
+        "params": entry.get("params", params_ok, "a list of query parameter names", REQUIRED),
+        "cookie": entry.get("cookie", matches(COOKIE_NAME), "a cookie name", "ref_id"),
+        "days": entry.get("days", is_int_between(1, 400), "days from 1 to 400", 30),
+    }
+
+
+_SETTINGS: dict[str, Callable[[Reader, tuple[str, ...]], dict[str, Any]]] = {
+    "ga4": _ga4,
+    "gtm": _gtm,
+    "meta_pixel": _meta_pixel,
+    "tiktok_pixel": _tiktok_pixel,
+    "google_ads": _google_ads,
+    "referral": _referral,
+}
+
+
+def _tracker(entry: Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
+    category = _tracker_category(entry, ids)
+    return Tracker(kind, category, _SETTINGS[kind](entry, ids))
+
+
+def _is_script_url(value: Any) -> bool:
+    """An absolute https URL with a host and no credentials or spaces."""
+    if not is_str(value) or len(value) > 2000 or any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
+
+
+def _cookie_patterns(consent_cookie: str) -> Callable[[Any], bool]:
+    """Name patterns to delete on withdrawal; none may match the consent cookie."""
+
+    def ok(pattern: Any) -> bool:
+        return matches(COOKIE_PATTERN)(pattern) and not cookie_matches(pattern, consent_cookie)
+
+    return list_of(ok, 0, 50)
+
+
+def _recipient(entry: Reader) -> Recipient:
+    if "recipient" not in entry.table:
+        raise ConfigError(entry.source, entry.key("recipient"), f"{RECIPIENT} (required)")
+    table = entry.sub("recipient", ("name", "country"))
+    name = table.get("name", lambda v: is_str(v) and len(v) <= 200, "a company name", REQUIRED)
+    expected = 'an ISO 3166-1 country code like "SG" (where the data goes)'
+    return country_recipient(name, table.get("country", is_country_code, expected, REQUIRED))
+
+
+RECIPIENT = 'a table like { name = "Hotjar Ltd", country = "MT" }'
+
+
+def _custom_trackers(trackers: Reader, ids: tuple[str, ...], consent_cookie: str) -> list[Tracker]:
+    """``[sites.S.trackers.custom.NAME]``: any script, loaded once its category is granted."""
+    declared = trackers.table["custom"]
+    if not isinstance(declared, dict):
+        raise trackers.fail("custom", "a table of named scripts ([sites.ID.trackers.custom.NAME])")
+    table = trackers.sub("custom", tuple(declared))
+    found = []
+    for name in table.table:
+        if not TRACKER_NAME.fullmatch(name):
+            expected = "a tracker name of lower-case letters, digits, - and _"
+            raise ConfigError(table.source, table.key(name), expected)
+        entry = table.sub(name, _CUSTOM_KEYS)
+        category = _tracker_category(entry, ids)
+        patterns = entry.get(
+            "cookies",
+            _cookie_patterns(consent_cookie),
+            f"a list of cookie names, a trailing * for a prefix (never {consent_cookie})",
+            [],
+        )
+        settings = {
+            "name": name,
+            "src": entry.get("src", _is_script_url, "an https URL of the script", REQUIRED),
+            "cookies": tuple(patterns),
+            "recipient": _recipient(entry),
+        }
+        found.append(Tracker("custom", category, settings))
+    return found

@@ -1,0 +1,39 @@
+/* Google Consent Mode v2, shared by the Google kinds (GA4, Tag Manager,
+ * Google Ads). The service lists it first among a site's trackers when the
+ * site uses any of them, so `default` (everything denied but security) runs
+ * before any Google tag, and `update` runs before a tag starts. Its settings
+ * name the categories each signal follows: analytics_storage follows
+ * `analytics`, the three ad signals follow `ads` (denied when empty). */
+(window.__bannerParts = window.__bannerParts || {}).consent_mode = (k) => {
+  let loaded = false;
+
+  function gtag() {
+    (window.dataLayer = window.dataLayer || []).push(arguments);
+  }
+
+  function signals(t) {
+    const state = (on) => (on ? 'granted' : 'denied');
+    const ads = state(t.ads.some(k.has));
+    return {
+      ad_storage: ads,
+      ad_user_data: ads,
+      ad_personalization: ads,
+      analytics_storage: state(t.analytics.some(k.has)),
+      functionality_storage: state(k.has('functional')),
+      personalization_storage: state(k.has('preference')),
+    };
+  }
+
+  /* One gtag.js for every Google id of the site: the first id loads it. */
+  k.tag = (id) => {
+    if (!loaded) gtag('js', new Date());
+    gtag('config', id);
+    if (!loaded) k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
+    loaded = true;
+  };
+
+  return {
+    init: (t) => gtag('consent', 'default', { ...signals(t), security_storage: 'granted', wait_for_update: 500 }),
+    start: (t) => gtag('consent', 'update', signals(t)),
+  };
+};

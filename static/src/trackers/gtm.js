@@ -1,0 +1,26 @@
+/* Google Tag Manager. "basic": the container is requested only once its
+ * category is granted. "advanced": it loads at once under the denied
+ * defaults of Consent Mode (Google's tags then send cookieless pings before
+ * any choice; not the UU PDP default). On every page view where consent is
+ * known and after every decision, {event: 'banner_consent', banner_granted}
+ * follows in dataLayer, for the container's triggers. */
+(window.__bannerParts = window.__bannerParts || {}).gtm = (k) => {
+  let loaded = false;
+  const push = (message) => (window.dataLayer = window.dataLayer || []).push(message);
+
+  function container(t) {
+    loaded = true;
+    push({ 'gtm.start': Date.now(), event: 'gtm.js' });
+    k.load('https://www.googletagmanager.com/gtm.js?id=' + t.container_id);
+  }
+
+  document.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
+  return {
+    init: (t) => t.mode === 'advanced' && container(t),
+    start(t, on) {
+      if (!on) return;
+      k.running.add(t.category);
+      if (!loaded) container(t);
+    },
+  };
+};

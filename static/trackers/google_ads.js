@@ -1,0 +1,1 @@
+(window.__bannerParts=window.__bannerParts||{}).google_ads=n=>{let r=!1;return{start(a,t){t&&!r&&(r=n.running.add(a.category),n.tag(a.conversion_id))}}};
