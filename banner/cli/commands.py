@@ -45,7 +45,9 @@ def friendly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ConfigError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
+            for line in exc.lines():  # every mistake of the file, one line each
+                click.echo(f"Error: configuration error: {line}", err=True)
+            raise click.exceptions.Exit(1) from None
         except StoreUnavailable as exc:
             raise click.ClickException(f"consent log unavailable: {exc.reason}") from None
 

@@ -29,6 +29,7 @@ from banner.core.config_values import (
     ConfigError,
     Reader,
     contrast_ratio,
+    did_you_mean,
     is_bilingual,
     is_cookie_domain,
     is_int_between,
@@ -88,6 +89,22 @@ def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any]
     return lambda value: value in allowed
 
 
+def _category_hint(entry: Reader, ids: tuple[str, ...]) -> Callable[[Any], str]:
+    """How to fix a category name: the closest declared one, or how to declare it."""
+    site_key = ".".join(entry.path.split(".")[:2])
+
+    def hint(value: Any) -> str:
+        guess = did_you_mean(value, ids)
+        if guess or not (isinstance(value, str) and CATEGORY_ID.fullmatch(value)):
+            return guess
+        return (
+            f"to use a category of your own, declare it: [{site_key}.categories.{value}] "
+            'label = { id = "…", en = "…" } description = { id = "…", en = "…" }'
+        )
+
+    return hint
+
+
 def _trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
     table = site.sub("trackers", tuple(_TRACKER_KEYS))
     return tuple(_tracker(table.sub(kind, _TRACKER_KEYS[kind]), kind, ids) for kind in table.table)
@@ -95,7 +112,9 @@ def _trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
 
 def _tracker(entry: Reader, kind: str, ids: tuple[str, ...]) -> Tracker:
     expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
-    category = entry.get("category", _category_check(ids, True), expected, REQUIRED)
+    category = entry.get(
+        "category", _category_check(ids, True), expected, REQUIRED, _category_hint(entry, ids)
+    )
     settings: dict[str, Any] = {}
     if kind == "ga4":
         settings["measurement_id"] = entry.get(
@@ -131,7 +150,11 @@ def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...
                 name=entry.get("name", matches(COOKIE_NAME), "a cookie name", REQUIRED),
                 provider=entry.get("provider", is_str, "a provider name", REQUIRED),
                 category=entry.get(
-                    "category", _category_check(ids, False), f"one of {', '.join(ids)}", REQUIRED
+                    "category",
+                    _category_check(ids, False),
+                    f"one of {', '.join(ids)}",
+                    REQUIRED,
+                    _category_hint(entry, ids),
                 ),
                 duration=entry.get("duration", is_bilingual, BILINGUAL, REQUIRED),
                 purpose=entry.get("purpose", is_bilingual, BILINGUAL, REQUIRED),
@@ -158,6 +181,8 @@ def _theme(site: Reader) -> dict[str, str]:
     theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
+    if not all(isinstance(colour, str) for colour in theme.values()):
+        return theme  # a colour is already reported as wrong
     colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
     for key, against in THEME_PAIRS:
         if key not in theme and against not in theme:
@@ -176,6 +201,8 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
     key = f"sites.{site_id}"
     if not SITE_ID.fullmatch(site_id):
         raise ConfigError(source, key, "a site id of lower-case letters, digits, - and _")
+    if not isinstance(raw, dict):
+        raise ConfigError(source, key, "a table")
     site = Reader(source, key, raw, _SITE_KEYS)
     categories = _categories(site)
     ids = tuple(c.id for c in categories)
