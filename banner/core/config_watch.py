@@ -49,7 +49,7 @@ class LiveConfig:
 
     :param config: the config as loaded at start.
     :param path: the file to follow; by default the one ``config`` came from.
-    :param interval: seconds between two looks at the file.
+    :param interval: seconds between two looks at the file (:data:`RELOAD_INTERVAL`).
     :param env: the environment for reloading (``BANNER_SECRET_KEYS`` ...);
         the process environment by default.
     :param clock: monotonic seconds; inject a fake one in tests.
@@ -60,17 +60,17 @@ class LiveConfig:
         config: BannerConfig,
         path: str | None = None,
         *,
-        interval: float = RELOAD_INTERVAL,
+        interval: float | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._config = config
         self.path = os.path.abspath(path) if path else file_of(config)
-        self.interval = interval
+        self.interval = RELOAD_INTERVAL if interval is None else interval
         self._env = env
         self._clock = clock
         self._seen = _signature(self.path) if self.path else None
-        self._next_look = clock() + interval
+        self._next_look = clock() + self.interval
         self._lock = threading.Lock()
 
     @classmethod

@@ -50,9 +50,9 @@ class ArchivedNotice:
     text: str
 
     @property
-    def document(self) -> dict[str, Any]:
-        found: dict[str, Any] = json.loads(self.text)
-        return found
+    def document(self) -> Any:
+        """The document as stored (a JSON object, as :func:`notice_document` made it)."""
+        return json.loads(self.text)
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (``first_seen`` in ISO 8601 UTC)."""
