@@ -18,7 +18,7 @@ from banner.core.notice import document_hash, notice_document
 from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
 from banner.log.notices import NoticeArchive
-from banner.log.store import ConsentLog, Decision
+from banner.log.store import ConsentLog, Decision, StoreUnavailable
 
 #: Gives the banner texts shown for (site, language); the i18n layer supplies it.
 TextSource = Callable[[SiteConfig, str], Mapping[str, str]]
@@ -114,7 +114,9 @@ class ConsentService:
             no token is issued then.
         """
         config, codecs = self._current()
-        site = config.sites[request.site]
+        site = config.sites.get(request.site)
+        if site is None:  # removed from the config file since the caller looked it up
+            raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
         notice = notice_document(site, request.language, self.texts(site, request.language))

@@ -19,7 +19,9 @@ from flask import Flask, jsonify
 from banner.check.middleware import ConsentMiddleware, consent_in
 from banner.core import config_watch
 from banner.core.config import ConfigError, load_config
-from banner.core.token import TokenCodec
+from banner.core.token import Reason, TokenCodec
+from banner.log.service import DecisionRequest
+from banner.log.store import StoreUnavailable
 from banner.web.app import create_app
 from banner.web.extension import Banner
 from banner.web.flask_consent import consent_required, has_consent
@@ -173,3 +175,17 @@ def test_the_middleware_built_from_the_file_learns_a_policy_bump(
 def test_the_middleware_refuses_an_unknown_site_at_start(path: Path) -> None:
     with pytest.raises(ConfigError, match="site"):
         ConsentMiddleware.from_config(lambda e, s: [], path, site="nope", env={})
+
+
+def test_a_site_removed_from_the_file_is_gone_at_once(path: Path) -> None:
+    app = create_app(load_config(path, env={}))
+    service = app.extensions["banner"].service
+    path.write_text(path.read_text().replace(f"[sites.{SITE}]", "[sites.tokolain]"))
+    os.utime(path, ns=(1_800_000_000_000_000_000, 1_800_000_000_000_000_000))
+    client = app.test_client()
+    assert client.post("/api/v1/verify", json={"site": SITE, "token": token(3)}).status_code == 404
+    assert service.verify(SITE, token(3)).reason == Reason.OTHER_SITE
+    with pytest.raises(StoreUnavailable):
+        service.record(DecisionRequest(SITE, ("analytics",), "id"))
+    assert client.get(f"/s/{SITE}/loader.js").status_code == 404
+    app.extensions["banner"].log.dispose()
