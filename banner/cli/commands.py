@@ -238,8 +238,13 @@ def _export_notices(
     else:
         twin = Path(str(output))
         twin = twin.with_name(twin.stem + ".notices.csv")
-        with twin.open("w", encoding="utf-8", newline="") as notices_out:
-            write_notices_csv(notices, notices_out)
+        try:
+            with twin.open("w", encoding="utf-8", newline="") as notices_out:
+                write_notices_csv(notices, notices_out)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write the notices to {twin}: {exc.strerror}"
+            ) from None
         where = f"in {twin}"
     missing = len(hashes) - len(notices)
     note = f"; {missing} logged before notices were archived (hash only)" if missing else ""

@@ -201,3 +201,14 @@ def test_start_up_lists_every_mistake_too(cli: CliRunner, tmp_path: Path) -> Non
     path.write_text(BROKEN, encoding="utf-8")
     result = cli.invoke(main, ["run", "--config", str(path)])
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 7
+
+
+def test_an_unwritable_twin_file_is_one_line(
+    cli: CliRunner, config_file: Path, tmp_path: Path
+) -> None:
+    record(config_file, "id")
+    (tmp_path / "consent.notices.csv").mkdir()
+    out = str(tmp_path / "consent.csv")
+    code, _, err = export(cli, config_file, "--with-notices", "--output", out)
+    assert code == 1 and "cannot write the notices to" in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Error: cannot write the notices to")
