@@ -50,6 +50,7 @@ class ConfigError(Exception):
     @classmethod
     def several(cls, errors: list[ConfigError]) -> ConfigError:
         """One error standing for all of ``errors`` (in the order found)."""
+        errors = [single for error in errors for single in error.errors]
         if len(errors) == 1:
             return errors[0]
         first = errors[0]
