@@ -27,6 +27,7 @@ _PUBLIC = {
     "current_consent": "banner.web.flask_consent",
     "check_consent": "banner.check.checker",
     "ConsentChecker": "banner.check.checker",
+    "LiveChecker": "banner.check.live",
     "ConsentToken": "banner.core.token",
     "ConsentMiddleware": "banner.check.middleware",
     "consent_in": "banner.check.middleware",
@@ -44,6 +45,7 @@ __all__ = [
     "ConsentChecker",
     "ConsentMiddleware",
     "ConsentToken",
+    "LiveChecker",
     "TrackerGate",
     "__version__",
     "check_consent",
@@ -57,6 +59,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from banner.check.checker import ConsentChecker, check_consent
+    from banner.check.live import LiveChecker
     from banner.check.middleware import ConsentMiddleware, consent_in
     from banner.check.tracker_gate import TrackerGate
     from banner.core.config import BannerConfig, ConfigError, load_config

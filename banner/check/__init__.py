@@ -1,5 +1,6 @@
 """The server-side check that customer backends import: verify a visitor's consent
-without a web framework, WSGI middleware, and a gate for server-side tracker calls.
+without a web framework (also following the config file: :mod:`banner.check.live`),
+WSGI middleware, and a gate for server-side tracker calls.
 
 Imports :mod:`banner.core` only; never Flask, the consent log or the CLI. The
 Flask helpers (``has_consent``, ``consent_required``) live with the extension in

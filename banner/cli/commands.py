@@ -22,7 +22,15 @@ from werkzeug.serving import WSGIRequestHandler
 from banner.core.config import BannerConfig, ConfigError, load_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SHOP_PORT
-from banner.log.export import FORMATS, WRITERS
+from banner.log.export import (
+    FORMATS,
+    WRITERS,
+    remembering,
+    write_jsonl,
+    write_notices_csv,
+    write_notices_jsonl,
+)
+from banner.log.notices import NoticeArchive
 from banner.log.stats import format_table, opt_in_rates
 from banner.log.store import ConsentLog, StoreUnavailable
 from banner.web import log_lines
@@ -46,7 +54,9 @@ def friendly(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ConfigError as exc:
-            raise click.ClickException(f"configuration error: {exc}") from None
+            for line in exc.lines():  # every mistake of the file, one line each
+                click.echo(f"Error: configuration error: {line}", err=True)
+            raise click.exceptions.Exit(1) from None
         except StoreUnavailable as exc:
             raise click.ClickException(f"consent log unavailable: {exc.reason}") from None
 
@@ -174,6 +184,12 @@ def _site_of(config: BannerConfig, site: str) -> str:
 @click.option("--until", help="day after the last (UTC), e.g. 2026-12-01")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="default: stdout")
+@click.option(
+    "--with-notices",
+    is_flag=True,
+    help="add the archived notice texts the decisions refer to "
+    '(JSON Lines: "record": "notice" lines; CSV: a FILE.notices.csv twin, needs --output)',
+)
 @friendly
 def export(
     config_path: str | None,
@@ -182,21 +198,60 @@ def export(
     until: str | None,
     fmt: str,
     output: str | None,
+    with_notices: bool,
 ) -> None:
     """Export proof of consent as CSV or JSON Lines."""
+    if with_notices and fmt == "csv" and not output:
+        raise click.BadParameter(
+            "with --format csv the notices go to a second file: give --output FILE",
+            param_hint="--with-notices",
+        )
     config = _config(config_path)
     site = _site_of(config, site)
     start, end = _when(since, "--since"), _when(until, "--until")
+    hashes: dict[str, None] = {}
     with _log(config) as store:
         total = store.count(site, start, end)
         out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         try:
+            rows = store.export(site, start, end)
+            writer = WRITERS[fmt]
+            if with_notices:
+                rows = remembering(rows, hashes)
+                writer = functools.partial(write_jsonl, tagged=True) if fmt == "jsonl" else writer
             with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-                written = WRITERS[fmt](store.export(site, start, end), out, lambda: bar.update(1))
+                written = writer(rows, out, lambda: bar.update(1))
+            if with_notices:
+                _export_notices(NoticeArchive(store.engine), hashes, out, fmt, output)
         finally:
             if output:
                 out.close()
     click.echo(f"exported {written} row(s) of {site}", err=True)
+
+
+def _export_notices(
+    archive: NoticeArchive, hashes: dict[str, None], out: Any, fmt: str, output: str | None
+) -> None:
+    """The notices after the decisions (JSON Lines) or in the CSV's twin file."""
+    found = archive.many(hashes)
+    notices = [found[h] for h in hashes if h in found]
+    if fmt == "jsonl":
+        write_notices_jsonl(notices, out)
+        where = "with them"
+    else:
+        twin = Path(str(output))
+        twin = twin.with_name(twin.stem + ".notices.csv")
+        try:
+            with twin.open("w", encoding="utf-8", newline="") as notices_out:
+                write_notices_csv(notices, notices_out)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write the notices to {twin}: {exc.strerror}"
+            ) from None
+        where = f"in {twin}"
+    missing = len(hashes) - len(notices)
+    note = f"; {missing} logged before notices were archived (hash only)" if missing else ""
+    click.echo(f"exported {len(notices)} notice(s) {where}{note}", err=True)
 
 
 @log.command("show")
@@ -223,11 +278,15 @@ def show(config_path: str | None, consent_id: str) -> None:
 @click.option("--older-than", "days", required=True, type=click.IntRange(1, 36500), help="DAYS")
 @friendly
 def purge(config_path: str | None, days: int) -> None:
-    """Delete rows older than DAYS days (retention)."""
+    """Delete rows older than DAYS days (retention), and the notices no row refers to any more."""
     before = datetime.now(UTC) - timedelta(days=days)
     with _log(_config(config_path)) as store:
         removed = store.purge(before)
-    click.echo(f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC")
+        notices = NoticeArchive(store.engine).purge_unreferenced(before)
+    click.echo(
+        f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC"
+        f" and {notices} notice(s) no remaining row refers to"
+    )
 
 
 @main.command()

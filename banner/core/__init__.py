@@ -1,4 +1,5 @@
-"""The pure core: consent model, token codec, config, visitor data and notice texts.
+"""The pure core: consent model, token codec, config (and following its file),
+visitor data and notice texts.
 
 Imports the standard library, itsdangerous and Babel only: never Flask, the
 request globals, the consent log, the web service or the CLI. Everything else

@@ -1,10 +1,10 @@
 """Configuration: every key, its default and its validation, declared once.
 
-A config file is TOML (see the README's reference). Any mistake stops
-start-up with one :class:`ConfigError` naming the file, the key and what
-was expected. The environment may supply ``BANNER_CONFIG`` (the file),
-``BANNER_SECRET_KEYS`` (comma separated, oldest first) and
-``BANNER_DATABASE_URL``.
+A config file is TOML (see the README's reference). Mistakes stop
+start-up with one :class:`ConfigError` listing every mistake of the file,
+each naming the file, the key and what was expected. The environment
+may supply ``BANNER_CONFIG`` (the file), ``BANNER_SECRET_KEYS`` (comma
+separated, oldest first) and ``BANNER_DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -31,12 +31,15 @@ from banner.core.config_values import (
     REQUIRED,
     ConfigError,
     Reader,
+    collecting,
+    collection_failed,
     is_database_url,
     is_int_between,
     is_origin,
     is_rate,
     is_str,
     list_of,
+    report,
 )
 from banner.core.consent import LANGUAGES
 from banner.core.demo_site import demo_document
@@ -67,23 +70,50 @@ def _secret_keys(main: Reader, env: Mapping[str, str]) -> tuple[str, ...]:
         source, key = main.source, main.key("secret_keys")
     expected = f"a list of secret keys of at least {MIN_KEY_LENGTH} characters, the last one signs"
     if keys is REQUIRED:
-        raise ConfigError(source, key, f"{expected} (required)")
-    if not list_of(lambda k: is_str(k) and len(k) >= MIN_KEY_LENGTH, 1, 10)(keys):
-        raise ConfigError(source, key, expected)
-    return tuple(keys)
+        report(ConfigError(source, key, f"{expected} (required)"))
+    elif not list_of(lambda k: is_str(k) and len(k) >= MIN_KEY_LENGTH, 1, 10)(keys):
+        report(ConfigError(source, key, expected))
+    else:
+        return tuple(keys)
+    return ()
 
 
 def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> BannerConfig:
     """Validate a parsed TOML document into a :class:`BannerConfig`.
 
-    :raises ConfigError: on the first mistake found.
+    The whole document is read; every mistake found is reported together.
+
+    :raises ConfigError: carrying every mistake (:meth:`ConfigError.lines`).
     """
+    with collecting() as errors:
+        config = _parse(document, source, env)
+    if errors:
+        raise ConfigError.several(errors)
+    return config
+
+
+def _parse_site(source: str, site_id: str, raw: object, language: str) -> SiteConfig | None:
+    """One site, its mistakes reported; ``None`` when it could not be read to the end."""
+    try:
+        return parse_site(source, site_id, raw, language)
+    except ConfigError as exc:
+        report(exc)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        # Code that built on a value already reported as wrong; that report says it all.
+        if not collection_failed():
+            raise
+    return None
+
+
+def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> BannerConfig:
     top = Reader(source, "", dict(document), ("banner", "sites"))
     main = top.sub("banner", _BANNER_KEYS)
     language = main.get("default_language", lambda v: v in LANGUAGES, '"id" or "en"', "id")
     sites_raw = top.table.get("sites", REQUIRED)
     if not isinstance(sites_raw, dict) or not sites_raw:
-        raise ConfigError(source, "sites", "at least one [sites.ID] table")
+        report(ConfigError(source, "sites", "at least one [sites.ID] table"))
+        sites_raw = {}
+    sites = {sid: _parse_site(source, sid, raw, language) for sid, raw in sites_raw.items()}
     database_url = env.get("BANNER_DATABASE_URL") or main.get(
         "database_url", is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
     )
@@ -92,7 +122,7 @@ def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str
         database_url=database_url or DEFAULT_DATABASE_URL,
         default_language=language,
         proxy_count=main.get("proxy_count", is_int_between(0, 5), "a number from 0 to 5", 0),
-        sites={sid: parse_site(source, sid, raw, language) for sid, raw in sites_raw.items()},
+        sites={sid: site for sid, site in sites.items() if site is not None},
         source=source,
         rate_limit=main.get(
             "rate_limit", is_rate, 'a rate like "30/minute" or "5/second;100/hour"', "30/minute"

@@ -26,6 +26,7 @@ from banner.core.config_values import (
     REQUIRED,
     ConfigError,
     Reader,
+    category_hint,
     contrast_ratio,
     is_bilingual,
     is_cookie_domain,
@@ -98,7 +99,11 @@ def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...
                 name=entry.get("name", matches(COOKIE_NAME), "a cookie name", REQUIRED),
                 provider=entry.get("provider", is_str, "a provider name", REQUIRED),
                 category=entry.get(
-                    "category", _category_check(ids, False), f"one of {', '.join(ids)}", REQUIRED
+                    "category",
+                    _category_check(ids, False),
+                    f"one of {', '.join(ids)}",
+                    REQUIRED,
+                    category_hint(entry, ids),
                 ),
                 duration=entry.get("duration", is_bilingual, BILINGUAL, REQUIRED),
                 purpose=entry.get("purpose", is_bilingual, BILINGUAL, REQUIRED),
@@ -125,6 +130,8 @@ def _theme(site: Reader) -> dict[str, str]:
     theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
+    if not all(isinstance(colour, str) for colour in theme.values()):
+        return theme  # a colour is already reported as wrong
     colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
     for key, against in THEME_PAIRS:
         if key not in theme and against not in theme:
@@ -143,6 +150,8 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
     key = f"sites.{site_id}"
     if not SITE_ID.fullmatch(site_id):
         raise ConfigError(source, key, "a site id of lower-case letters, digits, - and _")
+    if not isinstance(raw, dict):
+        raise ConfigError(source, key, "a table")
     site = Reader(source, key, raw, _SITE_KEYS)
     categories = _categories(site)
     ids = tuple(c.id for c in categories)

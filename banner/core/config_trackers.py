@@ -28,6 +28,7 @@ from banner.core.config_values import (
     REQUIRED,
     ConfigError,
     Reader,
+    category_hint,
     is_int_between,
     is_str,
     list_of,
@@ -72,7 +73,9 @@ def parse_trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
 
 def _tracker_category(entry: Reader, ids: tuple[str, ...]) -> Any:
     expected = f"a non-essential category of this site ({', '.join(ids[1:])})"
-    return entry.get("category", _optional_category(ids), expected, REQUIRED)
+    return entry.get(
+        "category", _optional_category(ids), expected, REQUIRED, category_hint(entry, ids)
+    )
 
 
 def _ads_category(entry: Reader, ids: tuple[str, ...]) -> Any:

@@ -6,55 +6,188 @@ table that remembers its key path, and small predicates for each kind of value.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from banner.core.consent import LANGUAGES
+from banner.core.consent import CATEGORY_ID, LANGUAGES
 
 
 class ConfigError(Exception):
-    """A configuration mistake: which file, which key, what was expected."""
+    """A configuration mistake: which file, which key, what was expected.
 
-    def __init__(self, source: str, key: str, expected: str, got: object = None) -> None:
+    One error may carry several (:meth:`several`): a file is read to its end
+    and every mistake in it is reported at once, one line each
+    (:meth:`lines`). ``source``, ``key`` and ``expected`` are the first one's.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        key: str,
+        expected: str,
+        got: object = None,
+        *,
+        hint: str = "",
+        problem: str = "",
+    ) -> None:
         self.source, self.key, self.expected = source, key, expected
-        shown = "" if got is None else f", got {got!r}"
-        super().__init__(f"{source}: {key}: expected {expected}{shown}")
+        shown = "" if got is None else f", got {_shown(got)}"
+        tail = f"; {hint}" if hint else ""
+        if problem:
+            self.line = f"{source}: {key}: {problem}{tail} (expected {expected})"
+        else:
+            self.line = f"{source}: {key}: expected {expected}{shown}{tail}"
+        self.errors: tuple[ConfigError, ...] = (self,)
+        super().__init__(self.line)
+
+    @classmethod
+    def several(cls, errors: list[ConfigError]) -> ConfigError:
+        """One error standing for all of ``errors`` (in the order found)."""
+        errors = [single for error in errors for single in error.errors]
+        if len(errors) == 1:
+            return errors[0]
+        first = errors[0]
+        combined = cls(first.source, first.key, first.expected)
+        combined.errors = tuple(errors)
+        combined.args = ("\n".join(combined.lines()),)
+        return combined
+
+    def lines(self) -> list[str]:
+        """Every mistake, one line each, naming file and key."""
+        return [error.line for error in self.errors]
+
+    def summary(self) -> str:
+        """The first mistake on one line, and how many more there are."""
+        more = len(self.errors) - 1
+        return self.errors[0].line + (f" (and {more} more)" if more else "")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """``did you mean "x"?`` for the closest of ``choices`` to a misspelt ``value``, or ``""``."""
+    if not isinstance(value, str):
+        return ""
+    known = list(choices)
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    close = close or [c for c in known if value and c.startswith(value)][:1]
+    return f'did you mean "{close[0]}"?' if close else ""
+
+
+_found: ContextVar[list[ConfigError] | None] = ContextVar("banner_config_errors", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[ConfigError]]:
+    """Gather every :class:`ConfigError` a :class:`Reader` meets, instead of the first.
+
+    Inside, a bad value is noted and parsing goes on with the key's default
+    (or :data:`INVALID` for a required key); the caller raises
+    :meth:`ConfigError.several` at the end. Outside, the first mistake raises.
+    """
+    errors: list[ConfigError] = []
+    token = _found.set(errors)
+    try:
+        yield errors
+    finally:
+        _found.reset(token)
+
+
+def report(error: ConfigError) -> None:
+    """Note ``error`` in the open collection; raise it when none is open."""
+    errors = _found.get()
+    if errors is None:
+        raise error
+    errors.append(error)
+
+
+def collection_failed() -> bool:
+    """True when the open collection already holds a mistake."""
+    return bool(_found.get())
+
+
+class _Invalid(tuple[Any, ...]):
+    """What a required key that was missing or wrong reads as while errors are gathered.
+
+    Empty and iterable, so code building on it keeps going until the errors
+    are raised; it never reaches a finished config.
+    """
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
 
 
 class Reader:
-    """Reads one table of the TOML document, remembering the key path."""
+    """Reads one table of the TOML document, remembering the key path.
+
+    Unknown keys are reported (with the closest known one) and left out of
+    :attr:`table`, so code iterating it only meets known keys.
+    """
 
     def __init__(self, source: str, path: str, table: object, known: tuple[str, ...]) -> None:
         self.source, self.path = source, path
+        self.table: dict[str, Any] = {}
+        #: not a table: reported once; its keys then read as absent without
+        #: further errors (a wrong table is one mistake, not one per key)
+        self.broken = not isinstance(table, dict)
         if not isinstance(table, dict):
-            raise ConfigError(source, path, "a table")
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise ConfigError(source, self.key(unknown[0]), f"one of {', '.join(known)}")
-        self.table: dict[str, Any] = table
+            report(ConfigError(source, path, "a table", table))
+            return
+        for name in table:
+            if name not in known:
+                report(_unknown_key(source, self.key(name), name, known))
+        self.table = {k: v for k, v in table.items() if k in known}
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def fail(self, name: str, expected: str) -> ConfigError:
-        return ConfigError(self.source, self.key(name), expected, self.table.get(name))
+    def fail(self, name: str, expected: str, hint: str = "") -> ConfigError:
+        return ConfigError(self.source, self.key(name), expected, self.table.get(name), hint=hint)
 
-    def get(self, name: str, check: Callable[[Any], bool], expected: str, default: Any) -> Any:
+    def get(
+        self,
+        name: str,
+        check: Callable[[Any], bool],
+        expected: str,
+        default: Any,
+        hint: Callable[[Any], str] | None = None,
+    ) -> Any:
+        """The value of ``name`` if ``check`` accepts it, else ``default`` when absent.
+
+        :param hint: given the bad value, a sentence that helps fix it.
+        """
         if name not in self.table:
-            if default is REQUIRED:
-                raise ConfigError(self.source, self.key(name), f"{expected} (required)")
-            return default
+            if default is REQUIRED and not self.broken:
+                report(ConfigError(self.source, self.key(name), f"{expected} (required)"))
+                return INVALID
+            return INVALID if default is REQUIRED else default
         value = self.table[name]
         if not check(value):
-            raise self.fail(name, expected)
+            report(self.fail(name, expected, hint(value) if hint else ""))
+            return INVALID if default is REQUIRED else default
         return value
 
     def sub(self, name: str, known: tuple[str, ...]) -> Reader:
         return Reader(self.source, self.key(name), self.table.get(name, {}), known)
+
+
+def _unknown_key(source: str, key: str, name: str, known: tuple[str, ...]) -> ConfigError:
+    guess = did_you_mean(name, known)
+    expected = f"one of {', '.join(known)}" if known else "no keys here"
+    return ConfigError(source, key, expected, hint=guess, problem="unknown key")
 
 
 REQUIRED = object()
@@ -173,3 +306,19 @@ def contrast_ratio(one: str, other: str) -> float:
     """WCAG contrast ratio of two ``#rrggbb`` colours, from 1 to 21."""
     light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def category_hint(entry: Reader, ids: tuple[str, ...]) -> Callable[[Any], str]:
+    """How to fix a category name: the closest declared one, or how to declare it."""
+    site_key = ".".join(entry.path.split(".")[:2])
+
+    def hint(value: Any) -> str:
+        guess = did_you_mean(value, ids)
+        if guess or not (isinstance(value, str) and CATEGORY_ID.fullmatch(value)):
+            return guess
+        return (
+            f"to use a category of your own, declare it: [{site_key}.categories.{value}] "
+            'label = { id = "…", en = "…" } description = { id = "…", en = "…" }'
+        )
+
+    return hint

@@ -48,7 +48,14 @@ def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -
 
 def notice_hash(site: SiteConfig, language: str, texts: Mapping[str, str]) -> str:
     """SHA-256 (hex) of the canonical JSON of :func:`notice_document`."""
-    canonical = json.dumps(
-        notice_document(site, language, texts), sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return document_hash(notice_document(site, language, texts))
+
+
+def canonical_json(document: Mapping[str, Any]) -> str:
+    """The one JSON spelling of ``document`` that its hash is taken over."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def document_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a notice document's canonical JSON."""
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()

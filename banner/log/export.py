@@ -1,12 +1,25 @@
-"""Exporting the consent log as CSV or JSON Lines, safe to open in a spreadsheet."""
+"""Exporting the consent log as CSV or JSON Lines, safe to open in a spreadsheet.
+
+With the archived notices (``banner log export --with-notices``), each notice
+the exported decisions refer to is written once, after the decisions:
+
+- JSON Lines: every line carries ``"record"``: ``"decision"`` lines are the
+  rows as without notices, ``"notice"`` lines are
+  ``{"record": "notice", "hash", "first_seen", "document"}``.
+- CSV: the decisions file is unchanged; the notices go to a twin file
+  (``consent.csv`` -> ``consent.notices.csv``) with the columns
+  :data:`NOTICE_COLUMNS`, ``document`` holding the canonical JSON whose
+  SHA-256 is the ``hash`` (and the decisions' ``text_hash``).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
+from banner.log.notices import ArchivedNotice
 from banner.log.store import Decision
 
 COLUMNS: tuple[str, ...] = (
@@ -30,6 +43,7 @@ COLUMNS: tuple[str, ...] = (
 #: Cells starting with these are formulas to spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "jsonl")
+NOTICE_COLUMNS: tuple[str, ...] = ("hash", "first_seen", "document")
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -53,13 +67,40 @@ def write_csv(rows: Iterable[Decision], out: IO[str], progress: Callable[[], Non
     return _each(rows, lambda d: writer.writerow(_csv_cells(d)), progress)
 
 
-def write_jsonl(rows: Iterable[Decision], out: IO[str], progress: Callable[[], None]) -> int:
-    """Write one JSON object per line; return the row count."""
+def write_jsonl(
+    rows: Iterable[Decision], out: IO[str], progress: Callable[[], None], *, tagged: bool = False
+) -> int:
+    """Write one JSON object per line; return the row count.
+
+    :param tagged: add ``"record": "decision"`` (when notices follow).
+    """
+    tag = {"record": "decision"} if tagged else {}
 
     def emit(decision: Decision) -> None:
-        out.write(json.dumps(decision.as_record(), ensure_ascii=False) + "\n")
+        out.write(json.dumps({**tag, **decision.as_record()}, ensure_ascii=False) + "\n")
 
     return _each(rows, emit, progress)
+
+
+def remembering(rows: Iterable[Decision], hashes: dict[str, None]) -> Iterator[Decision]:
+    """Pass ``rows`` through, noting each notice hash in ``hashes`` (first use first)."""
+    for decision in rows:
+        hashes.setdefault(decision.text_hash)
+        yield decision
+
+
+def write_notices_jsonl(notices: Iterable[ArchivedNotice], out: IO[str]) -> None:
+    for notice in notices:
+        record = {"record": "notice", **notice.as_record()}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_notices_csv(notices: Iterable[ArchivedNotice], out: IO[str]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(NOTICE_COLUMNS)
+    for notice in notices:
+        record = notice.as_record()
+        writer.writerow([spreadsheet_safe(record["hash"]), record["first_seen"], notice.text])
 
 
 def _each(

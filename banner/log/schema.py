@@ -74,6 +74,16 @@ def _add_age_confirmed(conn: sa.Connection) -> None:
     )
 
 
+#: Every distinct notice document shown to visitors, once, under the hash the
+#: consent log's ``text_hash`` carries (:mod:`banner.log.notices`).
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
 #: version -> the step that makes the previous version into it.
 MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {2: _add_age_confirmed}
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from banner.core.config import BannerConfig, SiteConfig
+from banner.core.config_watch import LiveConfig
 from banner.core.consent import Choice, Source, new_consent_id
-from banner.core.notice import notice_hash
-from banner.core.token import ConsentToken, TokenCodec, Verdict
+from banner.core.notice import document_hash, notice_document
+from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
-from banner.log.store import ConsentLog, Decision
+from banner.log.notices import NoticeArchive
+from banner.log.store import ConsentLog, Decision, StoreUnavailable
 
 #: Gives the banner texts shown for (site, language); the i18n layer supplies it.
 TextSource = Callable[[SiteConfig, str], Mapping[str, str]]
@@ -53,33 +55,58 @@ def _no_texts(_site: SiteConfig, _language: str) -> Mapping[str, str]:
 
 
 class ConsentService:
-    """Signs, verifies and logs decisions for every configured site."""
+    """Signs, verifies and logs decisions for every configured site.
+
+    :param config: the config, or a :class:`~banner.core.config_watch.LiveConfig`;
+        a config loaded from a file follows that file, so a policy bump
+        reaches :meth:`verify` and :meth:`record` without a restart.
+    """
 
     def __init__(
         self,
-        config: BannerConfig,
+        config: BannerConfig | LiveConfig,
         log: ConsentLog,
         texts: TextSource = _no_texts,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.config = config
+        self.live = config if isinstance(config, LiveConfig) else LiveConfig(config)
         self.log = log
+        self.notices = NoticeArchive(log.engine)
         self.texts = texts
         self.clock = clock
-        self.codecs = {sid: self._codec(site) for sid, site in config.sites.items()}
+        self._signing = self._codecs(self.live.current())
 
-    def _codec(self, site: SiteConfig) -> TokenCodec:
-        return TokenCodec(
-            site.id, self.config.secret_keys, site.policy_version, site.max_age, clock=self.clock
-        )
+    def _codecs(self, config: BannerConfig) -> tuple[BannerConfig, dict[str, TokenCodec]]:
+        def codec(site: SiteConfig) -> TokenCodec:
+            keys = config.secret_keys
+            return TokenCodec(site.id, keys, site.policy_version, site.max_age, clock=self.clock)
+
+        return config, {sid: codec(site) for sid, site in config.sites.items()}
+
+    @property
+    def config(self) -> BannerConfig:
+        """The current config (reloaded when its file changed)."""
+        return self._current()[0]
+
+    @property
+    def codecs(self) -> dict[str, TokenCodec]:
+        """The current token codec of each site."""
+        return self._current()[1]
+
+    def _current(self) -> tuple[BannerConfig, dict[str, TokenCodec]]:
+        signing = self._signing
+        config = self.live.current()
+        if signing[0] is not config:
+            signing = self._signing = self._codecs(config)
+        return signing
 
     def site(self, site_id: str) -> SiteConfig | None:
         return self.config.sites.get(site_id)
 
     def verify(self, site_id: str, token: object) -> Verdict:
         """Verify a token for a configured site (unknown sites never verify)."""
-        codec = self.codecs[site_id]
-        return codec.verify(token)
+        codec = self.codecs.get(site_id)
+        return Verdict(None, Reason.OTHER_SITE) if codec is None else codec.verify(token)
 
     def record(self, request: DecisionRequest) -> Recorded:
         """Log a decision durably, then sign its token.
@@ -87,9 +114,13 @@ class ConsentService:
         :raises banner.log.store.StoreUnavailable: when it could not be committed;
             no token is issued then.
         """
-        site = self.config.sites[request.site]
+        config, codecs = self._current()
+        site = config.sites.get(request.site)
+        if site is None:  # removed from the config file since the caller looked it up
+            raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
+        notice = notice_document(site, request.language, self.texts(site, request.language))
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
@@ -99,7 +130,7 @@ class ConsentService:
             denied=choice.denied,
             policy_version=site.policy_version,
             language=request.language,
-            text_hash=notice_hash(site, request.language, self.texts(site, request.language)),
+            text_hash=document_hash(notice),
             source=request.source.value,
             page_origin=clean_text(request.page_origin, 255),
             page_path=clean_text(request.page_path, 512),
@@ -116,6 +147,8 @@ class ConsentService:
             prior = Choice.of(previous.granted, site.category_ids)
             return replace(decision, action=choice.action(prior, request.gpc).value)
 
+        # The words first, then the decision that refers to them (Pasal 24 proof).
+        self.notices.ensure(decision.text_hash, notice)
         stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
-        token, content = self.codecs[site.id].sign(stored.consent_id, stored.granted)
+        token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)

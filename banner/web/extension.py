@@ -49,7 +49,9 @@ class Banner:
 
     :param app: the app to set up now, or ``None`` to call :meth:`init_app` later.
     :param config: a validated config; by default the app's ``BANNER_CONFIG``
-        setting or environment, else the demo site.
+        setting or environment, else the demo site. A config loaded from a
+        file follows it: when the file changes, every check (``has_consent``,
+        ``consent_required``, the API) uses the new one within a few seconds.
     :param mount_routes: serve the consent routes in the app (same origin);
         ``False`` only checks consent (``has_consent``, ``consent_required``,
         ``consent`` in templates) against a hosted service's cookies.
@@ -94,8 +96,8 @@ class Banner:
         if mount:
             log.create_schema()
         service = ConsentService(config, log, texts=banner_texts)
-        app.extensions[EXTENSION_KEY] = BannerState(config, log, service)
-        init_consent(app, config)
+        app.extensions[EXTENSION_KEY] = BannerState(log, service)
+        init_consent(app, service.live)
         if mount:
             _mount(app, config)
         if config.demo:

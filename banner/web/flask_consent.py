@@ -34,8 +34,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 
-from banner.check.checker import ConsentChecker, covers
+from banner.check.checker import covers
+from banner.check.live import LiveChecker
 from banner.core.config import BannerConfig, ConfigError, SiteConfig
+from banner.core.config_watch import LiveConfig
 from banner.core.token import ConsentToken
 from banner.web.errors import ApiError
 from banner.web.state import EXTENSION_KEY
@@ -67,17 +69,18 @@ class ConsentMissing(ApiError):
         return {**super().body(), "category": self.category}
 
 
-def init_consent(app: Flask, config: BannerConfig) -> None:
+def init_consent(app: Flask, live: LiveConfig) -> None:
     """Give ``app`` its site's checker and the template helpers.
 
     Called by :meth:`banner.web.extension.Banner.init_app` once the state exists.
+    The checker follows the config file (a policy bump needs no restart).
 
     :raises banner.core.config.ConfigError: when ``BANNER_SITE`` names no configured site.
     """
     for key, default in CONFIG_DEFAULTS.items():
         app.config.setdefault(key, default)
-    site = _app_site(app.config["BANNER_SITE"], config)
-    checker = ConsentChecker.for_site(site, config.secret_keys) if site else None
+    site = _app_site(app.config["BANNER_SITE"], live.current())
+    checker = LiveChecker(live, site.id) if site else None
     app.extensions[EXTENSION_KEY].extras[_CHECKER] = checker
     app.context_processor(template_context)
 
@@ -91,12 +94,12 @@ def _app_site(name: object, config: BannerConfig) -> SiteConfig | None:
     return config.sites[name]
 
 
-def _site_checker() -> ConsentChecker | None:
-    checker: ConsentChecker | None = current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER)
+def _site_checker() -> LiveChecker | None:
+    checker: LiveChecker | None = current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER)
     return checker
 
 
-def _checker() -> ConsentChecker:
+def _checker() -> LiveChecker:
     checker = _site_checker()
     if checker is None:
         raise RuntimeError(

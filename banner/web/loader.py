@@ -252,7 +252,11 @@ class Asset:
 
 
 def _asset(key: tuple[str, ...], build: Any, mimetype: str, max_age: int) -> Asset:
-    cached: dict[tuple[str, ...], Asset] = state().extras.setdefault("loader_assets", {})
+    extras = state().extras
+    config = state().config
+    if extras.get("loader_config") is not config:  # the config file changed: build afresh
+        extras["loader_config"], extras["loader_assets"] = config, {}
+    cached: dict[tuple[str, ...], Asset] = extras["loader_assets"]
     if key not in cached:
         if len(cached) >= CACHE_LIMIT:
             cached.clear()

@@ -347,7 +347,8 @@ def _receipt(site: SiteConfig, consent_id: str) -> Receipt:
     if not CONSENT_ID.fullmatch(consent_id):
         raise ReceiptNotFound()
     rows = state().log.history(consent_id, site.id)
-    found = build_receipt(site, rows, datetime.fromtimestamp(service().clock(), UTC))
+    notices = service().notices.many(row.text_hash for row in rows)
+    found = build_receipt(site, rows, datetime.fromtimestamp(service().clock(), UTC), notices)
     if found is None:
         raise ReceiptNotFound()
     return found

@@ -5,6 +5,11 @@ record id, the notice the visitor saw (hash of its text, policy version,
 privacy policy URL), the language, the purposes given or refused, the
 events over time (given, refused, changed, withdrawn) and the validity.
 
+The notice's words come from the notice archive (:mod:`banner.log.notices`),
+not from today's config and catalogs: the receipt shows what the visitor was
+shown, even after the site reworded it. Decisions logged before the archive
+existed have only the hash.
+
 The receipt is reachable by anyone holding the consent id, so it carries
 only what proves the choice. It leaves out the masked IP, user agent and
 page path the log also keeps: they prove nothing to the visitor and the
@@ -13,13 +18,14 @@ operator reads them with ``banner log show``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from banner.core.config import SiteConfig
 from banner.core.consent import ESSENTIAL, Action
+from banner.log.notices import ArchivedNotice
 from banner.log.store import Decision
 
 SCHEMA = "ISO/IEC TS 27560:2023 (shape); banner receipt v1"
@@ -85,6 +91,32 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownNotice:
+    """The words of an archived notice, as the receipt page shows them."""
+
+    language: str
+    title: str
+    body: str
+    #: every other text of the notice, in the archived order
+    texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, document: object) -> ShownNotice:
+        """The texts of an archived document; one of another shape shows none."""
+        if not isinstance(document, dict):
+            document = {}
+        raw = document.get("texts")
+        texts = (
+            {k: v for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
+        )
+        title, body = texts.pop("banner_title", ""), texts.pop("banner_body", "")
+        language = document.get("language")
+        return cls(
+            language if isinstance(language, str) else "", title, body, tuple(texts.values())
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
     """Every event of one consent id on one site, and what holds now."""
 
@@ -92,6 +124,8 @@ class Receipt:
     consent_id: str
     events: tuple[Event, ...]
     now: datetime
+    #: the archived notices of the events, by hash (those never archived are absent)
+    notices: Mapping[str, ArchivedNotice] = field(default_factory=dict)
 
     @property
     def current(self) -> Event:
@@ -113,6 +147,12 @@ class Receipt:
         return "expired" if self.now >= self.valid_until else "active"
 
     @property
+    def shown(self) -> ShownNotice | None:
+        """The words of the notice shown before the current decision, when archived."""
+        archived = self.notices.get(self.current.text_hash)
+        return None if archived is None else ShownNotice.of(archived.document)
+
+    @property
     def later_changes(self) -> tuple[Event, ...]:
         """The events after the first decision (changes and withdrawals)."""
         return self.events[1:]
@@ -130,7 +170,9 @@ class Receipt:
                 "policy_version": current.policy_version,
                 "privacy_policy_url": self.site.privacy_policy_url,
                 "language": current.language,
+                "archived": current.text_hash in self.notices,
             },
+            "notices": self._notices(),
             "language": current.language,
             "purposes": self._purposes(),
             "event_time": iso(current.time),
@@ -155,6 +197,11 @@ class Receipt:
             "site": self.site.id,
         }
 
+    def _notices(self) -> list[dict[str, Any]]:
+        """Each archived notice of the events once, in the order first shown."""
+        hashes = dict.fromkeys(event.text_hash for event in self.events)
+        return [self.notices[h].as_record() for h in hashes if h in self.notices]
+
     def _purposes(self) -> list[dict[str, Any]]:
         essential = {"purpose": ESSENTIAL, "consent": "not_required", "legal_basis": "necessary"}
         return [
@@ -173,9 +220,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def build_receipt(site: SiteConfig, rows: Sequence[Decision], now: datetime) -> Receipt | None:
-    """The receipt of one consent id from its log rows (oldest first), or ``None``."""
+def build_receipt(
+    site: SiteConfig,
+    rows: Sequence[Decision],
+    now: datetime,
+    notices: Mapping[str, ArchivedNotice] | None = None,
+) -> Receipt | None:
+    """The receipt of one consent id from its log rows (oldest first), or ``None``.
+
+    :param notices: the archived notices of the rows' hashes.
+    """
     if not rows:
         return None
     events = tuple(Event.of(row) for row in rows)
-    return Receipt(site, rows[0].consent_id, events, now.astimezone(UTC))
+    return Receipt(site, rows[0].consent_id, events, now.astimezone(UTC), notices or {})

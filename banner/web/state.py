@@ -16,12 +16,16 @@ EXTENSION_KEY = "banner"
 
 @dataclass
 class BannerState:
-    """What one Flask app needs to serve banner: config, log and service."""
+    """What one Flask app needs to serve banner: log and service (which holds the config)."""
 
-    config: BannerConfig
     log: ConsentLog
     service: ConsentService
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> BannerConfig:
+        """The current config; it follows its file (see :mod:`banner.core.config_watch`)."""
+        return self.service.config
 
 
 def state() -> BannerState:
