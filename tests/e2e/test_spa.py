@@ -73,7 +73,7 @@ def test_added_after_a_choice_granted_runs_refused_stays_inert(shop: Deployment,
     assert ran(page) == ["analytics-html", "analytics-made"]
     assert frame_src(page, "analytics") == "/frame?analytics"
     assert frame_src(page, "functional") is None
-    page.get_by_text("Pengaturan privasi").click()
+    page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
     page.get_by_role("switch", name="Fungsional").check()
     decide(page, "Simpan pilihan")
     page.wait_for_function("window.ran.length === 4")

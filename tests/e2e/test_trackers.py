@@ -201,7 +201,7 @@ def test_withdrawal_deletes_each_kinds_cookies(
     decide(page, "Terima semua")
     wait_until(page, lambda: trackers.to("events.js") and trackers.to(HEATMAP))
     plant(page, TIKTOK_COOKIES + ADS_COOKIES + ANALYTICS_COOKIES)
-    page.get_by_text("Pengaturan privasi").click()
+    page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
     page.get_by_role("switch", name="Pemasaran").uncheck()
     with page.expect_event("load"):
         decide(page, "Simpan pilihan")
@@ -211,7 +211,7 @@ def test_withdrawal_deletes_each_kinds_cookies(
     assert not left & set(TIKTOK_COOKIES)
     assert set(ANALYTICS_COOKIES) <= left, "analytics is still granted"
     assert trackers.to("events.js") and len(trackers.to("events.js")) == 1
-    page.get_by_text("Pengaturan privasi").click()
+    page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
     page.get_by_role("switch", name="Analitik").uncheck()
     with page.expect_event("load"):
         decide(page, "Simpan pilihan")
