@@ -177,7 +177,7 @@ def _prepare(context: BrowserContext, routes: Routes, scanned_host: str) -> None
 
 
 def _close_popups(page: Page) -> None:
-    if page.opener is not None:
+    if page.opener() is not None:
         page.close()
 
 

@@ -61,7 +61,8 @@
     link(T.privacy_policy, U.l.privacy, links);
     link(T.cookie_declaration, U.l.cookies, links);
     const row = el('div', 'bn-actions', null, bar);
-    button(T.accept_all, () => decide(optional), row);
+    // data-banner-accept: the stable hook `banner scan` clicks (never the text).
+    button(T.accept_all, () => decide(optional), row).dataset.bannerAccept = '';
     button(T.reject_all, () => decide([]), row);
     button(T.manage, () => show(2), row);
   }
