@@ -128,8 +128,12 @@ class FixtureSite:
 
     def _about(self) -> Response:
         form = '<form method="post" action="/subscribe"><input name="email"><button>Kirim</button></form>'
-        response = _page("Tentang", self.loader, '<a href="/">Beranda</a>' + form,
-                         '<script src="/store.js"></script>')
+        response = _page(
+            "Tentang",
+            self.loader,
+            '<a href="/">Beranda</a>' + form,
+            '<script src="/store.js"></script>',
+        )
         response.set_cookie("fixture_pref", "compact", max_age=30 * 86400, path="/")
         return response
 
