@@ -127,7 +127,10 @@ class FixtureSite:
         return _page("Beranda", self.loader, " ".join(links) + gated)
 
     def _about(self) -> Response:
-        form = '<form method="post" action="/subscribe"><input name="email"><button>Kirim</button></form>'
+        form = (
+            '<form method="post" action="/subscribe">'
+            '<input name="email"><button>Kirim</button></form>'
+        )
         response = _page(
             "Tentang",
             self.loader,
