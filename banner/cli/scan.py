@@ -20,7 +20,7 @@ from banner.core.config_model import SiteConfig
 from banner.log.scans import save_scan
 from banner.log.store import ConsentLog, StoreUnavailable
 from banner.scan.chromium import BrowserMissing
-from banner.scan.crawl import BadStartURL, start_url
+from banner.scan.crawl import BadStartURL, SiteUnreachable, start_url
 from banner.scan.routes import BadRoute, Routes
 
 
@@ -157,7 +157,6 @@ def scan(
     request = _request(url, site, options)
     from banner.scan.scanner import exit_status, summary, write_outputs
     from banner.scan.scanner import scan as run_scan
-    from banner.scan.session import SiteUnreachable
 
     try:
         report = run_scan(request, _progress)

@@ -28,6 +28,10 @@ class BadStartURL(ValueError):
     """The URL to scan is not an absolute http(s) URL."""
 
 
+class SiteUnreachable(RuntimeError):
+    """The first page did not load: the site is down, refused or timed out."""
+
+
 def start_url(url: str) -> str:
     """The normalised page to start from.
 

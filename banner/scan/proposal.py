@@ -1,6 +1,6 @@
 """``cookies.toml``: the declaration the scan proposes, ready for ``[sites.S]``.
 
-One ``[[sites.S.cookies]]`` table per cookie seen (a name the databases know
+One ``[[sites.S.cookies]]`` table per cookie seen, sorted by name (a name the databases know
 by prefix becomes a ``prefix*`` pattern). A cookie the site declares already
 keeps its declaration word for word. Provider, category, duration and
 purpose come from the databases where they have them; every value that does
@@ -63,7 +63,7 @@ def _entries(cookies: list[Record], site: SiteConfig | None, now: float) -> list
             continue
         known = declared.get(name) or declared.get(cookie["name"])
         out[name] = _declared(known) if known else _found(name, cookie, site, now)
-    return list(out.values())
+    return [out[name] for name in sorted(out)]
 
 
 def _pattern(cookie: Record) -> str:

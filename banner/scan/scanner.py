@@ -16,7 +16,7 @@ from pathlib import Path
 
 from banner.core.config_model import SiteConfig
 from banner.scan.chromium import find_chromium, launched
-from banner.scan.classify import Classifier
+from banner.scan.classify import DEFAULT_CONSENT_COOKIE, Classifier
 from banner.scan.cookie_db import load
 from banner.scan.crawl import Frontier
 from banner.scan.html_report import render_html
@@ -71,7 +71,8 @@ def scan(request: ScanRequest, progress: Progress) -> Record:
     with launched(executable) as browser:
         from banner.scan.session import Limits, run_pass
 
-        limits = Limits(request.pages, request.page_timeout, request.total_timeout)
+        consent_cookie = request.site.cookie_name if request.site else DEFAULT_CONSENT_COOKIE
+        limits = Limits(request.pages, request.page_timeout, request.total_timeout, consent_cookie)
         first = run_pass(
             browser,
             BEFORE,

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from banner.scan.crawl import origin_of
+from banner.scan.crawl import SiteUnreachable, origin_of
 from banner.scan.observations import (
     AFTER,
     PageVisit,
@@ -39,8 +39,11 @@ STORAGE = (
     " catch (e) { return []; } };"
     " return [keys(window.localStorage), keys(window.sessionStorage)]; }"
 )
-#: How long to wait for the page's own scripts to finish after ``load`` (ms).
-SETTLE_MS = 2500
+#: At most this long (ms) for the page's own scripts to go quiet after ``load`` or a click.
+SETTLE_MS = 3000
+#: The network counts as quiet after this long (ms) without a request starting or ending.
+QUIET_MS = 500
+STEP_MS = 50
 Progress = Callable[[int, int, int], None]
 
 
@@ -55,10 +58,6 @@ class Pages(Protocol):
     def found(self) -> list[str]: ...
 
 
-class SiteUnreachable(RuntimeError):
-    """The first page did not load: the site is down, refused or timed out."""
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How far a scan may go."""
@@ -66,6 +65,8 @@ class Limits:
     pages: int = 20
     page_timeout: float = 20.0
     total_timeout: float = 600.0
+    #: the consent cookie that shows "accept all" went through
+    consent_cookie: str = "banner_consent"
 
 
 @dataclass
@@ -76,8 +77,17 @@ class Pass:
     origin: str
     deadline: float
     current: str = ""
+    in_flight: int = 0
+    last_activity: float = 0.0
     _cookies: set[tuple[str, str, str]] = field(default_factory=set)
     _storage: set[tuple[str, str]] = field(default_factory=set)
+
+    def on_activity(self, change: int) -> Callable[[Request], None]:
+        def track(_request: Request) -> None:
+            self.in_flight = max(0, self.in_flight + change)
+            self.last_activity = time.monotonic()
+
+        return track
 
     def on_request(self, request: Request) -> None:
         if origin_of(request.url) == self.origin or not request.url.startswith("http"):
@@ -150,6 +160,9 @@ def run_pass(
         _prepare(context, routes, (urlsplit(start).hostname or "").lower())
         page = context.new_page()
         page.on("request", state.on_request)
+        page.on("request", state.on_activity(+1))
+        page.on("requestfinished", state.on_activity(-1))
+        page.on("requestfailed", state.on_activity(-1))
         while (url := pages.next(len(state.result.pages))) is not None:
             if state.remaining_ms(limits.page_timeout) <= 0:
                 state.result.cut_short = True
@@ -201,16 +214,31 @@ def _open(page: Page, state: Pass, url: str, limits: Limits) -> PageVisit:
         response = page.goto(url, timeout=state.remaining_ms(limits.page_timeout) or 1)
     except PlaywrightError as exc:
         return PageVisit(url, None, _first_line(exc))
-    _settle(page, state.remaining_ms(SETTLE_MS / 1000))
+    _settle(page, state)
     status = response.status if response is not None else None
     if status is not None and status >= 400:
         return PageVisit(url, status, f"HTTP {status}")
     return PageVisit(url, status)
 
 
-def _settle(page: Page, timeout_ms: float) -> None:
+def _settle(page: Page, state: Pass) -> None:
+    """Wait until no request started or ended for ``QUIET_MS`` (at most ``SETTLE_MS``)."""
+    end = time.monotonic() + state.remaining_ms(SETTLE_MS / 1000) / 1000
     with contextlib.suppress(PlaywrightError):
-        page.wait_for_load_state("networkidle", timeout=max(timeout_ms, 1))
+        while time.monotonic() < end:
+            idle = (time.monotonic() - state.last_activity) * 1000
+            if state.in_flight == 0 and idle >= QUIET_MS:
+                return
+            page.wait_for_timeout(STEP_MS)
+
+
+def _wait_for_cookie(page: Page, name: str, timeout_ms: float) -> None:
+    end = time.monotonic() + timeout_ms / 1000
+    with contextlib.suppress(PlaywrightError):
+        while time.monotonic() < end:
+            if any(c.get("name") == name for c in page.context.cookies()):
+                return
+            page.wait_for_timeout(STEP_MS * 2)
 
 
 def _accept(page: Page, state: Pass, limits: Limits) -> bool:
@@ -221,7 +249,8 @@ def _accept(page: Page, state: Pass, limits: Limits) -> bool:
         )
     except PlaywrightError:
         return False
-    _settle(page, state.remaining_ms(SETTLE_MS / 1000))
+    _wait_for_cookie(page, limits.consent_cookie, state.remaining_ms(limits.page_timeout))
+    _settle(page, state)
     return True
 
 
