@@ -324,3 +324,20 @@ name = "Toko Fixture"
 origins = ["http://localhost:9"]
 privacy_policy_url = "https://www.fixture.co.id/privasi"
 """
+
+
+def test_the_demo_shop_has_no_violation_and_gets_its_own_declaration_back(
+    tmp_path: Path,
+) -> None:
+    from tests.scan.demo import running_demo
+
+    with running_demo(tmp_path) as demo:
+        out = tmp_path / "out"
+        args = ["--config", str(demo.config), "--site", "tokodemo", "--output", str(out)]
+        result = banner_scan(demo.url, *args, "--json", *demo.routes)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["violations"], summary["undeclared"], summary["stale"]) == ([], [], [])
+    proposed = tomllib.loads((out / "cookies.toml").read_text(encoding="utf-8"))
+    declared = demo.document["sites"]["tokodemo"]["cookies"]
+    assert proposed["sites"]["tokodemo"]["cookies"] == sorted(declared, key=lambda c: c["name"])
