@@ -18,7 +18,7 @@ from banner.core.config_model import SiteConfig
 from banner.scan.chromium import find_chromium, launched
 from banner.scan.classify import DEFAULT_CONSENT_COOKIE, Classifier
 from banner.scan.cookie_db import load
-from banner.scan.crawl import Frontier
+from banner.scan.crawl import Frontier, SiteUnreachable
 from banner.scan.html_report import render_html
 from banner.scan.observations import AFTER, BEFORE
 from banner.scan.proposal import proposal
@@ -83,6 +83,8 @@ def scan(request: ScanRequest, progress: Progress) -> Record:
             progress,
         )
         opened = [p.url for p in first.pages if p.error is None]
+        if not first.pages:
+            raise SiteUnreachable(f"{request.url}: no page opened within --timeout")
         second = run_pass(
             browser, AFTER, FixedPages(opened), limits, deadline, request.routes, progress
         )

@@ -341,3 +341,14 @@ def test_the_demo_shop_has_no_violation_and_gets_its_own_declaration_back(
     proposed = tomllib.loads((out / "cookies.toml").read_text(encoding="utf-8"))
     declared = demo.document["sites"]["tokodemo"]["cookies"]
     assert proposed["sites"]["tokodemo"]["cookies"] == sorted(declared, key=lambda c: c["name"])
+
+
+def test_the_total_time_limit_ends_the_scan_early_and_says_so(tmp_path: Path) -> None:
+    scanned = scan_fixture(tmp_path, "--pages", "40", "--timeout", "8", "--json")
+    if scanned.result.returncode == 3:  # a very loaded machine: not even one page in time
+        assert "no page opened within --timeout" in scanned.result.stderr
+        return
+    assert scanned.result.returncode == 0, scanned.result.stderr
+    assert scanned.report["complete"] is False
+    assert 1 <= len(scanned.report["pages"]) < 40
+    assert json.loads(scanned.result.stdout)["complete"] is False
