@@ -9,7 +9,9 @@ on stdout for CI.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,28 @@ class Unreachable(click.ClickException):
     """The site did not answer: exit 3."""
 
     exit_code = 3
+
+
+def _watchdog(options: dict[str, Any]) -> threading.Timer:
+    """End the process if the scan outlives its limits (a page's script can hold Chromium).
+
+    The scan checks its time limit between pages, but a page whose script never
+    yields blocks the browser calls themselves; this is the backstop.
+    """
+    grace = 2 * options["page_timeout"] + 10
+    seconds = options["timeout"] + grace
+
+    def abort() -> None:
+        click.echo(
+            f"Error: site unreachable: the scan did not end within --timeout plus {grace} s "
+            "(a page kept the browser busy); no report written",
+            err=True,
+        )
+        os._exit(Unreachable.exit_code)
+
+    timer = threading.Timer(seconds, abort)
+    timer.daemon = True
+    return timer
 
 
 def _progress(number: int, opened: int, found: int) -> None:
@@ -158,6 +182,8 @@ def scan(
     from banner.scan.scanner import exit_status, summary, write_outputs
     from banner.scan.scanner import scan as run_scan
 
+    watchdog = _watchdog(options)
+    watchdog.start()
     try:
         report = run_scan(request, _progress)
     except BrowserMissing as exc:
@@ -165,6 +191,7 @@ def scan(
     except SiteUnreachable as exc:
         raise Unreachable(f"site unreachable: {exc}") from None
     finally:
+        watchdog.cancel()
         if sys.stderr.isatty():
             click.echo("", err=True)
     try:

@@ -63,10 +63,12 @@ class Scanned:
         return found
 
 
-def scan_fixture(folder: Path, *options: str, leaky: bool = False, **extra: str) -> Scanned:
+def scan_fixture(
+    folder: Path, *options: str, leaky: bool = False, start: str = "", **extra: str
+) -> Scanned:
     with running_fixture(folder, leaky=leaky, **extra) as fixture:
         out = folder / "out"
-        args = [fixture.url, "--config", str(fixture.config), "--site", "fixture"]
+        args = [fixture.url + start, "--config", str(fixture.config), "--site", "fixture"]
         result = banner_scan(*args, "--output", str(out), *options, *fixture.routes())
         return Scanned(result, fixture, out)
 
@@ -352,3 +354,12 @@ def test_the_total_time_limit_ends_the_scan_early_and_says_so(tmp_path: Path) ->
     assert scanned.report["complete"] is False
     assert 1 <= len(scanned.report["pages"]) < 40
     assert json.loads(scanned.result.stdout)["complete"] is False
+
+
+def test_a_page_that_keeps_the_browser_busy_cannot_hang_the_scan(tmp_path: Path) -> None:
+    busy = "<script>addEventListener('load', () => setTimeout(() => { for (;;) {} }, 50));</script>"
+    options = ("--pages", "5", "--timeout", "10", "--page-timeout", "2")
+    scanned = scan_fixture(tmp_path, *options, start="busy", **{"/busy": busy})
+    assert scanned.result.returncode == 3
+    assert scanned.result.stderr.startswith("Error: site unreachable: ")
+    assert "did not end within --timeout plus 14 s" in scanned.result.stderr
