@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -83,9 +84,16 @@ def _section(report: Record, site: SiteConfig | None, language: str) -> Markup:
             label=_label_for(site, language),
             categories=category_order(report, site),
             kinds=KINDS,
-            when=datetime.fromisoformat(report["scanned_at"]).strftime("%Y-%m-%d %H:%M UTC"),
+            when=_when(report["scanned_at"], site),
         )
     )
+
+
+def _when(scanned_at: str, site: SiteConfig | None) -> str:
+    """The scan's time in the site's time zone (``WIB``...), else UTC."""
+    moment = datetime.fromisoformat(scanned_at)
+    zone = ZoneInfo(site.timezone) if site else UTC
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def render_html(report: Record, site: SiteConfig | None) -> str:

@@ -215,6 +215,7 @@ def test_the_html_report_is_escaped_bilingual_and_puts_violations_first(
     order = [english.index(h) for h in ("Violations", "Not declared", "Everything found")]
     assert order == sorted(order)
     assert "Pelanggaran" in html  # the Indonesian section
+    assert "2026-12-01 07:00 WIB" in html  # the site's time zone, Asia/Jakarta
 
 
 def test_outputs_are_written_and_the_folder_created(report: dict[str, Any], tmp_path: Path) -> None:
