@@ -56,7 +56,14 @@ def test_the_frontier_is_breadth_first_without_fragments_or_repeats_and_stops_at
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://toko.co.id/", "toko.co.id", "https://", "javascript:alert(1)", "file:///etc/passwd"],
+    [
+        "ftp://toko.co.id/",
+        "toko.co.id",
+        "https://",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://toko.co.id/" + "a" * 3000,
+    ],
 )
 def test_a_start_url_must_be_http(url: str) -> None:
     with pytest.raises(BadStartURL):
