@@ -46,6 +46,15 @@ def test_wheel_carries_static_and_translations(wheel: Path) -> None:
     assert any(n.startswith("banner/static/") and n.endswith(".js") for n in names)
     assert "banner/py.typed" in names
     assert "banner/web/templates/banner/layout.html" in names
+    for scanner_file in (  # the cookie scanner's databases, licence and templates
+        "banner/scan/data/open-cookie-database.csv",
+        "banner/scan/data/OPEN-COOKIE-DATABASE-LICENSE",
+        "banner/scan/data/supplement.toml",
+        "banner/scan/templates/scan/report.html",
+        "banner/scan/templates/scan/section.html",
+    ):
+        assert scanner_file in names
+    assert any(n.endswith(".dist-info/licenses/NOTICE") for n in names), names
     metadata = zipfile.ZipFile(wheel).read("banner_consent-0.1.0.dist-info/METADATA").decode()
     assert "Name: banner-consent" in metadata.splitlines()
 

@@ -330,3 +330,8 @@ def export_static(
     sites = [config.sites[_site_of(config, s)] for s in only] or list(config.sites.values())
     written = export_sites(sites, base_url, Path(output), lambda p: click.echo(f"wrote {p}"))
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
+
+
+from banner.cli.scan import scan as scan_command  # noqa: E402  (its own module, issue 15)
+
+main.add_command(scan_command)

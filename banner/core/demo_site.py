@@ -58,6 +58,16 @@ def demo_document(shop_port: int = DEMO_SHOP_PORT) -> dict[str, Any]:
                         "purpose": {"id": "Membedakan pengunjung", "en": "Distinguishes visitors"},
                     },
                     {
+                        "name": "_ga_*",
+                        "provider": "Google",
+                        "category": "analytics",
+                        "duration": {"id": "2 tahun", "en": "2 years"},
+                        "purpose": {
+                            "id": "Menyimpan status sesi kunjungan",
+                            "en": "Keeps the state of the current visit",
+                        },
+                    },
+                    {
                         "name": "_fbp",
                         "provider": "Meta",
                         "category": "analytics",

@@ -139,7 +139,8 @@
     links(bar, true);
     ageBox(bar, 'bn-age1');
     const row = el('div', 'bn-actions', null, bar);
-    button(T.accept_all, () => allowed(optional, bar) && decide(optional), row);
+    // data-banner-accept: the stable hook `banner scan` clicks (never the text).
+    button(T.accept_all, () => allowed(optional, bar) && decide(optional), row).dataset.bannerAccept = '';
     button(T.reject_all, () => decide([]), row);
     button(T.manage, () => show(2), row);
   }
