@@ -93,13 +93,12 @@ class Process:
 def gunicorn(
     app: str, port: int, log: Path, env: Mapping[str, str] | None = None, ready_path: str = "/"
 ) -> Process:
-    """gunicorn with 2 ``sync`` workers on 127.0.0.1 (see BENCH-NOTES on gthread)."""
+    """gunicorn on 127.0.0.1 with ``banner serve``'s settings (bench/gunicorn_settings.py)."""
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=2",
-        "--worker-class=sync",
+        "--config=python:bench.gunicorn_settings",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
         app,

@@ -1,4 +1,4 @@
-"""Server throughput under gunicorn (2 ``sync`` workers) on 127.0.0.1.
+"""Server throughput under gunicorn (``banner serve``'s settings) on 127.0.0.1.
 
 A hello-world Flask app (``bench/hello.py``) under the same gunicorn
 settings is the reference of every round. Cases: ``loader.js`` (200, and
@@ -7,8 +7,12 @@ settings is the reference of every round. Cases: ``loader.js`` (200, and
 preference page. Load comes from wrk, bounded in time; cases run
 round-robin so noise spreads evenly.
 
-``sync`` workers, because ``gthread`` workers with keep-alive clients often
-let one worker take every connection after a fresh start (BENCH-NOTES).
+Every server runs 2 ``gthread`` workers with ``banner serve``'s threads and
+keep-alive cap (``bench/gunicorn_settings.py``): the cap is what keeps one
+worker from taking every wrk connection after a fresh start (BENCH-NOTES).
+Durable decisions are also measured against two instances sharing one
+database, each loaded by its own wrk with half the connections (the figure is
+their sum).
 
 Run: ``.venv/bin/python -m bench.throughput [ROUNDS]``
 """
@@ -25,6 +29,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from banner.web.server import KEEPALIVE_REQUESTS, THREADS
 from bench import deployment, load, stack
 from bench.figures import Spread, ratio
 from bench.processes import free_port, gunicorn
@@ -45,6 +50,8 @@ class Case:
     name: str
     shape: load.Shape
     status: int
+    #: The same request to other instances, loaded at the same time.
+    also: tuple[load.Shape, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,9 @@ class Services:
     hello: str
     sqlite: str
     postgres: str | None
+    #: A second instance on the same SQLite file, and on the same PostgreSQL schema.
+    sqlite_twin: str
+    postgres_twin: str | None
     #: gunicorn's master process of each URL above (for profiling its workers).
     masters: dict[str, int]
 
@@ -60,7 +70,7 @@ class Services:
 def services(folder: Path) -> Iterator[Services]:
     """Start hello-world, banner on SQLite and (when reachable) on PostgreSQL."""
     with ExitStack() as started:
-        ports = free_port(), free_port(), free_port()
+        ports = free_port(), free_port(), free_port(), free_port(), free_port()
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         masters = {
             urls[0]: started.enter_context(
@@ -71,14 +81,20 @@ def services(folder: Path) -> Iterator[Services]:
         sqlite = deployment.sqlite_url(folder / "sqlite")
         service = stack.service(folder / "sqlite", sqlite, SHOP, ports[1])
         masters[urls[1]] = started.enter_context(service).pid
-        postgres = None
+        (folder / "sqlite-twin").mkdir()
+        service = stack.service(folder / "sqlite-twin", sqlite, SHOP, ports[3])
+        masters[urls[3]] = started.enter_context(service).pid
+        postgres = postgres_twin = None
         if deployment.postgres_reachable():
             (folder / "pg").mkdir()
+            (folder / "pg-twin").mkdir()
             database = started.enter_context(deployment.postgres_schema())
             service = stack.service(folder / "pg", database, SHOP, ports[2])
             masters[urls[2]] = started.enter_context(service).pid
-            postgres = urls[2]
-        yield Services(urls[0], urls[1], postgres, masters)
+            service = stack.service(folder / "pg-twin", database, SHOP, ports[4])
+            masters[urls[4]] = started.enter_context(service).pid
+            postgres, postgres_twin = urls[2], urls[4]
+        yield Services(urls[0], urls[1], postgres, urls[3], postgres_twin, masters)
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
@@ -108,15 +124,22 @@ def cases(running: Services) -> list[Case]:
         Case("loader.js 200", load.Shape(loader, headers=encoding), 200),
         Case("loader.js 304", load.Shape(loader, headers={**encoding, "If-None-Match": etag}), 304),
         Case("POST /api/v1/consent (SQLite)", _post(f"{site}/api/v1/consent", consent), 201),
+        _twin("SQLite", site, running.sqlite_twin, consent),
     ]
-    if running.postgres:
+    if running.postgres and running.postgres_twin:
         shape = _post(f"{running.postgres}/api/v1/consent", consent)
         found.append(Case("POST /api/v1/consent (PostgreSQL)", shape, 201))
+        found.append(_twin("PostgreSQL", running.postgres, running.postgres_twin, consent))
     verify = {"site": deployment.SITE, "token": token}
     found.append(Case("POST /api/v1/verify", _post(f"{site}/api/v1/verify", verify), 200))
     preferences = load.Shape(f"{site}/s/{deployment.SITE}/preferences")
     found.append(Case("GET /s/SITE/preferences", preferences, 200))
     return found
+
+
+def _twin(database: str, first: str, second: str, consent: dict[str, object]) -> Case:
+    shapes = [_post(f"{url}/api/v1/consent", consent) for url in (first, second)]
+    return Case(f"POST /api/v1/consent ({database}, 2 instances)", shapes[0], 201, (shapes[1],))
 
 
 def _status(shape: load.Shape) -> int:
@@ -139,7 +162,7 @@ def measure(rounds: int) -> str:
         errors: dict[str, int] = {case.name: 0 for case in ready}
         for _ in range(rounds):
             for case in ready:
-                result = load.run(case.shape)
+                result = load.run_spread([case.shape, *case.also])
                 rates[case.name].append(result.requests_per_second)
                 errors[case.name] += result.errors
     return _table(table, statuses, rates, errors)
@@ -167,7 +190,9 @@ def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
     print(measure(rounds))
     print(
-        f"\ngunicorn 2 sync workers; wrk 1 thread, {load.CONNECTIONS} connections, "
+        f"\ngunicorn 2 gthread workers, {THREADS} threads, keep-alive capped at "
+        f"{KEEPALIVE_REQUESTS} requests (banner serve's settings, hello-world's too); "
+        f"wrk 1 thread, {load.CONNECTIONS} connections (split over 2 instances), "
         f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max)."
     )
 

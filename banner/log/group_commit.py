@@ -87,15 +87,14 @@ class GroupCommitLog(ConsentLog):
     """A :class:`ConsentLog` whose :meth:`append` commits in batches.
 
     :param url: as for :class:`ConsentLog`.
-    :param window: seconds to wait for more decisions after the first one.
+    :param window: seconds to wait for more decisions after the first one
+        (default :data:`WINDOW_SECONDS`).
     :param max_batch: the most decisions per transaction.
     """
 
-    def __init__(
-        self, url: str, window: float = WINDOW_SECONDS, max_batch: int = MAX_BATCH
-    ) -> None:
+    def __init__(self, url: str, window: float | None = None, max_batch: int = MAX_BATCH) -> None:
         super().__init__(url)
-        self.window = window
+        self.window = WINDOW_SECONDS if window is None else window
         self.max_batch = max_batch
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[Entry] = queue.SimpleQueue()

@@ -16,7 +16,7 @@ from banner.core.config import BannerConfig, load_config
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
 from banner.log.service import ConsentService
-from banner.web import rate_limits
+from banner.web import fast_assets, rate_limits
 from banner.web.errors import (
     ApiError,
     InternalError,
@@ -111,6 +111,7 @@ def _mount(app: Flask, config: BannerConfig) -> None:
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     rate_limits.install(app, config)
+    fast_assets.install(app, app.extensions[EXTENSION_KEY])
     _register_errors(app)
     secure_session(app)
 
