@@ -26,13 +26,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from banner.web.server import KEEPALIVE_REQUESTS, THREADS
 from bench import deployment, load, stack
 from bench.figures import Spread, ratio
-from bench.processes import free_port, gunicorn
+from bench.processes import free_port, gunicorn, workers_cpu_seconds
 from bench.table import markdown
 
 ROUNDS = 3
@@ -152,38 +152,62 @@ def _status(shape: load.Shape) -> int:
         return error.code
 
 
+@dataclass
+class Figures:
+    """What the rounds measured, per case name."""
+
+    statuses: dict[str, int]
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def _masters(running: Services, case: Case) -> list[int]:
+    urls = [shape.url for shape in (case.shape, *case.also)]
+    return [pid for base, pid in running.masters.items() if any(u.startswith(base) for u in urls)]
+
+
+def _load(running: Services, case: Case, found: Figures) -> None:
+    """One wrk run of ``case``: requests/s, and the workers' CPU per request."""
+    masters = _masters(running, case)
+    before = sum(workers_cpu_seconds(m) for m in masters)
+    result = load.run_spread([case.shape, *case.also])
+    used = sum(workers_cpu_seconds(m) for m in masters) - before
+    found.rates.setdefault(case.name, []).append(result.requests_per_second)
+    requests = max(1.0, result.requests_per_second * load.SECONDS)
+    found.cpu_ms.setdefault(case.name, []).append(1000 * used / requests)
+    found.errors[case.name] = found.errors.get(case.name, 0) + result.errors
+
+
 def measure(rounds: int) -> str:
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp, services(Path(tmp)) as run:
         table = cases(run)
-        statuses = {case.name: _status(case.shape) for case in table}
-        ready = [case for case in table if statuses[case.name] == case.status]
-        rates: dict[str, list[float]] = {case.name: [] for case in ready}
-        errors: dict[str, int] = {case.name: 0 for case in ready}
+        found = Figures({case.name: _status(case.shape) for case in table})
+        ready = [case for case in table if found.statuses[case.name] == case.status]
         for _ in range(rounds):
             for case in ready:
-                result = load.run_spread([case.shape, *case.also])
-                rates[case.name].append(result.requests_per_second)
-                errors[case.name] += result.errors
-    return _table(table, statuses, rates, errors)
+                _load(run, case, found)
+    return _table(table, found)
 
 
-def _table(
-    table: list[Case],
-    statuses: dict[str, int],
-    rates: dict[str, list[float]],
-    errors: dict[str, int],
-) -> str:
-    hello = Spread.of(rates[HELLO]).median
+def _table(table: list[Case], found: Figures) -> str:
+    hello = Spread.of(found.rates[HELLO]).median
+    hello_cpu = Spread.of(found.cpu_ms[HELLO]).median
     rows = []
     for case in table:
-        if case.name not in rates:
-            got = f"not measured: answers {statuses[case.name]}, expected {case.status}"
-            rows.append([case.name, got, "—", "—"])
+        if case.name not in found.rates:
+            got = f"not measured: answers {found.statuses[case.name]}, expected {case.status}"
+            rows.append([case.name, got, "—", "—", "—", "—"])
             continue
-        spread = Spread.of(rates[case.name])
-        rows.append([case.name, spread.show(0), ratio(spread.median, hello), errors[case.name]])
-    return markdown(["endpoint", "requests/s", "÷ hello-world", "errors"], rows)
+        spread, cpu = Spread.of(found.rates[case.name]), Spread.of(found.cpu_ms[case.name])
+        ceiling = ratio(hello_cpu, cpu.median)
+        rate = ratio(spread.median, hello)
+        rows.append(
+            [case.name, spread.show(0), rate, cpu.show(3), ceiling, found.errors[case.name]]
+        )
+    head = ["endpoint", "requests/s", "÷ hello-world", "worker CPU ms/request"]
+    return markdown([*head, "CPU ceiling ÷ hello-world", "errors"], rows)
 
 
 def main() -> None:
@@ -193,7 +217,10 @@ def main() -> None:
         f"\ngunicorn 2 gthread workers, {THREADS} threads, keep-alive capped at "
         f"{KEEPALIVE_REQUESTS} requests (banner serve's settings, hello-world's too); "
         f"wrk 1 thread, {load.CONNECTIONS} connections (split over 2 instances), "
-        f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max)."
+        f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max). "
+        "Worker CPU: user + system seconds of the case's gunicorn workers over its run, per "
+        "request; CPU ceiling = hello-world's CPU per request ÷ the case's, the ratio it "
+        "could reach if both were bound by the same cores."
     )
 
 
