@@ -65,6 +65,5 @@ def test_sigterm_mid_stream_loses_no_acknowledged_decision(
     assert len(acked) >= 40
     stored = assert_all_stored(database_url, acked)
     figure(
-        f"SIGTERM (graceful stop) after 40 acks: acknowledged {len(acked)}, "
-        f"stored {stored}, lost 0"
+        f"SIGTERM (graceful stop) after 40 acks: acknowledged {len(acked)}, stored {stored}, lost 0"
     )
