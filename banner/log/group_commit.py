@@ -23,6 +23,7 @@ import atexit
 import os
 import queue
 import threading
+import time
 import weakref
 import zlib
 from collections.abc import Callable
@@ -147,16 +148,12 @@ class GroupCommitLog(ConsentLog):
 
     def _gather(self, first: Entry) -> tuple[list[Entry], bool]:
         batch = [first]
+        deadline = time.monotonic() + self.window
         while len(batch) < self.max_batch:
             try:
-                entry = self._queue.get(timeout=self.window) if self.window else None
+                entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                entry = None
-            if entry is None:
-                try:
-                    entry = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+                break
             if entry is _STOP:
                 return batch + self._drain(), True
             batch.append(entry)
