@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
@@ -161,3 +162,23 @@ def test_the_writer_ends_when_idle_and_restarts(
     log.append(decision("consent-idle-2", ()))
     assert log.count("tokodemo") == 2
     log.dispose()
+
+
+def test_two_instances_with_crossing_ids_neither_deadlock_nor_lose(log: GroupCommitLog) -> None:
+    """Batches of two logs lock the same ids; retries and changes still come out whole."""
+    twin = GroupCommitLog(log.url)
+    ids = [f"consent-cross-{n}" for n in range(12)]
+
+    def one(n: int) -> Decision:
+        target = log if n % 2 else twin
+        order = ids if n % 2 else list(reversed(ids))
+        granted = ("analytics",) if n % 3 else ()
+        return target.append(decision(order[n % len(ids)], granted))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        stored = list(pool.map(one, range(240)))
+    twin.dispose()
+    assert len(stored) == 240
+    for consent_id in ids:
+        history = log.history(consent_id)
+        assert all(a.granted != b.granted for a, b in pairwise(history))
