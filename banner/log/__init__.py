@@ -1,4 +1,4 @@
-"""The consent log: proof of every decision (store), and what is read out of it
+"""The consent log: proof of every decision (store, group commit), and what is read out of it
 (export, stats), plus the service that records a decision.
 
 Imports :mod:`banner.core` and SQLAlchemy; never Flask, the web service or the CLI.
