@@ -48,17 +48,43 @@ def wrk_path() -> str:
 
 def run(shape: Shape, seconds: int = SECONDS) -> Result:
     """Load ``shape`` with :data:`CONNECTIONS` connections for ``seconds``."""
+    return run_spread([shape], seconds)
+
+
+def run_spread(shapes: list[Shape], seconds: int = SECONDS) -> Result:
+    """Load every shape at once (one wrk each), :data:`CONNECTIONS` split between them.
+
+    For several instances of a service: the figure is their sum.
+    """
+    connections = max(1, CONNECTIONS // len(shapes))
+    running = [_start(shape, seconds, connections, n) for n, shape in enumerate(shapes)]
+    results = [_finish(child, seconds) for child in running]
+    rate = sum(r.requests_per_second for r in results)
+    return Result(rate, sum(r.errors for r in results))
+
+
+def _start(shape: Shape, seconds: int, connections: int, seed: int) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "BENCH_METHOD": shape.method,
         "BENCH_BODY": shape.body,
         "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in shape.headers.items()),
+        "BENCH_SEED": str(seed * 7919),
     }
-    argv = [wrk_path(), "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout=5s"]
+    argv = [wrk_path(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=5s"]
     argv += ["-s", str(SCRIPT), shape.url]
-    out = subprocess.run(
-        argv, env=env, capture_output=True, text=True, check=True, timeout=seconds + 30
-    ).stdout
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def _finish(child: subprocess.Popen[str], seconds: int) -> Result:
+    try:
+        out, _ = child.communicate(timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, child.args, out)
     errors = _number(out, r"Non-2xx or 3xx responses: (\d+)")
     errors += _number(out, r"Socket errors: connect (\d+)") + _number(out, r"timeout (\d+)")
     return Result(_number(out, r"Requests/sec:\s+([\d.]+)"), int(errors))

@@ -93,15 +93,26 @@ class Process:
 def gunicorn(
     app: str, port: int, log: Path, env: Mapping[str, str] | None = None, ready_path: str = "/"
 ) -> Process:
-    """gunicorn with 2 ``sync`` workers on 127.0.0.1 (see BENCH-NOTES on gthread)."""
+    """gunicorn on 127.0.0.1 with ``banner serve``'s settings (bench/gunicorn_settings.py)."""
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
-        "--workers=2",
-        "--worker-class=sync",
+        "--config=python:bench.gunicorn_settings",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
         app,
     ]
     return Process(argv, f"http://127.0.0.1:{port}{ready_path}", log, env)
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU seconds used so far by a gunicorn master's worker processes."""
+    total = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a worker that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

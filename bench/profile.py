@@ -4,9 +4,11 @@ For a throughput case that misses its target, this answers "what dominates"
 with a profile rather than a guess. The case runs under the same load as in
 ``bench.throughput`` while py-spy samples every worker, idle frames included
 (time blocked in ``fsync`` or on a socket is time a request waits too).
-Printed: each part's share of the workers' main-thread samples (the waits a
-durable write makes first, else the innermost layer: banner, Flask-Limiter,
-Werkzeug, Flask, gunicorn), largest first; the shares add up to 100%.
+Printed: each part's share of the samples of threads busy with a request or
+with a batch's commit (the waits a durable write makes first, else the
+innermost layer: banner, Flask-Limiter, Werkzeug, Flask, gunicorn), largest
+first; the shares add up to 100%. Under ``gthread`` workers several threads
+are busy at once, so a share is of thread time, not of a CPU.
 
 Run: ``.venv/bin/python -m bench.profile [CASE-PREFIX ...]``
 (default: ``loader.js 200`` and the two ``POST /api/v1/consent`` cases)
@@ -33,7 +35,8 @@ DEFAULT_CASES = ("loader.js 200", "POST /api/v1/consent")
 #: Parts of a request that own a sample wherever they appear in its stack,
 #: in priority order: the waits a durable write makes.
 WAITS: tuple[tuple[str, str], ...] = (
-    ("SQLite BEGIN IMMEDIATE (waiting for the write lock)", "_sqlite_begin (banner/store.py"),
+    ("waiting for its batch's commit (group commit)", "outcome (banner/log/group_commit.py"),
+    ("SQLite BEGIN IMMEDIATE (waiting for the write lock)", "_sqlite_begin (banner/log/store.py"),
     ("SQL COMMIT (fsync)", "do_commit (sqlalchemy/engine/default.py"),
     ("SQL pool pre-ping", "do_ping ("),
     ("SQL statements (SQLAlchemy, driver, server)", "(sqlalchemy/"),
@@ -48,8 +51,12 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("Flask", "(flask/"),
     ("gunicorn: sockets and HTTP parsing", "(gunicorn/"),
 )
-#: Only the worker's main thread serves requests (limits runs a timer thread).
-MAIN_THREAD = "run (gunicorn/workers/sync.py"
+#: Threads busy with a request, and the group-commit writer committing a batch
+#: (idle threads of the pool, gunicorn's poller and limits' timer are left out).
+BUSY_THREAD = (
+    "handle_request (gunicorn/workers/gthread.py",
+    "commit_batch (banner/log/group_commit.py",
+)
 
 
 def part_of(frames: list[str]) -> str:
@@ -79,11 +86,11 @@ def record(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
 
 
 def shares(raw: Iterable[str]) -> Counter[str]:
-    """Main-thread samples per part of the request, from py-spy's raw stacks."""
+    """Busy threads' samples per part of the request, from py-spy's raw stacks."""
     parts = Counter[str]()
     for line in raw:
         stack, _, count = line.rstrip().rpartition(" ")
-        if MAIN_THREAD in stack and count.isdigit():
+        if any(marker in stack for marker in BUSY_THREAD) and count.isdigit():
             parts[part_of(stack.split(";"))] += int(count)
     return parts
 
@@ -108,10 +115,10 @@ def profile(running: Services, case: Case, folder: Path) -> tuple[float, Counter
 
 
 def report(name: str, rate: float, parts: Counter[str]) -> str:
-    total = parts.total()
+    total = parts.total() or 1
     rows = [[part, f"{100 * n / total:.0f}%"] for part, n in parts.most_common()]
     head = f"### {name}: {rate:,.0f} requests/s while sampled, {total} samples\n\n"
-    return head + markdown(["part of the request", "share of worker time"], rows)
+    return head + markdown(["part of the request", "share of busy thread time"], rows)
 
 
 def main() -> None:

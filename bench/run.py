@@ -25,7 +25,7 @@ RESULTS = HERE / "RESULTS.md"
 BENCHMARKS = {
     "weight": "Weight: what a visitor downloads",
     "browser": "Browser cost (Chromium, CPU x4)",
-    "throughput": "Server throughput (gunicorn, 2 sync workers)",
+    "throughput": "Server throughput (gunicorn, banner serve's gthread settings)",
     "verify": "Token verification cost",
     "lograte": "Consent log write rate",
     "profile": "Where the server's time goes (py-spy under wrk)",

@@ -1,4 +1,4 @@
-"""Server throughput under gunicorn (2 ``sync`` workers) on 127.0.0.1.
+"""Server throughput under gunicorn (``banner serve``'s settings) on 127.0.0.1.
 
 A hello-world Flask app (``bench/hello.py``) under the same gunicorn
 settings is the reference of every round. Cases: ``loader.js`` (200, and
@@ -7,8 +7,12 @@ settings is the reference of every round. Cases: ``loader.js`` (200, and
 preference page. Load comes from wrk, bounded in time; cases run
 round-robin so noise spreads evenly.
 
-``sync`` workers, because ``gthread`` workers with keep-alive clients often
-let one worker take every connection after a fresh start (BENCH-NOTES).
+Every server runs 2 ``gthread`` workers with ``banner serve``'s threads and
+keep-alive cap (``bench/gunicorn_settings.py``): the cap is what keeps one
+worker from taking every wrk connection after a fresh start (BENCH-NOTES).
+Durable decisions are also measured against two instances sharing one
+database, each loaded by its own wrk with half the connections (the figure is
+their sum).
 
 Run: ``.venv/bin/python -m bench.throughput [ROUNDS]``
 """
@@ -22,12 +26,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from banner.web.server import KEEPALIVE_REQUESTS, THREADS
 from bench import deployment, load, stack
 from bench.figures import Spread, ratio
-from bench.processes import free_port, gunicorn
+from bench.processes import free_port, gunicorn, workers_cpu_seconds
 from bench.table import markdown
 
 ROUNDS = 3
@@ -45,6 +50,8 @@ class Case:
     name: str
     shape: load.Shape
     status: int
+    #: The same request to other instances, loaded at the same time.
+    also: tuple[load.Shape, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,9 @@ class Services:
     hello: str
     sqlite: str
     postgres: str | None
+    #: A second instance on the same SQLite file, and on the same PostgreSQL schema.
+    sqlite_twin: str
+    postgres_twin: str | None
     #: gunicorn's master process of each URL above (for profiling its workers).
     masters: dict[str, int]
 
@@ -60,7 +70,7 @@ class Services:
 def services(folder: Path) -> Iterator[Services]:
     """Start hello-world, banner on SQLite and (when reachable) on PostgreSQL."""
     with ExitStack() as started:
-        ports = free_port(), free_port(), free_port()
+        ports = free_port(), free_port(), free_port(), free_port(), free_port()
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         masters = {
             urls[0]: started.enter_context(
@@ -71,14 +81,20 @@ def services(folder: Path) -> Iterator[Services]:
         sqlite = deployment.sqlite_url(folder / "sqlite")
         service = stack.service(folder / "sqlite", sqlite, SHOP, ports[1])
         masters[urls[1]] = started.enter_context(service).pid
-        postgres = None
+        (folder / "sqlite-twin").mkdir()
+        service = stack.service(folder / "sqlite-twin", sqlite, SHOP, ports[3])
+        masters[urls[3]] = started.enter_context(service).pid
+        postgres = postgres_twin = None
         if deployment.postgres_reachable():
             (folder / "pg").mkdir()
+            (folder / "pg-twin").mkdir()
             database = started.enter_context(deployment.postgres_schema())
             service = stack.service(folder / "pg", database, SHOP, ports[2])
             masters[urls[2]] = started.enter_context(service).pid
-            postgres = urls[2]
-        yield Services(urls[0], urls[1], postgres, masters)
+            service = stack.service(folder / "pg-twin", database, SHOP, ports[4])
+            masters[urls[4]] = started.enter_context(service).pid
+            postgres, postgres_twin = urls[2], urls[4]
+        yield Services(urls[0], urls[1], postgres, urls[3], postgres_twin, masters)
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
@@ -108,15 +124,22 @@ def cases(running: Services) -> list[Case]:
         Case("loader.js 200", load.Shape(loader, headers=encoding), 200),
         Case("loader.js 304", load.Shape(loader, headers={**encoding, "If-None-Match": etag}), 304),
         Case("POST /api/v1/consent (SQLite)", _post(f"{site}/api/v1/consent", consent), 201),
+        _twin("SQLite", site, running.sqlite_twin, consent),
     ]
-    if running.postgres:
+    if running.postgres and running.postgres_twin:
         shape = _post(f"{running.postgres}/api/v1/consent", consent)
         found.append(Case("POST /api/v1/consent (PostgreSQL)", shape, 201))
+        found.append(_twin("PostgreSQL", running.postgres, running.postgres_twin, consent))
     verify = {"site": deployment.SITE, "token": token}
     found.append(Case("POST /api/v1/verify", _post(f"{site}/api/v1/verify", verify), 200))
     preferences = load.Shape(f"{site}/s/{deployment.SITE}/preferences")
     found.append(Case("GET /s/SITE/preferences", preferences, 200))
     return found
+
+
+def _twin(database: str, first: str, second: str, consent: dict[str, object]) -> Case:
+    shapes = [_post(f"{url}/api/v1/consent", consent) for url in (first, second)]
+    return Case(f"POST /api/v1/consent ({database}, 2 instances)", shapes[0], 201, (shapes[1],))
 
 
 def _status(shape: load.Shape) -> int:
@@ -129,46 +152,75 @@ def _status(shape: load.Shape) -> int:
         return error.code
 
 
+@dataclass
+class Figures:
+    """What the rounds measured, per case name."""
+
+    statuses: dict[str, int]
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    cpu_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def _masters(running: Services, case: Case) -> list[int]:
+    urls = [shape.url for shape in (case.shape, *case.also)]
+    return [pid for base, pid in running.masters.items() if any(u.startswith(base) for u in urls)]
+
+
+def _load(running: Services, case: Case, found: Figures) -> None:
+    """One wrk run of ``case``: requests/s, and the workers' CPU per request."""
+    masters = _masters(running, case)
+    before = sum(workers_cpu_seconds(m) for m in masters)
+    result = load.run_spread([case.shape, *case.also])
+    used = sum(workers_cpu_seconds(m) for m in masters) - before
+    found.rates.setdefault(case.name, []).append(result.requests_per_second)
+    requests = max(1.0, result.requests_per_second * load.SECONDS)
+    found.cpu_ms.setdefault(case.name, []).append(1000 * used / requests)
+    found.errors[case.name] = found.errors.get(case.name, 0) + result.errors
+
+
 def measure(rounds: int) -> str:
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp, services(Path(tmp)) as run:
         table = cases(run)
-        statuses = {case.name: _status(case.shape) for case in table}
-        ready = [case for case in table if statuses[case.name] == case.status]
-        rates: dict[str, list[float]] = {case.name: [] for case in ready}
-        errors: dict[str, int] = {case.name: 0 for case in ready}
+        found = Figures({case.name: _status(case.shape) for case in table})
+        ready = [case for case in table if found.statuses[case.name] == case.status]
         for _ in range(rounds):
             for case in ready:
-                result = load.run(case.shape)
-                rates[case.name].append(result.requests_per_second)
-                errors[case.name] += result.errors
-    return _table(table, statuses, rates, errors)
+                _load(run, case, found)
+    return _table(table, found)
 
 
-def _table(
-    table: list[Case],
-    statuses: dict[str, int],
-    rates: dict[str, list[float]],
-    errors: dict[str, int],
-) -> str:
-    hello = Spread.of(rates[HELLO]).median
+def _table(table: list[Case], found: Figures) -> str:
+    hello = Spread.of(found.rates[HELLO]).median
+    hello_cpu = Spread.of(found.cpu_ms[HELLO]).median
     rows = []
     for case in table:
-        if case.name not in rates:
-            got = f"not measured: answers {statuses[case.name]}, expected {case.status}"
-            rows.append([case.name, got, "—", "—"])
+        if case.name not in found.rates:
+            got = f"not measured: answers {found.statuses[case.name]}, expected {case.status}"
+            rows.append([case.name, got, "—", "—", "—", "—"])
             continue
-        spread = Spread.of(rates[case.name])
-        rows.append([case.name, spread.show(0), ratio(spread.median, hello), errors[case.name]])
-    return markdown(["endpoint", "requests/s", "÷ hello-world", "errors"], rows)
+        spread, cpu = Spread.of(found.rates[case.name]), Spread.of(found.cpu_ms[case.name])
+        ceiling = ratio(hello_cpu, cpu.median)
+        rate = ratio(spread.median, hello)
+        rows.append(
+            [case.name, spread.show(0), rate, cpu.show(3), ceiling, found.errors[case.name]]
+        )
+    head = ["endpoint", "requests/s", "÷ hello-world", "worker CPU ms/request"]
+    return markdown([*head, "CPU ceiling ÷ hello-world", "errors"], rows)
 
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
     print(measure(rounds))
     print(
-        f"\ngunicorn 2 sync workers; wrk 1 thread, {load.CONNECTIONS} connections, "
-        f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max)."
+        f"\ngunicorn 2 gthread workers, {THREADS} threads, keep-alive capped at "
+        f"{KEEPALIVE_REQUESTS} requests (banner serve's settings, hello-world's too); "
+        f"wrk 1 thread, {load.CONNECTIONS} connections (split over 2 instances), "
+        f"{load.SECONDS} s per case per round, {rounds} rounds, median (min-max). "
+        "Worker CPU: user + system seconds of the case's gunicorn workers over its run, per "
+        "request; CPU ceiling = hello-world's CPU per request ÷ the case's, the ratio it "
+        "could reach if both were bound by the same cores."
     )
 
 

@@ -130,7 +130,7 @@ def _start_demo_shop(service_url: str, host: str) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @friendly
 def serve(config_path: str | None, bind: str, workers: int) -> None:
-    """Production server (gunicorn, sync workers)."""
+    """Production server (gunicorn, gthread workers)."""
     from banner.web.server import serve as run_gunicorn
 
     config = _config(config_path)  # validate before forking workers

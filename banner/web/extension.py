@@ -14,9 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from banner.core.config import BannerConfig, load_config
 from banner.core.texts import banner_texts
+from banner.log.group_commit import GroupCommitLog
 from banner.log.service import ConsentService
-from banner.log.store import ConsentLog
-from banner.web import rate_limits
+from banner.web import fast_assets, rate_limits
 from banner.web.errors import (
     ApiError,
     InternalError,
@@ -91,7 +91,8 @@ class Banner:
             app.config["SECRET_KEY"] = config.secret_keys[-1]
             # Sessions signed before a rotation stay readable (Flask >= 3.1).
             app.config["SECRET_KEY_FALLBACKS"] = list(config.secret_keys[:-1])
-        log = ConsentLog(config.database_url)
+        # Decisions of concurrent requests share one commit (banner.log.group_commit).
+        log = GroupCommitLog(config.database_url)
         mount = self._mount_routes if mount_routes is None else mount_routes
         if mount:
             log.create_schema()
@@ -112,6 +113,7 @@ def _mount(app: Flask, config: BannerConfig) -> None:
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     rate_limits.install(app, config)
+    fast_assets.install(app, app.extensions[EXTENSION_KEY])
     _register_errors(app)
     secure_session(app)
 

@@ -28,7 +28,7 @@ from banner.core.disclosure import CategoryNotice, category_notices, changes_sin
 from banner.core.texts import banner_texts
 from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
 from banner.resources import resource_dir
-from banner.web.state import service, state
+from banner.web.state import BannerState, service, state
 
 loader = Blueprint("banner_loader", __name__)
 
@@ -252,8 +252,15 @@ class Asset:
 
 
 def _asset(key: tuple[str, ...], build: Any, mimetype: str, max_age: int) -> Asset:
-    extras = state().extras
-    config = state().config
+    return cached_asset(state(), key, build, mimetype, max_age)
+
+
+def cached_asset(
+    banner: BannerState, key: tuple[str, ...], build: Any, mimetype: str, max_age: int
+) -> Asset:
+    """The asset ``key`` of this app, built once per config (and dropped when the file changes)."""
+    extras = banner.extras
+    config = banner.config
     if extras.get("loader_config") is not config:  # the config file changed: build afresh
         extras["loader_config"], extras["loader_assets"] = config, {}
     cached: dict[tuple[str, ...], Asset] = extras["loader_assets"]
@@ -264,7 +271,7 @@ def _asset(key: tuple[str, ...], build: Any, mimetype: str, max_age: int) -> Ass
     return cached[key]
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """``If-None-Match`` against ``etag`` by the weak comparison RFC 9110 asks for."""
     if not if_none_match:
         return False
@@ -277,7 +284,7 @@ def _serve(asset: Asset) -> Response:
     """Answer with the gzip variant when accepted; ``304`` when the ETag matches."""
     headers = request.headers
     variant = asset.gzipped if "gzip" in headers.get("Accept-Encoding", "") else asset.plain
-    if _matches(headers.get("If-None-Match"), variant.etag):
+    if etag_matches(headers.get("If-None-Match"), variant.etag):
         return Response(status=304, headers=variant.headers)
     return Response(variant.body, headers=variant.headers)
 

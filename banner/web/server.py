@@ -1,4 +1,17 @@
-"""``banner serve``: the service under gunicorn.
+"""``banner serve``: the service under gunicorn, ``gthread`` workers.
+
+Threads, because a durable decision waits for the commit it shares with the
+other decisions that arrived with it (:mod:`banner.log.group_commit`): a
+worker must hold several requests at once for them to share one. A thread
+waiting on that commit releases the GIL, so :data:`THREADS` per worker cost
+little; async workers (gevent) would need the database drivers patched.
+
+A keep-alive connection stays with the worker that accepted it, so a few busy
+clients (a proxy's pooled connections, a load test) can all land on one
+worker after a start and leave the other idle. Each connection is closed
+(``Connection: close``) after :data:`KEEPALIVE_REQUESTS` requests; the client
+reconnects and the next accept goes to whichever worker is free first, so the
+load evens out within a second.
 
 The access log leaves out the client address: the consent service never
 writes a raw IP anywhere.
@@ -13,6 +26,30 @@ from gunicorn.app.base import BaseApplication
 from banner.web.log_lines import gunicorn_logconfig
 
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+WORKER_CLASS = "gthread"
+THREADS = 8
+KEEPALIVE_REQUESTS = 100
+
+
+def cap_keepalive(_worker: Any, req: Any) -> None:
+    """gunicorn's ``pre_request`` hook: the connection's last request gets ``Connection: close``."""
+    if req.req_number >= KEEPALIVE_REQUESTS:
+        req.must_close = True
+
+
+def options(bind: str, workers: int) -> dict[str, Any]:
+    """gunicorn's settings for ``banner serve``."""
+    return {
+        "bind": bind,
+        "workers": workers,
+        "worker_class": WORKER_CLASS,
+        "threads": THREADS,
+        "pre_request": cap_keepalive,
+        "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "graceful_timeout": 10,
+        "logconfig_dict": gunicorn_logconfig(),
+    }
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -31,15 +68,5 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def serve(bind: str, workers: int) -> None:
-    """Run gunicorn with sync workers; each worker builds its own app."""
-    _Gunicorn(
-        {
-            "bind": bind,
-            "workers": workers,
-            "worker_class": "sync",
-            "accesslog": "-",
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "graceful_timeout": 10,
-            "logconfig_dict": gunicorn_logconfig(),
-        }
-    ).run()
+    """Run gunicorn with ``gthread`` workers; each worker builds its own app."""
+    _Gunicorn(options(bind, workers)).run()

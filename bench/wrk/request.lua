@@ -16,7 +16,8 @@ end
 -- A body holding __BENCH_CONSENT_ID__ gets a new consent id in every request, as
 -- the loader sends one per visitor: 32 hex digits, unique across runs.
 if body and body:find("__BENCH_CONSENT_ID__", 1, true) then
-  math.randomseed(os.time())
+  -- BENCH_SEED tells apart wrk processes started in the same second.
+  math.randomseed(os.time() + (tonumber(os.getenv("BENCH_SEED") or "0") or 0))
   local prefix = string.format("%08x%08x", os.time(), math.random(0, 0x7fffffff))
   local counter = 0
   request = function()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from banner.log.service import DecisionRequest
@@ -146,15 +147,30 @@ def test_shares_cookies(host: str, cookie_domain: str | None, shared: bool) -> N
     assert shares_cookies(host, ORIGINS, cookie_domain) is shared
 
 
-@pytest.mark.parametrize(
-    "path", ["/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css", "/healthz"]
-)
+@pytest.mark.parametrize("path", ["/healthz"])
 def test_hot_paths_open_no_session(client: FlaskClient, path: str) -> None:
     from flask import session
 
     with client:
         assert client.get(path).status_code == 200
         assert session.__class__.__name__ == "NullSession"
+
+
+@pytest.mark.parametrize(
+    "path", ["/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css"]
+)
+def test_loader_files_never_reach_sessions(
+    app: Flask, client: FlaskClient, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They are answered before Flask's dispatch (banner.web.fast_assets): no session at all."""
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a session was opened")
+
+    monkeypatch.setattr(app.session_interface, "open_session", refuse)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
 
 
 def test_pages_keep_their_session(client: FlaskClient) -> None:

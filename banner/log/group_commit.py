@@ -1,0 +1,263 @@
+"""Group commit: decisions of concurrent requests share one transaction and one fsync.
+
+A durable commit costs an fsync (SQLite) or a flush of the WAL (PostgreSQL),
+and with one commit per decision that is where a worker's time goes. Here a
+writer thread per process takes the decisions that have arrived (waiting at
+most :data:`WINDOW_SECONDS` after the first, or until :data:`MAX_BATCH`),
+writes them in one transaction and commits once. Each request thread waits on
+its own entry and is answered only after the commit that holds its row.
+
+Inside a batch, entries are handled in arrival order, each against the latest
+row of its consent id read under the write's lock *and* the entries before it
+in the same batch, so the rules of :meth:`ConsentLog.append` hold as they do
+one by one: a retry writes nothing, two decisions for one id keep their
+order, and ``amend`` may raise to refuse one entry (nothing of it is written,
+only its request sees the error) while the rest commit. When the batch's
+transaction fails, every entry of it gets :class:`StoreUnavailable` and
+nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+import time
+import weakref
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from banner.log.schema import consent_log
+from banner.log.store import (
+    ConsentLog,
+    Decision,
+    StoreUnavailable,
+    _decision,
+    _row_values,
+    _same_choice,
+    translate_error,
+)
+
+#: How long the writer waits for more decisions after the first of a batch.
+WINDOW_SECONDS = 0.002
+#: The most decisions committed together.
+MAX_BATCH = 64
+#: An idle writer thread ends after this long; the next decision starts another.
+IDLE_SECONDS = 5.0
+#: A request waits at most this long for its commit, then answers 503 (the
+#: client retries; a retry of a decision committed late writes nothing).
+WAIT_SECONDS = 30.0
+
+Amend = Callable[[Decision | None], Decision]
+_Key = tuple[str, str]
+
+
+@dataclass(slots=True)
+class Entry:
+    """One decision waiting for its commit, and what its request gets back."""
+
+    decision: Decision
+    fresh: bool
+    amend: Amend | None
+    done: threading.Event = field(default_factory=threading.Event)
+    stored: Decision | None = None
+    error: BaseException | None = None
+    #: Whether this entry adds a row (not a retry, not refused).
+    writes: bool = False
+
+    @property
+    def key(self) -> _Key:
+        return (self.decision.consent_id, self.decision.site)
+
+    def outcome(self) -> Decision:
+        if not self.done.wait(WAIT_SECONDS):
+            raise StoreUnavailable("database busy", retry_after=2)
+        if self.error is not None:
+            raise self.error
+        assert self.stored is not None
+        return self.stored
+
+
+class GroupCommitLog(ConsentLog):
+    """A :class:`ConsentLog` whose :meth:`append` commits in batches.
+
+    :param url: as for :class:`ConsentLog`.
+    :param window: seconds to wait for more decisions after the first one
+        (default :data:`WINDOW_SECONDS`).
+    :param max_batch: the most decisions per transaction.
+    """
+
+    def __init__(self, url: str, window: float | None = None, max_batch: int = MAX_BATCH) -> None:
+        super().__init__(url)
+        self.window = WINDOW_SECONDS if window is None else window
+        self.max_batch = max_batch
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[Entry] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._pid = os.getpid()
+        _open_logs.add(self)
+
+    def append(
+        self,
+        decision: Decision,
+        fresh: bool = False,
+        amend: Amend | None = None,
+    ) -> Decision:
+        """Queue ``decision`` for the next batch and wait for its commit.
+
+        Same contract as :meth:`ConsentLog.append`.
+
+        :raises StoreUnavailable: when its batch could not be committed.
+        """
+        entry = Entry(decision, fresh, amend)
+        with self._lock:
+            self._ensure_writer()
+            self._queue.put(entry)
+        return entry.outcome()
+
+    def _ensure_writer(self) -> None:
+        if self._pid != os.getpid():  # forked: the parent's thread and queue are not ours
+            self._pid, self._queue, self._writer = os.getpid(), queue.SimpleQueue(), None
+        if self._writer is None or not self._writer.is_alive():
+            self._writer = threading.Thread(target=self._run, name="banner-group-commit")
+            self._writer.daemon = True
+            self._writer.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._writer = None
+                        return
+                continue
+            if first is _STOP:
+                return
+            batch, stop = self._gather(first)
+            self.commit_batch(batch)
+            if stop:
+                return
+
+    def _gather(self, first: Entry) -> tuple[list[Entry], bool]:
+        batch = [first]
+        deadline = time.monotonic() + self.window
+        while len(batch) < self.max_batch:
+            try:
+                entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if entry is _STOP:
+                return batch + self._drain(), True
+            batch.append(entry)
+        return batch, False
+
+    def _drain(self) -> list[Entry]:
+        rest: list[Entry] = []
+        while True:
+            try:
+                entry = self._queue.get_nowait()
+            except queue.Empty:
+                return rest
+            if entry is not _STOP:
+                rest.append(entry)
+
+    def commit_batch(self, batch: list[Entry]) -> None:
+        """Write ``batch`` in one transaction and answer each entry."""
+        try:
+            with self.engine.begin() as conn:
+                latest = self._latest_of(conn, batch)
+                rows = [_row_values(e.decision) for e in batch if _settle(e, latest)]
+                if rows:
+                    conn.execute(consent_log.insert(), rows)
+        except SQLAlchemyError as exc:
+            _fail(batch, translate_error(exc))
+        except Exception as exc:  # a failure of the batch itself: nobody is acknowledged
+            _fail(batch, StoreUnavailable(f"batch failed: {type(exc).__name__}"))
+        else:
+            for entry in batch:
+                entry.done.set()
+
+    def _latest_of(self, conn: sa.Connection, batch: list[Entry]) -> dict[_Key, Decision]:
+        """The newest row of every consent id of ``batch``, read under the write's lock."""
+        ids = sorted({e.decision.consent_id for e in batch if not e.fresh})
+        if not ids:
+            return {}
+        if self.is_postgres:
+            # One advisory lock per consent id, taken in a fixed order so two
+            # instances' batches cannot deadlock (SQLite's BEGIN IMMEDIATE
+            # already serialises writers).
+            keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
+            conn.execute(_PG_LOCKS, {"keys": keys})
+        query = sa.select(consent_log).where(consent_log.c.consent_id.in_(ids))
+        found: dict[_Key, Decision] = {}
+        for row in conn.execute(query.order_by(consent_log.c.row_id)):
+            stored = _decision(row)
+            found[(stored.consent_id, stored.site)] = stored
+        return found
+
+    def close(self) -> None:
+        """Commit what is queued and stop the writer (waits for it)."""
+        with self._lock:
+            writer = self._writer if self._pid == os.getpid() else None
+            if writer is not None and writer.is_alive():
+                self._queue.put(_STOP)
+        if writer is not None:
+            writer.join(WAIT_SECONDS)
+        with self._lock:
+            self._writer = None
+
+    def dispose(self) -> None:
+        self.close()
+        super().dispose()
+
+
+def _settle(entry: Entry, latest: dict[_Key, Decision]) -> bool:
+    """Decide ``entry`` against the rows before it; True when it adds a row."""
+    previous = None if entry.fresh else latest.get(entry.key)
+    if previous is not None and _same_choice(previous, entry.decision):
+        entry.stored = previous
+        return False
+    decision = entry.decision
+    if entry.amend is not None:
+        try:
+            decision = entry.amend(previous)
+        except Exception as refusal:  # this entry only; the batch goes on
+            entry.error = refusal
+            return False
+    entry.decision = entry.stored = decision
+    entry.writes = True
+    latest[entry.key] = decision
+    return True
+
+
+def _fail(batch: list[Entry], error: StoreUnavailable) -> None:
+    for entry in batch:
+        if entry.error is None:  # a refused entry keeps its own refusal
+            entry.error, entry.stored = error, None
+        entry.done.set()
+
+
+_PG_LOCKS = sa.text(
+    "SELECT pg_advisory_xact_lock(k) FROM "
+    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+)
+
+#: Tells a writer to commit what it holds and end.
+_STOP: Any = Entry.__new__(Entry)
+
+_open_logs: weakref.WeakSet[GroupCommitLog] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    """On a clean exit (a worker's graceful shutdown), queued decisions are committed."""
+    for log in list(_open_logs):
+        log.close()
