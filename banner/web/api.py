@@ -12,19 +12,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
 from banner.core.consent import CONSENT_ID, LANGUAGES, Source
 from banner.core.visitor import client_address
 from banner.log.service import ConsentService, DecisionRequest, Recorded
 from banner.log.store import StoreUnavailable
+from banner.web import rate_limits
 from banner.web import request_body as body
 from banner.web.errors import (
     ApiError,
+    BadBody,
     BadField,
+    InternalError,
+    MethodRefused,
+    NotFoundError,
     OriginRefused,
     StalePolicy,
     StoreDown,
+    TooLarge,
     UnknownSite,
 )
 from banner.web.state import service, state
@@ -51,9 +58,36 @@ def add_cors(response: Response) -> Response:
     return response
 
 
-@api.errorhandler(ApiError)
-def api_error(error: ApiError) -> Response:
-    return error.get_response()
+@api.before_request
+def cap_api_body() -> None:
+    body.cap_body(body.MAX_BODY_BYTES)
+
+
+def api_error_for(error: HTTPException) -> ApiError:
+    """The API's JSON error standing in for any HTTP error met on an API route."""
+    if isinstance(error, ApiError):
+        return error
+    if error.code == 413:
+        return TooLarge(f"request body is larger than {body.MAX_BODY_BYTES} bytes")
+    if error.code == 429:
+        return rate_limits.refusal(error)
+    if isinstance(error, MethodNotAllowed):
+        allowed = ", ".join(sorted(error.valid_methods or ()))
+        return MethodRefused("this method is not allowed here", **{"Allow": allowed})
+    if error.code == 404:
+        return NotFoundError("no such API route")
+    return BadBody("the request could not be read")
+
+
+@api.errorhandler(HTTPException)
+def api_http_error(error: HTTPException) -> Response:
+    return api_error_for(error).get_response()
+
+
+@api.errorhandler(Exception)
+def api_unexpected(_error: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return InternalError("unexpected error; it has been logged").get_response()
 
 
 @api.route("/api/v1/consent", methods=["OPTIONS"])

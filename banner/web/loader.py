@@ -17,11 +17,13 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, abort, request
+from werkzeug.exceptions import HTTPException
 
 from banner.core.config import CookieDeclaration, SiteConfig
 from banner.core.consent import LANGUAGES
 from banner.core.texts import banner_texts, category_description, category_label
 from banner.resources import resource_dir
+from banner.web.request_body import MAX_BODY_BYTES, cap_body
 from banner.web.state import service, state
 
 loader = Blueprint("banner_loader", __name__)
@@ -203,6 +205,19 @@ def _serve(asset: Asset) -> Response:
     if _matches(headers.get("If-None-Match"), variant.etag):
         return Response(status=304, headers=variant.headers)
     return Response(variant.body, headers=variant.headers)
+
+
+@loader.before_request
+def cap_loader_body() -> None:
+    cap_body(MAX_BODY_BYTES)  # nothing here reads a body; a huge declared one is refused
+
+
+@loader.errorhandler(HTTPException)
+def loader_error(error: HTTPException) -> Response:
+    """An unknown site's assets (or a refused body): the pages' translated error page."""
+    from banner.web.pages import routing_error_page
+
+    return routing_error_page(error)
 
 
 def _site(site_id: str) -> SiteConfig:

@@ -72,6 +72,7 @@ from banner.web.page_security import (
     with_token,
 )
 from banner.web.receipt import Receipt, build_receipt
+from banner.web.request_body import MAX_FORM_BYTES, body_was_read, cap_body
 from banner.web.state import service, state
 
 logger = logging.getLogger("banner")
@@ -110,6 +111,11 @@ def find_site(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.banner_lang = request_language(
         request.args.get("lang"), list(request.accept_languages.values()), default
     )
+
+
+@pages.before_request
+def cap_form_body() -> None:
+    cap_body(MAX_FORM_BYTES)
 
 
 @pages.after_request
@@ -194,11 +200,8 @@ def _back_to_preferences(site: SiteConfig) -> str:
 
 
 def _posted(name: str) -> str | None:
-    """A posted field, or ``None`` when the body itself was refused (too large)."""
-    try:
-        return request.form.get(name)
-    except HTTPException:
-        return None
+    """A posted field, or ``None`` when the body itself was refused (too large, broken)."""
+    return request.form.get(name) if body_was_read() else None
 
 
 def _site() -> SiteConfig:
