@@ -48,7 +48,7 @@ def language_links(current: str) -> list[dict[str, Any]]:
         {
             "lang": lang,
             "name": LANGUAGE_NAMES[lang],
-            "href": url_for(request.endpoint, **values, lang=lang),
+            "href": url_for(request.endpoint, lang=lang, **values),
             "current": lang == current,
         }
         for lang in LANGUAGES
