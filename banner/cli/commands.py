@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import sys
 import threading
@@ -91,10 +92,15 @@ def run(config_path: str | None, host: str, port: int) -> None:
 
 
 class _AddresslessHandler(WSGIRequestHandler):
-    """The development server's request log, without the client's address."""
+    """The development server's request log, without the client's address.
 
-    def address_string(self) -> str:
-        return "-"
+    Only the log line loses it: the app still gets ``REMOTE_ADDR``, which the
+    consent log masks and the rate limits key on (per masked network).
+    """
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        line = f"[{self.log_date_time_string()}] {message}"
+        logging.getLogger("werkzeug").log(logging.getLevelName(type.upper()), line, *args)
 
 
 def _start_demo_shop(service_url: str, host: str) -> None:

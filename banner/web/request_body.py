@@ -37,18 +37,22 @@ def cap_body(limit: int) -> None:
     :raises RequestEntityTooLarge: the body is, or says it is, over ``limit``.
     :raises BadRequest: the body could not be read.
     """
-    request.max_content_length = limit
     declared = request.content_length
     if declared is not None and declared > limit:
         raise RequestEntityTooLarge()
+    # werkzeug cuts a streamed body at the maximum without a word; one byte
+    # more tells a body at the cap from a longer one.
+    request.max_content_length = limit + 1
     if request.method in BODYLESS:
         return
     try:
-        request.get_data(cache=True)
+        data = request.get_data(cache=True)
     except HTTPException:
         raise
     except Exception:  # each WSGI server raises its own classes for a broken body
         raise BadRequest("the request body could not be read") from None
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
     g.banner_body_read = True
 
 
