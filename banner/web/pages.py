@@ -28,7 +28,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from banner.check.checker import cookie_values, merge_consents
+from banner.check.checker import cookie_values, merge_consents, too_many
 from banner.core.config import DEFAULT_THEME, SiteConfig
 from banner.core.consent import CONSENT_ID, Source
 from banner.core.cookie_list import CategoryCookies, declared_cookies
@@ -221,7 +221,10 @@ def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
     the server-side check does: only what every valid one grants, under the
     newest one's consent id.
     """
-    candidates = [*cookie_values(request.headers.get("Cookie"), site.cookie_name), passed]
+    values = cookie_values(request.headers.get("Cookie"), site.cookie_name)
+    if too_many(values):
+        return None
+    candidates = [*values, passed]
     valid = [(c, service().verify(site.id, c).token) for c in candidates if c]
     found = [(raw, content) for raw, content in valid if content is not None]
     if not found:
