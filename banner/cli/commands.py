@@ -239,7 +239,7 @@ def purge(config_path: str | None, days: int) -> None:
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
 @friendly
 def stats(config_path: str | None, site: str, days: int) -> None:
-    """Opt-in rate per category, per day."""
+    """Per day: decisions logged, visitors who decided, opt-in rate per category."""
     config = _config(config_path)
     site = _site_of(config, site)
     since = datetime.now(UTC) - timedelta(days=days)

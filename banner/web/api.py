@@ -16,8 +16,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
 from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
-from banner.log.service import ConsentService, DecisionRequest, Recorded
+from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.web import rate_limits
 from banner.web import request_body as body
@@ -34,12 +35,22 @@ from banner.web.errors import (
     TooLarge,
     UnknownSite,
 )
+from banner.web.errors import TokenRequired as TokenRequiredError
 from banner.web.state import service, state
 
 api = Blueprint("banner_api", __name__)
 logger = logging.getLogger("banner")
 
-CONSENT_FIELDS = ("site", "granted", "language", "policy_version", "consent_id", "gpc", "page_path")
+CONSENT_FIELDS = (
+    "site",
+    "granted",
+    "language",
+    "policy_version",
+    "consent_id",
+    "gpc",
+    "page_path",
+    "token",
+)
 VERIFY_FIELDS = ("site", "token")
 
 
@@ -148,6 +159,9 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         if not CONSENT_ID.fullmatch(consent_id):
             raise BadField("consent_id must be 16 to 64 URL-safe characters", "consent_id")
     gpc = body.boolean(document.get("gpc", False), "gpc") or request.headers.get("Sec-GPC") == "1"
+    token = _optional(document, "token")
+    if token is not None:
+        token = body.clean_str(token, "token", MAX_TOKEN_BYTES)
     return DecisionRequest(
         site=site.id,
         granted=granted,
@@ -163,6 +177,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
             state().config.proxy_count,
         ),
         user_agent=request.headers.get("User-Agent"),
+        token=token,
     )
 
 
@@ -171,9 +186,14 @@ def _iso(stamp: int) -> str:
 
 
 def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
-    """Record through the service, turning a store failure into a 503."""
+    """Record through the service, turning its refusals into the API's errors."""
     try:
         return consent.record(decision)
+    except TokenRequired:
+        raise TokenRequiredError(
+            "this consent id already has a different choice; send its current token to change it",
+            "token",
+        ) from None
     except StoreUnavailable as exc:
         raise StoreDown(
             f"the consent log is unavailable ({exc.reason}); retry later",

@@ -36,7 +36,7 @@ from banner.core.i18n import Translator, request_language
 from banner.core.texts import banner_texts, category_description, category_label
 from banner.core.token import ConsentToken
 from banner.core.visitor import client_address
-from banner.log.service import DecisionRequest, Recorded
+from banner.log.service import DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
 from banner.web import rate_limits
@@ -52,6 +52,7 @@ from banner.web.page_context import (
     when,
 )
 from banner.web.page_errors import (
+    ChoiceChangedElsewhere,
     ForeignOrigin,
     FormExpired,
     PageError,
@@ -160,6 +161,11 @@ def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
 @pages.errorhandler(StoreUnavailable)
 def store_error(error: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
     return _error_page(StoreUnavailablePage(error.retry_after))
+
+
+@pages.errorhandler(TokenRequired)
+def stale_token(_error: TokenRequired) -> tuple[str, int, dict[str, str]]:
+    return _error_page(ChoiceChangedElsewhere())
 
 
 @pages.errorhandler(Exception)
@@ -293,6 +299,7 @@ def _record(site: SiteConfig, granted: list[str], previous: Current | None) -> R
         granted=tuple(granted),
         language=g.banner_lang,
         consent_id=previous.content.consent_id if previous else None,
+        token=previous.token if previous else None,
         gpc=request.headers.get("Sec-GPC") == "1",
         source=Source.PREFERENCES,
         page_origin=own_origin,
