@@ -35,7 +35,7 @@ STATUS_NAMES = {
 
 #: Query keys a language link carries over; any other key of the request is
 #: ignored (``url_for`` reserves some, such as ``endpoint`` or ``_external``).
-KEPT_QUERY_KEYS = ("return", "token")
+KEPT_QUERY_KEYS = ("return", "token", "state")
 
 
 def language_links(current: str) -> list[dict[str, Any]]:

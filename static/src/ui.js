@@ -109,7 +109,16 @@
     const manage = link(T.preferences_page, U.l.preferences, links);
     manage.removeAttribute('target');
     manage.addEventListener('click', () => {
-      manage.href = U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token();
+      /* The page hands the state back with the new token; the gate takes a
+       * token only with the state this tab kept (see the gate's adopt). */
+      const state = newId();
+      try {
+        sessionStorage.setItem('banner_state', state);
+      } catch {
+        /* no storage: the choice made there reaches this site on its next decision */
+      }
+      manage.href =
+        U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token() + '&state=' + state;
     });
     const row = el('div', 'bn-actions', null, dialog);
     button(T.save, () => decide(optional.filter((c) => switches[c].checked)), row);
