@@ -167,3 +167,34 @@ def test_the_dev_server_masks_addresses_in_the_log_not_the_consent_log(tmp_path:
     assert len(requests) == 3 and not [line for line in requests if "127.0.0.1" in line]
     assert json.dumps(body)  # the body itself is never logged
     assert "analytics" not in "".join(requests)
+
+
+ROUTES = [
+    "/api/v1/consent",
+    "/api/v1/verify",
+    "/healthz",
+    "/s/tokodemo/loader.js",
+    "/s/tokodemo/preferences?endpoint=x&_external=1",
+    "/s/tokodemo/cookies?_method=GET",
+    "/s/tokodemo/receipt/some-consent-id-00001",
+    "/s/nosuch/preferences",
+]
+GARBAGE = [
+    ("Transfer-Encoding: chunked", b"5;x=\x01\r\nhello\r\n0\r\n\r\n"),
+    ("Transfer-Encoding: chunked", b"-1\r\nx\r\n0\r\n\r\n"),
+    ("Transfer-Encoding: chunked", b"4\r\nabcdEXTRA\r\n0\r\n\r\n"),
+    ("Content-Length: 12", b"\xff\xfe\x00{[}\x00\x00\x00\x00\x00]"),
+    ("Content-Length: 11", b"grant_=%zz&"),
+]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize(("framing", "raw"), GARBAGE)
+def test_garbage_bodies_never_give_a_5xx(
+    server: ServerProcess, path: str, framing: str, raw: bytes
+) -> None:
+    for content_type in ("application/json", "application/x-www-form-urlencoded"):
+        with _connect(server) as sock:
+            sock.sendall(_head(path, f"Content-Type: {content_type}", framing) + raw)
+            status = _status(sock)
+        assert 200 <= status < 500, (path, framing, raw)
