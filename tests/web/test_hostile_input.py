@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import SHOP_ORIGIN, signed_token
+from banner.core.config import BannerConfig, parse_config
+from tests.factories import SHOP_ORIGIN, document, signed_token
 
 RESERVED_KEYS = ["endpoint", "_method", "_scheme", "_external", "_anchor", "values"]
 BANNER_KEYS = ["lang", "return", "token", "state", "site_id", "consent_id"]
@@ -30,6 +31,10 @@ READ_HEADERS = [
     "Accept-Encoding",
     "If-None-Match",
     "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "X-Forwarded-Prefix",
+    "Host",
     "Sec-GPC",
     "Sec-Fetch-Site",
     "User-Agent",
@@ -100,6 +105,14 @@ def _routes(app: Flask) -> list[tuple[str, frozenset[str]]]:
             path = path.replace("<path:filename>", "pages.css")
             paths.append((path.replace("<consent_id>", "some-consent-id-00001"), rule.methods))
     return paths
+
+
+@pytest.fixture(params=[0, 1], ids=["direct", "behind-a-proxy"])
+def config(database_url: str, request: pytest.FixtureRequest) -> BannerConfig:
+    """Directly exposed, and behind one proxy (whose X-Forwarded-* headers are honoured)."""
+    doc = document(database_url)
+    doc["banner"]["proxy_count"] = request.param
+    return parse_config(doc, "test.toml", {})
 
 
 @pytest.fixture
