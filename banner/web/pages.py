@@ -182,11 +182,17 @@ def _error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
 
 
 def _back_to_preferences(site: SiteConfig) -> str:
-    """The preference page again, keeping the language and the return address."""
-    asked = request.args.get("return") or _posted("return_to")
+    """The preference page again, with what the failed request carried.
+
+    The language, the return address, the visitor's token and the loader's
+    state are kept, so a second try still changes the same consent id and
+    its trip back still reaches the site.
+    """
     values = {"site_id": site.id, "lang": g.banner_lang}
-    if asked:
-        values["return"] = asked
+    for key, field in (("return", "return_to"), ("token", "token"), ("state", "state")):
+        kept = request.args.get(key) or _posted(field)
+        if kept:
+            values[key] = kept
     return url_for("banner_pages.preferences", **values)
 
 

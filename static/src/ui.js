@@ -115,7 +115,7 @@
       try {
         sessionStorage.setItem('banner_state', state);
       } catch {
-        /* no storage: the choice made there reaches this site on its next decision */
+        /* no storage: the token coming back is not taken, and this site asks again */
       }
       manage.href =
         U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token() + '&state=' + state;
