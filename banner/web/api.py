@@ -32,10 +32,10 @@ from banner.web.errors import (
     OriginRefused,
     StalePolicy,
     StoreDown,
+    TokenRequiredError,
     TooLarge,
     UnknownSite,
 )
-from banner.web.errors import TokenRequired as TokenRequiredError
 from banner.web.state import service, state
 
 api = Blueprint("banner_api", __name__)

@@ -61,7 +61,7 @@ class OriginRefused(ApiError):
     error = "origin_not_allowed"
 
 
-class TokenRequired(ApiError):
+class TokenRequiredError(ApiError):
     """A change of an existing consent id without that id's current token."""
 
     code = 403

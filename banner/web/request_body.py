@@ -2,9 +2,11 @@
 
 :func:`cap_body` runs before every banner view: a body over the route's cap
 is refused before a byte of it is read, a streamed (chunked) one is cut at
-the cap, and a body the WSGI server cannot decode is a 400, never a 500.
-The parsing helpers raise an :class:`~banner.web.errors.ApiError` naming
-what is wrong; nothing here can raise anything else.
+the cap, and a body the WSGI server cannot decode is a 400, never a 500;
+it raises werkzeug's own 413 and 400, which each blueprint renders its way
+(JSON on the API, a translated page on the pages). The parsing helpers raise
+an :class:`~banner.web.errors.ApiError` naming what is wrong; nothing here
+can raise anything else.
 """
 
 from __future__ import annotations
