@@ -243,7 +243,7 @@
     choice = readChoice();
   }
 
-  /* Records the choice; on 201 stores the token and starts what was granted.
+  /* Records the choice; on success stores the token and starts what was granted.
    * Until then nothing new starts; failures retry with backoff, same id. */
   function send(attempt) {
     const body = pending;
@@ -252,7 +252,7 @@
       body: JSON.stringify(body),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => (r.status === 201 ? r.json() : Promise.reject(r.status)))
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((answer) => {
         if (body !== pending) return;
         store(answer.token);
