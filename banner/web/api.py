@@ -95,6 +95,12 @@ def api_http_error(error: HTTPException) -> Response:
     return api_error_for(error).get_response()
 
 
+@api.errorhandler(StoreUnavailable)
+def api_store_error(error: StoreUnavailable) -> Response:
+    """A store that could not be reached outside :func:`record` (the rate limits')."""
+    return store_down(error).get_response()
+
+
 @api.errorhandler(Exception)
 def api_unexpected(_error: Exception) -> Response:
     logger.exception("unexpected error on %s %s", request.method, request.path)
@@ -195,10 +201,15 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
             "token",
         ) from None
     except StoreUnavailable as exc:
-        raise StoreDown(
-            f"the consent log is unavailable ({exc.reason}); retry later",
-            **{"Retry-After": str(exc.retry_after)},
-        ) from None
+        raise store_down(exc) from None
+
+
+def store_down(exc: StoreUnavailable) -> StoreDown:
+    """The API's 503 for a store that is locked, full or down, with ``Retry-After``."""
+    return StoreDown(
+        f"storage unavailable ({exc.reason}); nothing was recorded, retry later",
+        **{"Retry-After": str(exc.retry_after)},
+    )
 
 
 @api.post("/api/v1/consent")
