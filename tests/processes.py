@@ -55,12 +55,17 @@ privacy_policy_url = "https://www.tokodemo.co.id/kebijakan-privasi"
 class ServerProcess:
     """``banner serve`` in its own process group, so SIGKILL takes every worker."""
 
-    def __init__(self, config: Path, workers: int = 2, log: Path | None = None) -> None:
+    def __init__(
+        self, config: Path, workers: int = 2, log: Path | None = None, dev: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log or config.with_suffix(f".{self.port}.log")
         command = [sys.executable, "-m", "banner", "serve", "--config", str(config)]
         command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)]
+        if dev:  # ``banner run``: the development server, one process
+            command = [sys.executable, "-m", "banner", "run", "--config", str(config)]
+            command += ["--port", str(self.port)]
         self.log_file = self.log_path.open("wb")
         self.process = subprocess.Popen(
             command, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True

@@ -27,7 +27,9 @@ Several consent cookies in one header
     ignored and never grant anything; when several valid tokens disagree,
     only the categories *all* of them grant are granted. A tossed token can
     therefore take consent away but never add it. The consent id and policy
-    version are those of the most recently issued valid token.
+    version are those of the most recently issued valid token. A header
+    with more than :data:`MAX_COOKIE_VALUES` values is no consent at all:
+    reading only the first ones would let tossed values hide the visitor's own.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
     "cookie_values",
     "covers",
     "merge_consents",
+    "too_many",
 ]
 
 DEFAULT_COOKIE_NAME = "banner_consent"
@@ -200,6 +203,8 @@ class ConsentChecker:
     def check_cookie_header(self, header: str | None) -> ConsentToken | None:
         """The consent in a raw ``Cookie`` header (see the module's rule for several values)."""
         values = cookie_values(header, self.cookie_name)
+        if too_many(values):
+            return None
         if len(values) == 1:
             return self.check(values[0])
         return merge_consents(self.check(value) for value in values)
@@ -215,8 +220,9 @@ def covers(consent: ConsentToken | None, category: str) -> bool:
 def cookie_values(header: str | None, name: str, limit: int = MAX_COOKIE_VALUES) -> list[str]:
     """Every value of cookie ``name`` in a raw ``Cookie`` header, in header order.
 
-    Tolerates any garbage (it is someone else's header) and keeps at most
-    ``limit`` values; surrounding double quotes are removed.
+    Tolerates any garbage (it is someone else's header) and stops after
+    ``limit + 1`` values: more than ``limit`` is an attack (see
+    :func:`too_many`); surrounding double quotes are removed.
     """
     if not header or name not in header:
         return []
@@ -225,9 +231,18 @@ def cookie_values(header: str | None, name: str, limit: int = MAX_COOKIE_VALUES)
         key, sep, value = part.partition("=")
         if sep and key.strip() == name:
             values.append(value.strip().removeprefix('"').removesuffix('"'))
-            if len(values) == limit:
+            if len(values) > limit:
                 break
     return values
+
+
+def too_many(values: Sequence[str], limit: int = MAX_COOKIE_VALUES) -> bool:
+    """True when a header carried more consent values than are read: no consent then.
+
+    Reading only the first ``limit`` would let tossed values push the
+    visitor's own refusal out of view.
+    """
+    return len(values) > limit
 
 
 def merge_consents(found: Iterable[ConsentToken | None]) -> ConsentToken | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import sys
 import threading
@@ -102,10 +103,15 @@ def run(config_path: str | None, host: str, port: int) -> None:
 
 
 class _AddresslessHandler(WSGIRequestHandler):
-    """The development server's request log, without the client's address."""
+    """The development server's request log, without the client's address.
 
-    def address_string(self) -> str:
-        return "-"
+    Only the log line loses it: the app still gets ``REMOTE_ADDR``, which the
+    consent log masks and the rate limits key on (per masked network).
+    """
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        line = f"[{self.log_date_time_string()}] {message}"
+        logging.getLogger("werkzeug").log(logging.getLevelName(type.upper()), line, *args)
 
 
 def _start_demo_shop(service_url: str, host: str) -> None:
@@ -295,7 +301,7 @@ def purge(config_path: str | None, days: int) -> None:
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
 @friendly
 def stats(config_path: str | None, site: str, days: int) -> None:
-    """Opt-in rate per category, per day."""
+    """Per day: decisions logged, visitors who decided, opt-in rate per category."""
     config = _config(config_path)
     site = _site_of(config, site)
     since = datetime.now(UTC) - timedelta(days=days)

@@ -189,6 +189,25 @@ class TokenCodec:
             return Verdict(None, Reason.OTHER_SITE)
         return verdict
 
+    def holder(self, token: object) -> ConsentToken | None:
+        """What a genuine, unexpired token of this site says, whatever its policy version.
+
+        Proof that a browser holds a consent id, so it may continue that id
+        after a policy bump; never consent by itself (use :meth:`verify`).
+        """
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_BYTES:
+            return None
+        try:
+            payload, stamp = self._checker.loads(
+                token, max_age=self.max_age + CLOCK_SKEW_SECONDS, return_timestamp=True
+            )
+        except (BadData, ValueError, TypeError, UnicodeError, RecursionError):
+            return None
+        issued = int(stamp.timestamp())
+        if not _well_formed(payload) or payload["s"] != self.site or payload["t"] != issued:
+            return None
+        return self._content(payload, issued)
+
     def _unsign(self, token: str) -> Verdict:
         try:
             payload, stamp = self._checker.loads(

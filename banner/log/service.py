@@ -39,6 +39,17 @@ class DecisionRequest:
     ip: str | None = None
     user_agent: str | None = None
     age_confirmed: bool = False
+    #: The consent id's current token; required to change an existing id's choice.
+    token: str | None = None
+
+
+class TokenRequired(Exception):
+    """A different choice for a consent id that has rows came without its current token.
+
+    Anyone may learn a consent id (receipts, links, the readable cookie);
+    only the browser holding its latest token may change what it says.
+    Nothing was written.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +124,8 @@ class ConsentService:
 
         :raises banner.log.store.StoreUnavailable: when it could not be committed;
             no token is issued then.
+        :raises TokenRequired: a different choice for a consent id that has
+            rows, without that id's current token; nothing is written.
         """
         config, codecs = self._current()
         site = config.sites.get(request.site)
@@ -140,10 +153,19 @@ class ConsentService:
             age_confirmed=request.age_confirmed,
         )
 
+        holder = self._token_holder(site.id, request)
+
         def after(previous: Decision | None) -> Decision:
-            """The action follows the visitor's previous row, read under the write's lock."""
+            """The action follows the visitor's previous row, read under the write's lock.
+
+            Called only when the choice differs from that row (an exact retry
+            is answered by the store without it), so a change is refused here,
+            per consent id, unless it carries the id's current token.
+            """
             if previous is None:
                 return decision
+            if not _is_current(holder, previous):
+                raise TokenRequired(consent_id)
             prior = Choice.of(previous.granted, site.category_ids)
             return replace(decision, action=choice.action(prior, request.gpc).value)
 
@@ -152,3 +174,16 @@ class ConsentService:
         stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
         token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)
+
+    def _token_holder(self, site_id: str, request: DecisionRequest) -> ConsentToken | None:
+        """The request's token when it verifies and names the request's consent id."""
+        if request.token is None or request.consent_id is None:
+            return None
+        # A token of an older policy version still proves the browser holds the id.
+        content = self.codecs[site_id].holder(request.token)
+        return content if content and content.consent_id == request.consent_id else None
+
+
+def _is_current(holder: ConsentToken | None, latest: Decision) -> bool:
+    """True when ``holder`` was issued for ``latest`` (or after it): not an older token."""
+    return holder is not None and holder.issued_at >= int(latest.recorded_at.timestamp())

@@ -1,4 +1,10 @@
-"""Opt-in rates per category and day, from the consent log."""
+"""Opt-in rates per category and day, from the consent log.
+
+Two counts per day, named for what they count: ``decisions`` (rows logged:
+every accept, change, withdrawal) and ``visitors`` (distinct consent ids that
+decided). The rates are shares of visitors, each counted by their last
+decision of the day.
+"""
 
 from __future__ import annotations
 
@@ -12,34 +18,41 @@ from banner.log.store import Decision
 
 @dataclass(frozen=True, slots=True)
 class DayRates:
-    """One day: how many visitors decided, and the share granting each category."""
+    """One day: decisions logged, visitors who decided, and the share granting each category."""
 
     day: date
     decisions: int
+    visitors: int
     rates: dict[str, float]
 
 
 def opt_in_rates(rows: Iterable[Decision], categories: Sequence[str]) -> list[DayRates]:
     """Per day, each consent id's last decision that day counts once."""
     last: dict[date, dict[str, Decision]] = defaultdict(dict)
+    logged: dict[date, int] = defaultdict(int)
     for row in rows:
         last[row.recorded_at.date()][row.consent_id] = row
-    return [_day(day, list(last[day].values()), categories) for day in sorted(last)]
+        logged[row.recorded_at.date()] += 1
+    return [_day(day, logged[day], list(last[day].values()), categories) for day in sorted(last)]
 
 
-def _day(day: date, decisions: list[Decision], categories: Sequence[str]) -> DayRates:
-    total = len(decisions)
-    rates = {c: sum(c in d.granted for d in decisions) / total for c in categories}
-    return DayRates(day, total, rates)
+def _day(day: date, logged: int, latest: list[Decision], categories: Sequence[str]) -> DayRates:
+    visitors = len(latest)
+    rates = {c: sum(c in d.granted for d in latest) / visitors for c in categories}
+    return DayRates(day, logged, visitors, rates)
 
 
 def format_table(days: Sequence[DayRates], categories: Sequence[str]) -> str:
-    """A plain-text table: one line per day, one column per category."""
-    header = ["day", "decisions", *categories]
+    """A plain-text table: one line per day with both counts and one column per category.
+
+    A category's cell is the share of that day's visitors who granted it.
+    """
+    header = ["day", "decisions", "visitors", *categories]
     lines = [header]
     for entry in days:
         cells = [f"{entry.rates[c] * 100:.1f}%" for c in categories]
-        lines.append([entry.day.isoformat(), str(entry.decisions), *cells])
+        counts = [str(entry.decisions), str(entry.visitors)]
+        lines.append([entry.day.isoformat(), *counts, *cells])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(
         "  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in lines

@@ -12,19 +12,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
 from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
-from banner.log.service import ConsentService, DecisionRequest, Recorded
+from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
+from banner.web import rate_limits
 from banner.web import request_body as body
 from banner.web.errors import (
     ApiError,
+    BadBody,
     BadField,
+    InternalError,
+    MethodRefused,
+    NotFoundError,
     OriginRefused,
     StalePolicy,
     StoreDown,
+    TokenRequiredError,
+    TooLarge,
     UnknownSite,
 )
 from banner.web.state import service, state
@@ -41,6 +50,7 @@ CONSENT_FIELDS = (
     "gpc",
     "page_path",
     "age_confirmed",
+    "token",
 )
 VERIFY_FIELDS = ("site", "token")
 
@@ -60,9 +70,42 @@ def add_cors(response: Response) -> Response:
     return response
 
 
-@api.errorhandler(ApiError)
-def api_error(error: ApiError) -> Response:
-    return error.get_response()
+@api.before_request
+def cap_api_body() -> None:
+    body.cap_body(body.MAX_BODY_BYTES)
+
+
+def api_error_for(error: HTTPException) -> ApiError:
+    """The API's JSON error standing in for any HTTP error met on an API route."""
+    if isinstance(error, ApiError):
+        return error
+    if error.code == 413:
+        return TooLarge(f"request body is larger than {body.MAX_BODY_BYTES} bytes")
+    if error.code == 429:
+        return rate_limits.refusal(error)
+    if isinstance(error, MethodNotAllowed):
+        allowed = ", ".join(sorted(error.valid_methods or ()))
+        return MethodRefused("this method is not allowed here", **{"Allow": allowed})
+    if error.code == 404:
+        return NotFoundError("no such API route")
+    return BadBody("the request could not be read")
+
+
+@api.errorhandler(HTTPException)
+def api_http_error(error: HTTPException) -> Response:
+    return api_error_for(error).get_response()
+
+
+@api.errorhandler(StoreUnavailable)
+def api_store_error(error: StoreUnavailable) -> Response:
+    """A store that could not be reached outside :func:`record` (the rate limits')."""
+    return store_down(error).get_response()
+
+
+@api.errorhandler(Exception)
+def api_unexpected(_error: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return InternalError("unexpected error; it has been logged").get_response()
 
 
 @api.route("/api/v1/consent", methods=["OPTIONS"])
@@ -135,6 +178,9 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         if not CONSENT_ID.fullmatch(consent_id):
             raise BadField("consent_id must be 16 to 64 URL-safe characters", "consent_id")
     gpc = body.boolean(document.get("gpc", False), "gpc") or request.headers.get("Sec-GPC") == "1"
+    token = _optional(document, "token")
+    if token is not None:
+        token = body.clean_str(token, "token", MAX_TOKEN_BYTES)
     return DecisionRequest(
         site=site.id,
         granted=granted,
@@ -151,6 +197,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         ),
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=_age_confirmed(document, site, granted),
+        token=token,
     )
 
 
@@ -159,14 +206,24 @@ def _iso(stamp: int) -> str:
 
 
 def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
-    """Record through the service, turning a store failure into a 503."""
+    """Record through the service, turning its refusals into the API's errors."""
     try:
         return consent.record(decision)
-    except StoreUnavailable as exc:
-        raise StoreDown(
-            f"the consent log is unavailable ({exc.reason}); retry later",
-            **{"Retry-After": str(exc.retry_after)},
+    except TokenRequired:
+        raise TokenRequiredError(
+            "this consent id already has a different choice; send its current token to change it",
+            "token",
         ) from None
+    except StoreUnavailable as exc:
+        raise store_down(exc) from None
+
+
+def store_down(exc: StoreUnavailable) -> StoreDown:
+    """The API's 503 for a store that is locked, full or down, with ``Retry-After``."""
+    return StoreDown(
+        f"storage unavailable ({exc.reason}); nothing was recorded, retry later",
+        **{"Retry-After": str(exc.retry_after)},
+    )
 
 
 @api.post("/api/v1/consent")

@@ -61,6 +61,13 @@ class OriginRefused(ApiError):
     error = "origin_not_allowed"
 
 
+class TokenRequiredError(ApiError):
+    """A change of an existing consent id without that id's current token."""
+
+    code = 403
+    error = "token_required"
+
+
 class UnknownSite(ApiError):
     code = 404
     error = "unknown_site"

@@ -10,29 +10,18 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from banner.core.config import BannerConfig, load_config
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
 from banner.log.service import ConsentService
 from banner.web import fast_assets, rate_limits
-from banner.web.errors import (
-    ApiError,
-    InternalError,
-    MethodRefused,
-    NotFoundError,
-    TooLarge,
-)
 from banner.web.flask_consent import consent_required, has_consent, init_consent
 from banner.web.page_security import secure_session
-from banner.web.request_body import MAX_BODY_BYTES
 from banner.web.state import EXTENSION_KEY, BannerState
 
 logger = logging.getLogger("banner")
-
-#: Forms and API bodies are small; anything larger is refused before parsing.
-MAX_CONTENT_LENGTH = 64 * 1024
 
 
 def blueprints() -> list[Blueprint]:
@@ -85,8 +74,6 @@ class Banner:
         :raises banner.log.store.StoreUnavailable: when the database cannot be set up.
         """
         config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
-        app.config.setdefault("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)
-        # Flask always has the key (None), so setdefault would never fill it.
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = config.secret_keys[-1]
             # Sessions signed before a rotation stay readable (Flask >= 3.1).
@@ -114,39 +101,25 @@ def _mount(app: Flask, config: BannerConfig) -> None:
         app.register_blueprint(blueprint)
     rate_limits.install(app, config)
     fast_assets.install(app, app.extensions[EXTENSION_KEY])
-    _register_errors(app)
+    # Error handlers live on banner's blueprints only (see banner.web.api and
+    # banner.web.pages): the host app's own errors stay the host app's. Routing
+    # errors belong to no blueprint, so banner answers those on its own paths
+    # before dispatch, without registering an app-wide error handler.
+    app.before_request(_routing_error)
     secure_session(app)
 
 
-def _is_api() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+def _routing_error() -> Response | None:
+    """banner's answer to a 404 or 405 met while routing one of its own paths."""
+    error = request.routing_exception
+    if not isinstance(error, NotFound | MethodNotAllowed):
+        return None
+    if request.path.startswith("/api/v1/") or request.path == "/healthz":
+        from banner.web.api import api_error_for
 
+        return api_error_for(error).get_response()
+    if request.path.startswith("/s/"):
+        from banner.web.pages import routing_error_page
 
-def _page_error(error: HTTPException) -> Response | HTTPException:
-    """Our translated page for routing errors under ``/s/``; the host app's own otherwise."""
-    if not request.path.startswith("/s/"):
-        return error
-    from banner.web.pages import routing_error_page
-
-    return routing_error_page(error)
-
-
-def _register_errors(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response | HTTPException:
-        if isinstance(error, ApiError):
-            return error
-        if not _is_api():
-            return _page_error(error)
-        if error.code == 413:
-            return TooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes").get_response()
-        if error.code == 429:
-            return rate_limits.refusal(error).get_response()
-        if error.code == 405:
-            return MethodRefused("this method is not allowed here").get_response()
-        return NotFoundError("no such API route").get_response()
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
-        logger.exception("unexpected error on %s %s", request.method, request.path)
-        return InternalError("unexpected error; it has been logged").get_response()
+        return routing_error_page(error)
+    return None

@@ -68,6 +68,8 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
 
     token = HiddenField(validators=[Optional(), Length(max=MAX_TOKEN_BYTES, message=TOKEN_LONG)])
     return_to = HiddenField(validators=[Optional(), Length(max=RETURN_MAX, message=RETURN_LONG)])
+    #: The loader's random state, handed back with the token (checked when used).
+    state = HiddenField()
     save = SubmitField()
     withdraw = SubmitField()
 
@@ -114,6 +116,7 @@ def preferences_form(
     granted: Iterable[str] = (),
     token: str = "",
     return_to: str = "",
+    state: str = "",
 ) -> PreferencesForm:
     """Build ``site``'s form; posted data fills it, else the current choice does."""
     switches: dict[str, BooleanField] = {
@@ -125,6 +128,6 @@ def preferences_form(
     current = {switch_name(c): True for c in granted}
     form: PreferencesForm = form_class(
         meta={"language": language},
-        data={**current, "token": token, "return_to": return_to},
+        data={**current, "token": token, "return_to": return_to, "state": state},
     )
     return form

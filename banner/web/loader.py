@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, abort, request
+from werkzeug.exceptions import HTTPException
 
 from banner.core.config import SiteConfig
 from banner.core.config_model import Tracker
@@ -28,6 +29,7 @@ from banner.core.disclosure import CategoryNotice, category_notices, changes_sin
 from banner.core.texts import banner_texts
 from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
 from banner.resources import resource_dir
+from banner.web.request_body import MAX_BODY_BYTES, cap_body
 from banner.web.state import BannerState, service, state
 
 loader = Blueprint("banner_loader", __name__)
@@ -287,6 +289,19 @@ def _serve(asset: Asset) -> Response:
     if etag_matches(headers.get("If-None-Match"), variant.etag):
         return Response(status=304, headers=variant.headers)
     return Response(variant.body, headers=variant.headers)
+
+
+@loader.before_request
+def cap_loader_body() -> None:
+    cap_body(MAX_BODY_BYTES)  # nothing here reads a body; a huge declared one is refused
+
+
+@loader.errorhandler(HTTPException)
+def loader_error(error: HTTPException) -> Response:
+    """An unknown site's assets (or a refused body): the pages' translated error page."""
+    from banner.web.pages import routing_error_page
+
+    return routing_error_page(error)
 
 
 def _site(site_id: str) -> SiteConfig:

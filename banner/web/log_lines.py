@@ -1,14 +1,21 @@
 """Log lines: one event, one line, control characters escaped, no raw IP.
 
 Visitors control headers and paths; a CR, LF or ANSI escape in them must not
-forge log lines or repaint an operator's terminal.
+forge log lines or repaint an operator's terminal. gunicorn names the client
+in its warnings about broken requests (``Invalid request from ip=...``), and
+may quote a header holding an address: those addresses are masked to their
+network, as in the consent log.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 import sys
 from typing import Any
+
+from banner.core.visitor import mask_ip
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -23,6 +30,37 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return escape(super().format(record))
+
+
+#: Anything that may be an IPv4 or IPv6 address; :mod:`ipaddress` decides.
+_ADDRESS = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]|\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _masked(match: re.Match[str]) -> str:
+    try:
+        ipaddress.ip_address(match.group())
+    except ValueError:
+        return match.group()
+    return mask_ip(match.group())
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with every IP address replaced by its masked network (/24, /48)."""
+    return _ADDRESS.sub(_masked, text)
+
+
+class AddressMasker(logging.Filter):
+    """Masks the addresses in warnings and errors: those are about requests.
+
+    Informational lines (``Listening at: http://127.0.0.1:8000``) name the
+    server's own address and are left as they are.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            record.msg = mask_addresses(record.getMessage())
+            record.args = None
+        return True
 
 
 def configure() -> None:
@@ -40,12 +78,14 @@ def gunicorn_logconfig() -> dict[str, Any]:
         "class": "logging.StreamHandler",
         "formatter": "one_line",
         "stream": "ext://sys.stderr",
+        "filters": ["addresses"],
     }
     access = {**stream, "stream": "ext://sys.stdout"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"one_line": {"()": OneLineFormatter, "format": FORMAT}},
+        "filters": {"addresses": {"()": AddressMasker}},
         "handlers": {"error": stream, "access": access},
         "root": {"level": "INFO", "handlers": ["error"]},
         "loggers": {

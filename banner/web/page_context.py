@@ -33,17 +33,22 @@ STATUS_NAMES = {
 }
 
 
+#: Query keys a language link carries over; any other key of the request is
+#: ignored (``url_for`` reserves some, such as ``endpoint`` or ``_external``).
+KEPT_QUERY_KEYS = ("return", "token", "state")
+
+
 def language_links(current: str) -> list[dict[str, Any]]:
+    """The same page in each language, from the route's values and the kept keys only."""
     if request.endpoint is None or request.url_rule is None:
         return []
-    args = {**(request.view_args or {}), **request.args}
+    kept = {key: request.args[key] for key in KEPT_QUERY_KEYS if key in request.args}
+    values = {**(request.view_args or {}), **kept}
     return [
         {
             "lang": lang,
             "name": LANGUAGE_NAMES[lang],
-            "href": url_for(
-                request.endpoint, **{**(request.view_args or {}), **args, "lang": lang}
-            ),
+            "href": url_for(request.endpoint, lang=lang, **values),
             "current": lang == current,
         }
         for lang in LANGUAGES

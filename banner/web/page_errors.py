@@ -46,6 +46,18 @@ class ForeignOrigin(PageError):
     )
 
 
+class ChoiceChangedElsewhere(PageError):
+    """The form carried an older token than the consent id's latest choice."""
+
+    code = 403
+    title = N_("Your choice has changed since this page was opened")
+    explanation = N_(
+        "Your privacy choice was changed elsewhere (in another tab or on the website) after "
+        "this page was opened, so nothing was saved. Open the page again to see your current "
+        "choice and change it there."
+    )
+
+
 class PageNotFound(PageError):
     code = 404
     title = N_("Page not found")

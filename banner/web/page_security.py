@@ -129,24 +129,28 @@ def safe_return(value: str | None, origins: tuple[str, ...], limit: int = 2000) 
     return f"{parts.scheme}://{netloc}{parts.path or '/'}{query}"
 
 
-def with_token(address: str, token: str) -> str:
-    """``address`` carrying the new consent token in its fragment.
+def with_token(address: str, token: str, state: str = "") -> str:
+    """``address`` carrying the new consent token (and the loader's state) in its fragment.
 
-    The loader on the site reads ``#banner_token=…``, stores the token
-    first-party and removes the fragment; a fragment never reaches a server
-    or a ``Referer`` header.
+    The loader on the site reads ``#banner_token=…&banner_state=…``, takes the
+    token only when the state is the one it kept, stores it first-party and
+    removes the fragment; a fragment never reaches a server or a ``Referer``.
     """
-    return f"{address}#banner_token={token}"
+    fragment = f"banner_token={token}" + (f"&banner_state={state}" if state else "")
+    return f"{address}#{fragment}"
 
 
-def shares_cookies(host: str, origins: tuple[str, ...], cookie_domain: str | None) -> bool:
-    """True when a cookie this service sets reaches the site's pages too.
+def cookie_reaches(host: str, target: str, cookie_domain: str | None) -> bool:
+    """True when a cookie this service sets reaches the page at ``target``.
 
-    That is when the service runs inside the site (same host) or on a
-    subdomain covered by the site's ``cookie_domain``.
+    That is when the service and that page share a host (cookies ignore the
+    port), or both sit under the site's ``cookie_domain``. Deciding for the
+    page returned to, not for any of the site's origins, matters when one
+    origin is the service's own host beside others.
     """
     own = urlsplit(f"//{host}").hostname or ""
+    there = urlsplit(target).hostname or ""
     if cookie_domain:
         domain = cookie_domain.lstrip(".")
-        return own == domain or own.endswith(f".{domain}")
-    return any(urlsplit(origin).hostname == own for origin in origins)
+        return all(name == domain or name.endswith(f".{domain}") for name in (own, there))
+    return own == there

@@ -9,7 +9,6 @@ sends the visitor back to the site. Every text comes from the catalogs.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +18,6 @@ from flask import (
     current_app,
     g,
     jsonify,
-    make_response,
-    redirect,
     render_template,
     request,
     url_for,
@@ -28,19 +25,16 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from banner.check.checker import cookie_values, merge_consents
 from banner.core.config import DEFAULT_THEME, SiteConfig
 from banner.core.consent import CONSENT_ID, Source
 from banner.core.disclosure import CategoryNotice, category_notices, first_layer
 from banner.core.i18n import Translator, request_language
 from banner.core.texts import banner_texts
-from banner.core.token import ConsentToken
 from banner.core.visitor import client_address
-from banner.log.service import DecisionRequest, Recorded
+from banner.log.service import DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
 from banner.web import rate_limits
-from banner.web.api import set_consent_cookie
 from banner.web.forms import PreferencesForm, preferences_form, switch_name
 from banner.web.page_context import (
     LANGUAGE_NAMES,
@@ -52,6 +46,7 @@ from banner.web.page_context import (
     when,
 )
 from banner.web.page_errors import (
+    ChoiceChangedElsewhere,
     ForeignOrigin,
     FormExpired,
     PageError,
@@ -68,10 +63,10 @@ from banner.web.page_security import (
     new_nonce,
     safe_return,
     secure_headers,
-    shares_cookies,
-    with_token,
 )
 from banner.web.receipt import Receipt, build_receipt
+from banner.web.request_body import MAX_FORM_BYTES, body_was_read, cap_body
+from banner.web.return_trip import Current, current_consent, loader_state, return_to_site
 from banner.web.state import service, state
 
 logger = logging.getLogger("banner")
@@ -88,14 +83,6 @@ pages = Blueprint(
 CACHEABLE_ENDPOINTS = frozenset({"banner_pages.cookies", "banner_pages.static"})
 
 
-@dataclass(frozen=True, slots=True)
-class Current:
-    """The visitor's current consent as a verified token, and where it came from."""
-
-    token: str
-    content: ConsentToken
-
-
 # --- request set-up and teardown -------------------------------------------
 
 
@@ -110,6 +97,11 @@ def find_site(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.banner_lang = request_language(
         request.args.get("lang"), list(request.accept_languages.values()), default
     )
+
+
+@pages.before_request
+def cap_form_body() -> None:
+    cap_body(MAX_FORM_BYTES)
 
 
 @pages.after_request
@@ -156,6 +148,11 @@ def store_error(error: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
     return _error_page(StoreUnavailablePage(error.retry_after))
 
 
+@pages.errorhandler(TokenRequired)
+def stale_token(_error: TokenRequired) -> tuple[str, int, dict[str, str]]:
+    return _error_page(ChoiceChangedElsewhere())
+
+
 @pages.errorhandler(Exception)
 def unexpected_error(_error: Exception) -> tuple[str, int, dict[str, str]]:
     logger.exception("unexpected error on %s %s", request.method, request.path)
@@ -185,20 +182,23 @@ def _error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
 
 
 def _back_to_preferences(site: SiteConfig) -> str:
-    """The preference page again, keeping the language and the return address."""
-    asked = request.args.get("return") or _posted("return_to")
+    """The preference page again, with what the failed request carried.
+
+    The language, the return address, the visitor's token and the loader's
+    state are kept, so a second try still changes the same consent id and
+    its trip back still reaches the site.
+    """
     values = {"site_id": site.id, "lang": g.banner_lang}
-    if asked:
-        values["return"] = asked
+    for key, field in (("return", "return_to"), ("token", "token"), ("state", "state")):
+        kept = request.args.get(key) or _posted(field)
+        if kept:
+            values[key] = kept
     return url_for("banner_pages.preferences", **values)
 
 
 def _posted(name: str) -> str | None:
-    """A posted field, or ``None`` when the body itself was refused (too large)."""
-    try:
-        return request.form.get(name)
-    except HTTPException:
-        return None
+    """A posted field, or ``None`` when the body itself was refused (too large, broken)."""
+    return request.form.get(name) if body_was_read() else None
 
 
 def _site() -> SiteConfig:
@@ -209,25 +209,6 @@ def _site() -> SiteConfig:
 
 
 # --- the preference page --------------------------------------------------------
-
-
-def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
-    """The visitor's consent: the cookie when the service shares it, else the passed token.
-
-    Several cookie values (one tossed in for a parent domain) are combined as
-    the server-side check does: only what every valid one grants, under the
-    newest one's consent id.
-    """
-    candidates = [*cookie_values(request.headers.get("Cookie"), site.cookie_name), passed]
-    valid = [(c, service().verify(site.id, c).token) for c in candidates if c]
-    found = [(raw, content) for raw, content in valid if content is not None]
-    if not found:
-        return None
-    merged = merge_consents(content for _raw, content in found)
-    newest = next(
-        raw for raw, content in found if merged and content.consent_id == merged.consent_id
-    )
-    return Current(newest, merged) if merged else None
 
 
 @pages.route("/s/<site_id>/preferences", methods=["GET", "POST"])
@@ -243,6 +224,7 @@ def preferences(site_id: str) -> Any:
         granted=current.content.granted if current else (),
         token=current.token if current else "",
         return_to=request.args.get("return", ""),
+        state=loader_state(request.args.get("state")),
     )
     return _render_preferences(site, form, current)
 
@@ -281,7 +263,7 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
     recorded = _record(site, form.granted(), previous, form.age_ticked())
-    return _return_to_site(site, form.return_to.data, recorded.token)
+    return return_to_site(site, form.return_to.data, recorded.token, form.state.data or "")
 
 
 def _record(
@@ -293,6 +275,7 @@ def _record(
         granted=tuple(granted),
         language=g.banner_lang,
         consent_id=previous.content.consent_id if previous else None,
+        token=previous.token if previous else None,
         gpc=request.headers.get("Sec-GPC") == "1",
         source=Source.PREFERENCES,
         page_origin=own_origin,
@@ -304,20 +287,6 @@ def _record(
         age_confirmed=age_confirmed,
     )
     return service().record(decision)
-
-
-def _return_to_site(site: SiteConfig, asked: str | None, token: str) -> WerkzeugResponse:
-    """Redirect to the page the visitor came from (or the site's default page).
-
-    When the service shares cookies with the site it sets the consent cookie
-    itself; otherwise the new token rides in the fragment for the loader.
-    """
-    target = safe_return(asked, site.origins)
-    if not shares_cookies(request.host, site.origins, site.cookie_domain):
-        return redirect(with_token(target, token), 303)
-    response = make_response(redirect(target, 303))
-    set_consent_cookie(response, site, token)
-    return response
 
 
 def _categories(site: SiteConfig, language: str) -> list[CategoryNotice]:

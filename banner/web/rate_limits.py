@@ -6,6 +6,7 @@ hold across every instance sharing that Redis.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -14,10 +15,12 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from banner.core.config import BannerConfig
 from banner.core.visitor import client_address, mask_ip
+from banner.log.store import StoreUnavailable
 from banner.web.errors import RateLimited
 from banner.web.state import EXTENSION_KEY
 
@@ -93,4 +96,18 @@ def refusal(error: HTTPException) -> RateLimited:
 
 
 def _limited(limiter: Limiter, rate: str, view: Any) -> Any:
-    return limiter.limit(rate, methods=["POST"])(view)
+    """``view`` under the limit; an unreachable limit storage is a 503, not a 500.
+
+    Nothing is recorded then (the limit cannot be checked), and the loader
+    retries a 503 as it does when the consent log is down.
+    """
+    limited = limiter.limit(rate, methods=["POST"])(view)
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return limited(*args, **kwargs)
+        except RedisError as exc:
+            raise StoreUnavailable("rate limit storage unavailable", retry_after=5) from exc
+
+    return guarded

@@ -1,7 +1,12 @@
-"""Reading an API request body: size, content type, JSON and field types.
+"""Reading a request body: its cap, then (API) content type, JSON and field types.
 
-Every failure is an :class:`~banner.web.errors.ApiError` naming what is wrong;
-nothing here can raise anything else.
+:func:`cap_body` runs before every banner view: a body over the route's cap
+is refused before a byte of it is read, a streamed (chunked) one is cut at
+the cap, and a body the WSGI server cannot decode is a 400, never a 500;
+it raises werkzeug's own 413 and 400, which each blueprint renders its way
+(JSON on the API, a translated page on the pages). The parsing helpers raise
+an :class:`~banner.web.errors.ApiError` naming what is wrong; nothing here
+can raise anything else.
 """
 
 from __future__ import annotations
@@ -9,9 +14,55 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask import g, request
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
+
 from banner.web.errors import BadBody, BadField, TooLarge, WrongContentType
 
+#: The API's JSON bodies are a few hundred bytes.
 MAX_BODY_BYTES = 8 * 1024
+#: The preference form (a CSRF token, a consent token, a return address, switches).
+MAX_FORM_BYTES = 64 * 1024
+#: Methods whose body banner never reads; a declared one over the cap is still refused.
+BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cap_body(limit: int) -> None:
+    """Apply ``limit`` to this request's body, reading it now (at most ``limit`` bytes).
+
+    A declared ``Content-Length`` over the cap is refused at once, so a huge
+    or never-sent body holds no worker. A streamed body is read through
+    werkzeug's limit and cut at the cap. Reading errors of the WSGI server
+    (gunicorn's invalid chunk sizes, the dev server's bad chunk headers, a
+    client gone mid-body) become a 400.
+
+    :raises RequestEntityTooLarge: the body is, or says it is, over ``limit``.
+    :raises BadRequest: the body could not be read.
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise RequestEntityTooLarge()
+    # werkzeug cuts a streamed body at the maximum without a word; one byte
+    # more tells a body at the cap from a longer one.
+    request.max_content_length = limit + 1
+    if request.method in BODYLESS:
+        return
+    try:
+        data = request.get_data(cache=True)
+    except HTTPException:
+        raise
+    except Exception:  # each WSGI server raises its own classes for a broken body
+        raise BadRequest("the request body could not be read") from None
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    g.banner_body_read = True
+
+
+def body_was_read() -> bool:
+    """True when :func:`cap_body` read this request's body, so it may be parsed."""
+    return bool(g.get("banner_body_read"))
+
+
 #: ``text/plain`` lets the loader post without a CORS preflight; the Origin
 #: check, not the content type, is what protects the API.
 JSON_TYPES = ("application/json", "text/plain")

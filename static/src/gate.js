@@ -201,7 +201,7 @@
     choice = readChoice();
   }
 
-  /* Records the choice; on 201 stores the token and starts what was granted.
+  /* Records the choice; on success stores the token and starts what was granted.
    * Until then nothing new starts; failures retry with backoff, same id. */
   function send(attempt) {
     const body = pending;
@@ -210,7 +210,7 @@
       body: JSON.stringify(body),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => (r.status === 201 ? r.json() : Promise.reject(r.status)))
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((answer) => {
         if (body !== pending) return;
         store(answer.token);
@@ -227,15 +227,18 @@
       });
   }
 
-  /* The hosted preference page returns cross-site with the new token in the
-   * fragment. It is adopted only once the service vouches for it (a crafted
-   * link must not grant anything); until then nothing non-essential starts. */
-  function adopt(token) {
-    fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: token }) })
-      .then((r) => r.json())
-      .then((v) => v.valid && store(token))
-      .catch(() => 0)
-      .then(() => (choice ? apply(choice.g) : showBanner(1)));
+  /* The hosted preference page returns cross-site with the new token and the
+   * random state the UI kept in sessionStorage before leaving for it. A token
+   * is taken only with that state (this browser asked for it), and never in
+   * place of a choice of another consent id: a link crafted with someone
+   * else's valid token must not grant or replace anything. */
+  function adopt(token, state) {
+    const p = parse(token);
+    try {
+      if (p && state === sessionStorage.getItem('banner_state') && (!choice || choice.i === p.i)) store(token);
+    } catch {
+      /* no storage: nothing was asked */
+    }
   }
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
@@ -248,6 +251,7 @@
       language: kernel.lang,
       policy_version: S.v,
       consent_id: id,
+      token: choice?.raw,
       gpc: gpc,
       page_path: location.pathname,
       age_confirmed: age === true,
@@ -317,15 +321,16 @@
   }
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
-  const passed = /banner_token=([\w.-]+)/.exec(location.hash);
+  const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
   if (passed) {
     history.replaceState(null, '', location.pathname + location.search);
-    adopt(passed[1]);
-  } else if (choice) {
+    adopt(passed[1], passed[2]);
+  }
+  if (choice) {
     apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
   } else {
     sweep();
   }
   if (pending && !passed) send(0);
-  else if (!choice && !passed) showBanner(1);
+  else if (!choice) showBanner(1);
 })(window, document);

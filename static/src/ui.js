@@ -71,8 +71,18 @@
   function preferencesLink(parent) {
     const a = link(T.preferences_page, U.l.preferences, parent);
     a.removeAttribute('target');
+    /* The token is read at click time, as the choice may have changed since
+     * the layer was built. The page hands the state back with the new token;
+     * the gate takes a token only with the state this tab kept (its adopt). */
     a.addEventListener('click', () => {
-      a.href = U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token();
+      const state = newId();
+      try {
+        sessionStorage.setItem('banner_state', state);
+      } catch {
+        /* no storage: the token coming back is not taken, and this site asks again */
+      }
+      a.href =
+        U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token() + '&state=' + state;
     });
   }
 

@@ -177,7 +177,7 @@ def test_check_answers_like_the_verify_endpoint(
         ("xbanner_consent=abc; banner_consentx=def", []),
         ("banner_consent; =; ;;=banner_consent", []),
         ("banner_consent=a=b", ["a=b"]),
-        ("; ".join(f"banner_consent={n}" for n in range(20)), [str(n) for n in range(8)]),
+        ("; ".join(f"banner_consent={n}" for n in range(20)), [str(n) for n in range(9)]),
     ],
 )
 def test_cookie_values(header: str | None, values: list[str]) -> None:
@@ -210,6 +210,10 @@ GRANTS_NOTHING = sign([], at=NOW - 2 * DAY)
         ([ATTACKERS_OWN, GENUINE], ("analytics",)),
         ([GENUINE, ATTACKERS_OWN], ("analytics",)),
         (["garbage"] * 9 + [GENUINE], None),
+        # Issue 12, item 9: a tossed accept-all and junk must not push the
+        # visitor's own refusal past the values read.
+        ([ATTACKERS_OWN, *["junk"] * 7, GRANTS_NOTHING], None),
+        ([ATTACKERS_OWN, *["junk"] * 6, GRANTS_NOTHING], ()),
     ],
 )
 def test_several_consent_cookies_never_grant_more_than_every_valid_one(

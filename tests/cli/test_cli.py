@@ -51,13 +51,18 @@ def record(
     ua: str = "Mozilla/5.0",
     when: float | None = None,
     consent_id: str | None = None,
+    token: bool = False,
 ) -> str:
+    """Record a decision; ``token`` sends a current token of ``consent_id`` (a change)."""
     config = load_config(config_file, env={})
     log = ConsentLog(config.database_url)
     log.create_schema()
     service = ConsentService(config, log, clock=time.time if when is None else lambda: when)
+    current = service.codecs["tokodemo"].sign(consent_id, ())[0] if token and consent_id else None
     done = service.record(
-        DecisionRequest("tokodemo", granted, "id", consent_id, ip="203.0.113.9", user_agent=ua)
+        DecisionRequest(
+            "tokodemo", granted, "id", consent_id, ip="203.0.113.9", user_agent=ua, token=current
+        )
     )
     log.dispose()
     return done.decision.consent_id
@@ -129,14 +134,23 @@ def test_show_and_purge(cli: CliRunner, config_file: Path) -> None:
 
 
 def test_stats_table(cli: CliRunner, config_file: Path) -> None:
+    """Decisions (rows) and visitors (consent ids) are both shown, each under its own name."""
+    changing = record(config_file, ("functional",))
     record(config_file, ("analytics",))
     record(config_file, ("analytics", "functional"))
-    record(config_file, ())
+    record(config_file, (), consent_id=changing, token=True)  # the same visitor changes
     result = cli.invoke(main, ["stats", "--site", "tokodemo", "--config", str(config_file)])
     assert result.exit_code == 0, result.output
     header, row = result.output.splitlines()
-    assert header.split() == ["day", "decisions", "functional", "analytics", "preference"]
-    assert row.split()[1:] == ["3", "33.3%", "66.7%", "0.0%"]
+    assert header.split() == [
+        "day",
+        "decisions",
+        "visitors",
+        "functional",
+        "analytics",
+        "preference",
+    ]
+    assert row.split()[1:] == ["4", "3", "33.3%", "66.7%", "0.0%"]
 
 
 @pytest.mark.parametrize(

@@ -143,3 +143,24 @@ def test_hypothesis_garbage_never_raises(garbage: object) -> None:
 )
 def test_hypothesis_token_like_garbage_never_raises(garbage: str) -> None:
     assert not codec().verify(garbage)
+
+
+def test_holder_reads_a_genuine_token_of_an_older_policy_but_verify_refuses_it() -> None:
+    old = TokenCodec("tokodemo", ["k" * 32], policy_version=1, max_age=3600)
+    new = TokenCodec("tokodemo", ["k" * 32], policy_version=2, max_age=3600)
+    token, _ = old.sign("a" * 32, ["analytics"])
+    assert not new.verify(token)
+    held = new.holder(token)
+    assert held is not None and held.consent_id == "a" * 32 and held.policy_version == 1
+
+
+@pytest.mark.parametrize("token", [None, "", "x" * 5000, "abc.def.ghi", 7])
+def test_holder_of_junk_is_none(token: object) -> None:
+    assert TokenCodec("tokodemo", ["k" * 32], 1, 3600).holder(token) is None
+
+
+def test_holder_of_another_sites_or_key_token_is_none() -> None:
+    mine = TokenCodec("tokodemo", ["k" * 32], 1, 3600)
+    other_site, _ = TokenCodec("other", ["k" * 32], 1, 3600).sign("a" * 32, [])
+    other_key, _ = TokenCodec("tokodemo", ["j" * 32], 1, 3600).sign("a" * 32, [])
+    assert mine.holder(other_site) is None and mine.holder(other_key) is None

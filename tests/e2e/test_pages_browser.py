@@ -33,7 +33,12 @@ def consent_id(deployment: Deployment) -> str:
     consent = first.decision.consent_id
     service.record(
         DecisionRequest(
-            "tokodemo", ("functional",), "en", consent_id=consent, source=Source.PREFERENCES
+            "tokodemo",
+            ("functional",),
+            "en",
+            consent_id=consent,
+            source=Source.PREFERENCES,
+            token=first.token,
         )
     )
     return consent

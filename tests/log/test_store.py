@@ -112,3 +112,17 @@ def test_export_range_count_and_purge(log: ConsentLog) -> None:
 def test_ping(log: ConsentLog) -> None:
     assert log.ping()
     assert not ConsentLog("postgresql+psycopg://postgres@127.0.0.1:1/none").ping()
+
+
+def test_an_amend_that_refuses_writes_nothing(log: ConsentLog) -> None:
+    """``amend`` may raise to refuse a decision (a change without its token): no row."""
+    log.append(decision("refused-id-000000001", ()))
+
+    def refuse(_latest: Decision | None) -> Decision:
+        raise LookupError("refused")
+
+    with pytest.raises(LookupError):
+        log.append(decision("refused-id-000000001", ("analytics",)), amend=refuse)
+    assert [row.granted for row in log.history("refused-id-000000001")] == [()]
+    log.append(decision("refused-id-000000001", ("analytics",)))  # the lock was released
+    assert len(log.history("refused-id-000000001")) == 2

@@ -70,8 +70,16 @@ def test_change_then_withdraw_share_a_consent_id(
 ) -> None:
     first = post(client, GOOD).get_json()
     cid = first["consent_id"]
-    post(client, {**GOOD, "granted": ["analytics", "functional"], "consent_id": cid})
-    post(client, {**GOOD, "granted": [], "consent_id": cid})
+    second = post(
+        client,
+        {
+            **GOOD,
+            "granted": ["analytics", "functional"],
+            "consent_id": cid,
+            "token": first["token"],
+        },
+    ).get_json()
+    post(client, {**GOOD, "granted": [], "consent_id": cid, "token": second["token"]})
     assert [r.action for r in banner_state.log.history(cid)] == ["custom", "change", "withdraw"]
 
 

@@ -15,7 +15,9 @@ from tests.processes import ServerProcess, api_call, write_config
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-def decide(url: str, granted: list[str], consent_id: str | None = None) -> dict[str, object]:
+def decide(
+    url: str, granted: list[str], consent_id: str | None = None, token: object = None
+) -> dict[str, object]:
     body: dict[str, object] = {
         "site": "tokodemo",
         "granted": granted,
@@ -24,6 +26,8 @@ def decide(url: str, granted: list[str], consent_id: str | None = None) -> dict[
     }
     if consent_id:
         body["consent_id"] = consent_id
+    if token:
+        body["token"] = token  # a change carries the id's current token
     return api_call(url + "/api/v1/consent", body)
 
 
@@ -34,7 +38,7 @@ def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgre
         a = decide(first.url, ["analytics"])
         b = decide(second.url, [])
         retried = decide(second.url, ["analytics"], consent_id=str(a["consent_id"]))  # a retry
-        changed = decide(first.url, ["functional"], consent_id=str(b["consent_id"]))
+        changed = decide(first.url, ["functional"], str(b["consent_id"]), b["token"])
         for token, server in (
             (a["token"], second),
             (b["token"], first),
@@ -57,4 +61,4 @@ def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgre
     ]
     stats = runner.invoke(main, ["stats", "--site", "tokodemo", "--config", str(config)])
     assert stats.exit_code == 0, stats.output
-    assert stats.output.splitlines()[1].split()[1] == "2"  # two visitors decided today
+    assert stats.output.splitlines()[1].split()[1:3] == ["3", "2"]  # decisions, visitors

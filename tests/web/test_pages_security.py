@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from banner.log.service import DecisionRequest
 from banner.web.page_security import (
     content_security_policy,
+    cookie_reaches,
     is_foreign_post,
     safe_return,
-    shares_cookies,
 )
 from banner.web.state import BannerState
 from tests.factories import SHOP_ORIGIN
@@ -132,19 +132,26 @@ def test_safe_return(asked: str | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("host", "cookie_domain", "shared"),
+    ("host", "target", "cookie_domain", "reaches"),
     [
-        ("consent.tokodemo.co.id", ".tokodemo.co.id", True),
-        ("tokodemo.co.id:8443", ".tokodemo.co.id", True),
-        ("consent.other.example", ".tokodemo.co.id", False),
-        ("eviltokodemo.co.id", ".tokodemo.co.id", False),
-        ("www.tokodemo.co.id", None, True),  # inside the site's own Flask app
-        ("localhost:5000", None, True),
-        ("consent.example", None, False),
+        ("consent.tokodemo.co.id", SHOP_ORIGIN, ".tokodemo.co.id", True),
+        ("tokodemo.co.id:8443", SHOP_ORIGIN, ".tokodemo.co.id", True),
+        ("consent.other.example", SHOP_ORIGIN, ".tokodemo.co.id", False),
+        ("eviltokodemo.co.id", SHOP_ORIGIN, ".tokodemo.co.id", False),
+        ("consent.tokodemo.co.id", "http://localhost:8001/", ".tokodemo.co.id", False),
+        ("www.tokodemo.co.id", f"{SHOP_ORIGIN}/a", None, True),  # inside the site's own app
+        ("localhost:5000", "http://localhost:8001/", None, True),
+        ("consent.example", SHOP_ORIGIN, None, False),
+        # Issue 12, item 6: the service's host is one of the site's origins,
+        # the visitor returns to another one: the cookie would not reach it.
+        ("127.0.0.1:8000", "http://localhost:8001/", None, False),
+        ("localhost:8000", f"{SHOP_ORIGIN}/", None, False),
     ],
 )
-def test_shares_cookies(host: str, cookie_domain: str | None, shared: bool) -> None:
-    assert shares_cookies(host, ORIGINS, cookie_domain) is shared
+def test_cookie_reaches_the_page_returned_to(
+    host: str, target: str, cookie_domain: str | None, reaches: bool
+) -> None:
+    assert cookie_reaches(host, target, cookie_domain) is reaches
 
 
 @pytest.mark.parametrize("path", ["/healthz"])

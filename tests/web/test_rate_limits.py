@@ -12,10 +12,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from banner.core.config import BannerConfig
+from banner.core.config import BannerConfig, parse_config
 from banner.web.app import create_app
-from tests.factories import SHOP_ORIGIN, make_config
-from tests.processes import ServerProcess, post_json, write_config
+from tests.factories import SHOP_ORIGIN, document, make_config
+from tests.processes import ServerProcess, free_port, post_json, write_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
 BODY = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
@@ -135,3 +135,19 @@ def test_no_limiter_hook_runs_on_every_request(limited_app: Flask) -> None:
     ]
     owners = {getattr(getattr(h, "func", h), "__module__", "") for h in hooks}
     assert not any(owner.startswith("flask_limiter") for owner in owners), owners
+
+
+def test_an_unreachable_limit_storage_is_a_503_not_a_500(tmp_path: Path) -> None:
+    """Redis down (a port nothing listens on): nothing recorded, the loader retries."""
+    doc = document(f"sqlite:///{tmp_path / 'down.db'}")
+    doc["banner"]["rate_limit_storage"] = f"redis://127.0.0.1:{free_port()}/0"
+    app = create_app(parse_config(doc, "test.toml", {}))
+    client = app.test_client()
+    body = {"site": "tokodemo", "granted": [], "language": "id", "policy_version": 3}
+    answer = client.post("/api/v1/consent", json=body, headers={"Origin": SHOP_ORIGIN})
+    assert answer.status_code == 503 and answer.get_json()["error"] == "store_unavailable"
+    assert answer.headers["Retry-After"] == "5"
+    page = client.post("/s/tokodemo/preferences?lang=en", data={"save": "x"})
+    assert page.status_code == 503 and "Temporarily unavailable" in page.get_data(as_text=True)
+    assert app.extensions["banner"].log.count("tokodemo") == 0
+    app.extensions["banner"].log.dispose()

@@ -44,6 +44,9 @@ def row(action: str, granted: tuple[str, ...], at: datetime = T0, **changes: obj
 
 
 def record(state: BannerState, granted: tuple[str, ...], consent_id: str | None = None) -> str:
+    """Record a decision; a change carries a current token of the id, as the loader does."""
+    codec = state.service.codecs["tokodemo"]
+    token = codec.sign(consent_id, ())[0] if consent_id else None
     request = DecisionRequest(
         "tokodemo",
         granted,
@@ -52,6 +55,7 @@ def record(state: BannerState, granted: tuple[str, ...], consent_id: str | None 
         source=Source.BANNER,
         ip="203.0.113.77",
         user_agent=UA,
+        token=token,
     )
     return state.service.record(request).decision.consent_id
 

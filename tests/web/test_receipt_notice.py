@@ -16,7 +16,7 @@ from banner.core import config_watch
 from banner.core.config import load_config
 from banner.core.consent import Source
 from banner.log.schema import notices
-from banner.log.service import DecisionRequest
+from banner.log.service import DecisionRequest, Recorded, TokenRequired
 from banner.web.app import create_app
 from banner.web.state import BannerState
 from tests.factories import KEY_NEW
@@ -63,12 +63,25 @@ def live_app(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fla
     app.extensions["banner"].log.dispose()
 
 
-def decide(app: Flask, language: str = "id", consent_id: str | None = None) -> str:
+def decide(
+    app: Flask, language: str = "id", consent_id: str | None = None, token: str | None = None
+) -> str:
+    return record(app, language, consent_id, token).decision.consent_id
+
+
+def record(
+    app: Flask, language: str = "id", consent_id: str | None = None, token: str | None = None
+) -> Recorded:
     state: BannerState = app.extensions["banner"]
     request = DecisionRequest(
-        "tokodemo", ("analytics",), language, consent_id=consent_id, source=Source.BANNER
+        "tokodemo",
+        ("analytics",),
+        language,
+        consent_id=consent_id,
+        source=Source.BANNER,
+        token=token,
     )
-    return state.service.record(request).decision.consent_id
+    return state.service.record(request)
 
 
 def test_the_receipt_keeps_the_old_words_after_the_config_changed(
@@ -109,9 +122,12 @@ def test_a_restart_with_new_words_keeps_the_old_receipt(
 def test_every_notice_of_a_history_is_in_the_json(
     live_app: Flask, config_path: Path, database_url: str
 ) -> None:
-    consent_id = decide(live_app)
+    first = record(live_app)
+    consent_id = first.decision.consent_id
     write(config_path, database_url, NEW_BODY, version=4)
-    decide(live_app, consent_id=consent_id)
+    with pytest.raises(TokenRequired):  # knowing the id is not enough to continue it
+        decide(live_app, consent_id=consent_id)
+    decide(live_app, consent_id=consent_id, token=first.token)  # its old token does
     body = live_app.test_client().get(f"/s/tokodemo/receipt/{consent_id}.json").get_json()
     hashes = [event["notice_hash"] for event in body["events"]]
     assert len(set(hashes)) == 2

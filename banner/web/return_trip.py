@@ -1,0 +1,77 @@
+"""The visitor's trip to the hosted preference page and back to the site.
+
+What comes with the visitor (their current consent: the service's own cookie
+or the token the loader passed, and the loader's random ``state``) and what
+goes back: the consent cookie where the service's cookie reaches the page
+returned to, else the new token and the state in the fragment, which the
+loader takes only when the state is the one it kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import make_response, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from banner.check.checker import cookie_values, merge_consents, too_many
+from banner.core.config import SiteConfig
+from banner.core.token import ConsentToken
+from banner.web.api import set_consent_cookie
+from banner.web.page_security import cookie_reaches, safe_return, with_token
+from banner.web.state import service
+
+#: The loader's state: a random hex string; anything else is dropped.
+STATE = re.compile(r"[0-9A-Za-z_-]{8,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The visitor's current consent as a verified token, and where it came from."""
+
+    token: str
+    content: ConsentToken
+
+
+def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
+    """The visitor's consent: the cookie when the service shares it, else the passed token.
+
+    Several cookie values (one tossed in for a parent domain) are combined as
+    the server-side check does: only what every valid one grants, under the
+    newest one's consent id; more values than the check reads is no consent.
+    """
+    values = cookie_values(request.headers.get("Cookie"), site.cookie_name)
+    if too_many(values):
+        return None
+    candidates = [*values, passed]
+    valid = [(c, service().verify(site.id, c).token) for c in candidates if c]
+    found = [(raw, content) for raw, content in valid if content is not None]
+    if not found:
+        return None
+    merged = merge_consents(content for _raw, content in found)
+    newest = next(
+        raw for raw, content in found if merged and content.consent_id == merged.consent_id
+    )
+    return Current(newest, merged) if merged else None
+
+
+def loader_state(value: str | None) -> str:
+    """The loader's state as passed, or ``""`` when it is not one."""
+    return value if value and STATE.fullmatch(value) else ""
+
+
+def return_to_site(site: SiteConfig, asked: str | None, token: str, state: str) -> WerkzeugResponse:
+    """Redirect to the page the visitor came from (or the site's default page).
+
+    Decided for that page, not for the site's origins at large: when the
+    service's cookie reaches it (same host, or both under ``cookie_domain``)
+    the service sets the consent cookie itself; otherwise the new token and
+    the loader's state ride in the fragment.
+    """
+    target = safe_return(asked, site.origins)
+    if not cookie_reaches(request.host, target, site.cookie_domain):
+        return redirect(with_token(target, token, loader_state(state)), 303)
+    response = make_response(redirect(target, 303))
+    set_consent_cookie(response, site, token)
+    return response
