@@ -81,7 +81,7 @@ def main() -> None:
 @friendly
 def run(config_path: str | None, host: str, port: int) -> None:
     """Development server; with no config, the demo site and its shop page."""
-    from banner.web.app import create_app
+    from banner.app import create_app
 
     config = _config(config_path)
     app = create_app(config)
@@ -120,6 +120,7 @@ def _start_demo_shop(service_url: str, host: str) -> None:
 @friendly
 def serve(config_path: str | None, bind: str, workers: int) -> None:
     """Production server (gunicorn, sync workers)."""
+    from banner.app import create_app
     from banner.web.server import serve as run_gunicorn
 
     config = _config(config_path)  # validate before forking workers
@@ -127,7 +128,7 @@ def serve(config_path: str | None, bind: str, workers: int) -> None:
         os.environ["BANNER_CONFIG"] = os.path.abspath(config_path)
     with _log(config):  # create the schema once, before workers race to
         pass
-    run_gunicorn(bind, workers)
+    run_gunicorn(bind, workers, create_app)
 
 
 @main.command("check-config")
@@ -268,3 +269,13 @@ def export_static(
     sites = [config.sites[_site_of(config, s)] for s in only] or list(config.sites.values())
     written = export_sites(sites, base_url, Path(output), lambda p: click.echo(f"wrote {p}"))
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
+
+
+def _add_admin() -> None:
+    """``banner admin``: dashboard accounts (issue 16), from :mod:`banner.cli.admin`."""
+    from banner.cli.admin import admin
+
+    main.add_command(admin)
+
+
+_add_admin()

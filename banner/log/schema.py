@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -49,6 +49,8 @@ consent_log = sa.Table(
     sa.Column("user_agent", sa.String(255), nullable=False),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
+    # The dashboard's day-by-action counts read only this index (schema step 3).
+    sa.Index("ix_consent_log_site_time_action", "site", "recorded_at", "action", "consent_id"),
 )
 
 #: Reports of ``banner scan --save``, newest per site read by the dashboard.
@@ -64,8 +66,42 @@ scan_reports = sa.Table(
     sa.Index("ix_scan_reports_site", "site", "scan_id"),
 )
 
+#: Dashboard accounts (``banner admin create-user``): a scrypt hash, never a password.
+admin_users = sa.Table(
+    "admin_users",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    #: space-separated site ids this account may see; empty for every site
+    sa.Column("sites", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: When each signing key was first seen, by a fingerprint (a hash, never the key).
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _placeholder_step_2(conn: sa.Connection) -> None:
+    """Step 2 comes from the ``age_confirmed`` branch; the lead's merge replaces this."""
+
+
+def _step_3_dashboard_index(conn: sa.Connection) -> None:
+    """The covering index of the dashboard's day-by-action counts (independent of step 2)."""
+    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_time_action")
+    index.create(conn, checkfirst=True)
+
+
 #: version -> the step that makes the previous version into it.
-MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {}
+MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
+    2: _placeholder_step_2,  # step 2 (age_confirmed column) comes from that branch
+    3: _step_3_dashboard_index,
+}
 
 
 def current_version(conn: sa.Connection) -> int | None:

@@ -6,6 +6,7 @@ writes a raw IP anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -16,8 +17,9 @@ ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], factory: Callable[[], Any] | None) -> None:
         self.options = options
+        self.factory = factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -25,13 +27,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        if self.factory is not None:
+            return self.factory()
         from banner.web.app import create_app
 
         return create_app()
 
 
-def serve(bind: str, workers: int) -> None:
-    """Run gunicorn with sync workers; each worker builds its own app."""
+def serve(bind: str, workers: int, factory: Callable[[], Any] | None = None) -> None:
+    """Run gunicorn with sync workers; each worker builds its own app.
+
+    :param factory: builds the app (default :func:`banner.web.app.create_app`);
+        the CLI passes :func:`banner.app.create_app`, which adds the dashboard.
+    """
     _Gunicorn(
         {
             "bind": bind,
@@ -41,5 +49,6 @@ def serve(bind: str, workers: int) -> None:
             "access_log_format": ACCESS_LOG_FORMAT,
             "graceful_timeout": 10,
             "logconfig_dict": gunicorn_logconfig(),
-        }
+        },
+        factory,
     ).run()
