@@ -7,6 +7,7 @@ salted per hash, already installed with Flask, so no new dependency to keep.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,8 @@ class Account:
     name: str
     sites: tuple[str, ...]
     created_at: datetime
+    #: changes with the password hash, so a session ends with a new password or account
+    stamp: str
 
     def may_see(self, site: str) -> bool:
         """An account without a site list sees every site."""
@@ -57,7 +60,8 @@ def check_password(password: str) -> str:
 
 def _account(row: sa.Row[object]) -> Account:
     sites = tuple(str(row.sites).split())
-    return Account(int(row.user_id), str(row.name), sites, as_utc(row.created_at))
+    stamp = hashlib.sha256(str(row.password_hash).encode()).hexdigest()[:16]
+    return Account(int(row.user_id), str(row.name), sites, as_utc(row.created_at), stamp)
 
 
 def create_user(log: ConsentLog, name: str, password: str, sites: tuple[str, ...] = ()) -> Account:

@@ -38,6 +38,8 @@ admin = Blueprint("banner_admin", __name__, template_folder="templates", url_pre
 
 #: Endpoints open without a session.
 OPEN_ENDPOINTS = frozenset({"banner_admin.login"})
+#: The dashboard's forms are a few short fields; a larger body is refused (413).
+MAX_BODY_BYTES = 16 * 1024
 
 
 def cookie_path() -> str:
@@ -51,6 +53,7 @@ def secret_keys() -> list[str]:
 @admin.before_request
 def guard() -> WerkzeugResponse | None:
     """Set the language and nonce; send anyone without a valid session to the login."""
+    request.max_content_length = MAX_BODY_BYTES
     g.admin_lang = request_language(
         request.args.get("lang"),
         list(request.accept_languages.values()),
@@ -59,7 +62,8 @@ def guard() -> WerkzeugResponse | None:
     g.admin_nonce = new_nonce()
     login = read_login(request, secret_keys())
     account = user_by_id(state().log, login.user_id) if login else None
-    g.admin_account = account if account and login and account.name == login.name else None
+    same = account and login and (account.name, account.stamp) == (login.name, login.stamp)
+    g.admin_account = account if same else None
     if g.admin_account is None and request.endpoint not in OPEN_ENDPOINTS:
         query = urlencode({"next": request.full_path.rstrip("?"), "lang": g.admin_lang})
         return redirect(f"{url_for('banner_admin.login')}?{query}", 303)
@@ -71,7 +75,7 @@ def finish(response: Response) -> Response:
     """Security headers; the session's idle clock restarts on every page it opens."""
     account: Account | None = g.get("admin_account")
     if account is not None and not g.get("admin_logged_out"):
-        login = Login(account.user_id, account.name, time.time())
+        login = Login(account.user_id, account.name, account.stamp, time.time())
         write_login(response, login, secret_keys(), cookie_path(), request.is_secure)
     elif request.cookies.get("banner_admin") and g.get("admin_account") is None:
         clear_login(response, cookie_path(), request.is_secure)

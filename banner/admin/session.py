@@ -26,10 +26,11 @@ MAX_COOKIE_CHARS = 1024
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    """A session's content: the account's id and name, and when it last did something."""
+    """A session's content: the account (id, name, password stamp) and when it last did something."""
 
     user_id: int
     name: str
+    stamp: str
     seen: float
 
 
@@ -50,17 +51,19 @@ def read_login(
         return None
     if not isinstance(data, dict):
         return None
-    user_id, name, seen = data.get("u"), data.get("n"), data.get("t")
-    if not (isinstance(user_id, int) and isinstance(name, str) and isinstance(seen, int | float)):
+    user_id, name, stamp, seen = (data.get(k) for k in ("u", "n", "s", "t"))
+    if not (isinstance(user_id, int) and isinstance(name, str) and isinstance(stamp, str)):
         return None
-    if not 0 <= clock() - seen <= IDLE_SECONDS:
+    if not isinstance(seen, int | float) or not 0 <= clock() - seen <= IDLE_SECONDS:
         return None
-    return Login(user_id, name, float(seen))
+    return Login(user_id, name, stamp, float(seen))
 
 
 def write_login(response: Response, login: Login, keys: list[str], path: str, secure: bool) -> None:
     """Set (or refresh) the session cookie; it lasts as long as the browser session."""
-    value = _serializer(keys).dumps({"u": login.user_id, "n": login.name, "t": int(login.seen)})
+    value = _serializer(keys).dumps(
+        {"u": login.user_id, "n": login.name, "s": login.stamp, "t": int(login.seen)}
+    )
     response.set_cookie(COOKIE, value, path=path, httponly=True, samesite="Strict", secure=secure)
 
 

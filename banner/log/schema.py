@@ -76,6 +76,7 @@ admin_users = sa.Table(
     #: space-separated site ids this account may see; empty for every site
     sa.Column("sites", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # a deleted account's id is never given again
 )
 
 #: When each signing key was first seen, by a fingerprint (a hash, never the key).
