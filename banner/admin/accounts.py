@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from banner.admin.reading import reader
 from banner.log.schema import admin_users
 from banner.log.store import ConsentLog, as_utc, translate_error
 
@@ -100,7 +101,7 @@ def delete_user(log: ConsentLog, name: str) -> bool:
 
 def _select(query: sa.Select[tuple[object, ...]], log: ConsentLog) -> list[Account]:
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             return [_account(row) for row in conn.execute(query)]
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
@@ -122,7 +123,7 @@ def user_by_id(log: ConsentLog, user_id: int) -> Account | None:
 
 def has_users(log: ConsentLog) -> bool:
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             return conn.execute(sa.select(admin_users.c.user_id).limit(1)).first() is not None
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
@@ -134,7 +135,7 @@ def authenticate(log: ConsentLog, name: str, password: str) -> Account | None:
         admin_users.c.name == name
     )
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             row = conn.execute(query).first()
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc

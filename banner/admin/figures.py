@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.admin.ranges import DayRange, segments
+from banner.admin.reading import reader
 from banner.core.consent import Action
 from banner.log.schema import consent_log
 from banner.log.store import ConsentLog, as_utc, translate_error
@@ -136,7 +137,7 @@ def site_figures(
     """
     day = day_expression(days, log.is_postgres)
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             actions = _action_counts(conn, site, days, day)
             grants = _grant_counts(conn, site, days, day, categories)
             decisions, visitors = _totals(conn, site, days)
@@ -153,7 +154,7 @@ def last_decisions(log: ConsentLog, sites: Sequence[str]) -> dict[str, datetime 
     """Each site's newest decision time (one indexed look-up per site)."""
     column = consent_log.c.recorded_at
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             found = {
                 s: conn.execute(
                     sa.select(sa.func.max(column)).where(consent_log.c.site == s)

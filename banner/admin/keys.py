@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from banner.admin.reading import reader
 from banner.log.schema import signing_keys
 from banner.log.store import ConsentLog, as_utc, translate_error
 
@@ -52,7 +53,7 @@ def first_seen(log: ConsentLog, key: str) -> datetime | None:
         signing_keys.c.fingerprint == fingerprint(key)
     )
     try:
-        with log.engine.connect() as conn:
+        with reader(log).connect() as conn:
             found = conn.execute(query).scalar()
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc

@@ -14,6 +14,7 @@ from flask import Response, g, request, stream_with_context, url_for
 from banner.admin.forms import logout_form
 from banner.admin.page import admin, render
 from banner.admin.ranges import RangeError, parse_range
+from banner.admin.reading import export_rows
 from banner.admin.views import ACTION_NAMES, site_for, zone_of
 from banner.core.consent import CONSENT_ID
 from banner.core.texts import N_
@@ -58,7 +59,7 @@ def lookup(site_id: str) -> tuple[str, int]:
 
 
 def _stream(site_id: str, fmt: str, start: Any, end: Any) -> Iterator[str]:
-    yield from LINES[fmt](state().log.export(site_id, start, end))
+    yield from LINES[fmt](export_rows(state().log, site_id, start, end))
 
 
 @admin.get("/s/<site_id>/export")

@@ -26,7 +26,7 @@ MAX_COOKIE_CHARS = 1024
 
 @dataclass(frozen=True, slots=True)
 class Login:
-    """A session's content: the account (id, name, password stamp) and when it last did something."""
+    """A session's content: the account (id, name, password stamp) and its last request."""
 
     user_id: int
     name: str
