@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 32
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 36
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_LABELS = 7
 
