@@ -1,10 +1,11 @@
 """The dashboard's figures, counted by the database (GROUP BY), never row by row here.
 
-Days are the site's local days (:mod:`banner.admin.ranges`): the day of a row
-is computed in SQL from its UTC time and the zone's offset over that stretch.
-The day-by-action counts read only the index on (site, recorded_at, action,
-consent_id); the opt-in rates count each consent id's last decision of a day
-once, like ``banner stats``.
+Days are the site's local days (:mod:`banner.admin.ranges`): each day is
+counted over its own UTC interval (local midnight to local midnight, daylight
+saving included), so no row's day is computed from its time. The by-action
+counts read only the index on (site, recorded_at, action, consent_id); the
+opt-in rates count each consent id's last decision of a day once, like
+``banner stats``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from banner.admin.ranges import DayRange, segments
+from banner.admin.ranges import ONE_DAY, DayRange, local_midnight
 from banner.admin.reading import reader
 from banner.core.consent import Action
 from banner.log.schema import consent_log
@@ -56,53 +57,28 @@ class SiteFigures:
     categories: tuple[str, ...]
 
 
-def _offset_day(column: Any, offset: int, postgres: bool) -> Any:
-    if postgres:
-        shifted = sa.func.timezone("UTC", column) + sa.literal_column(
-            f"interval '{int(offset)} seconds'"
-        )
-        return sa.cast(shifted, sa.Date)
-    return sa.func.date(column, f"{int(offset):+d} seconds")
-
-
-def day_expression(days: DayRange, postgres: bool) -> Any:
-    """SQL for a row's local day: one offset, or a CASE over the range's stretches."""
+def _in_range(site: str, start: datetime, end: datetime) -> list[Any]:
     column = consent_log.c.recorded_at
-    parts = segments(days)
-    if len(parts) == 1:
-        return _offset_day(column, parts[0].offset, postgres)
-    whens = [(column < part.end, _offset_day(column, part.offset, postgres)) for part in parts]
-    return sa.case(*whens[:-1], else_=whens[-1][1])
+    return [consent_log.c.site == site, column >= start, column < end]
 
 
-def _in_range(site: str, days: DayRange) -> list[Any]:
-    column = consent_log.c.recorded_at
-    return [consent_log.c.site == site, column >= days.start, column < days.end]
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _action_counts(conn: sa.Connection, site: str, days: DayRange, day: Any) -> dict[date, Any]:
+def _action_counts(conn: sa.Connection, where: list[Any]) -> dict[str, int]:
     query = (
-        sa.select(day.label("day"), consent_log.c.action, sa.func.count().label("n"))
-        .where(*_in_range(site, days))
-        .group_by(day, consent_log.c.action)
+        sa.select(consent_log.c.action, sa.func.count().label("n"))
+        .where(*where)
+        .group_by(consent_log.c.action)
     )
-    found: dict[date, dict[str, int]] = {}
-    for row in conn.execute(query):
-        found.setdefault(_as_date(row.day), {})[row.action] = int(row.n)
-    return found
+    return {row.action: int(row.n) for row in conn.execute(query)}
 
 
 def _grant_counts(
-    conn: sa.Connection, site: str, days: DayRange, day: Any, categories: Sequence[str]
-) -> dict[date, tuple[int, dict[str, int]]]:
+    conn: sa.Connection, where: list[Any], categories: Sequence[str]
+) -> tuple[int, dict[str, int]]:
+    """Visitors of the day (their last decision) and how many of them granted each category."""
     last = (
-        sa.select(day.label("day"), sa.func.max(consent_log.c.row_id).label("row_id"))
-        .where(*_in_range(site, days))
-        .group_by(day, consent_log.c.consent_id)
+        sa.select(sa.func.max(consent_log.c.row_id).label("row_id"))
+        .where(*where)
+        .group_by(consent_log.c.consent_id)
         .subquery()
     )
     granted = consent_log.c.granted
@@ -110,21 +86,28 @@ def _grant_counts(
         sa.func.sum(sa.case((granted.contains(f'"{c}"', autoescape=True), 1), else_=0))
         for c in categories
     ]
-    query = (
-        sa.select(last.c.day, sa.func.count().label("n"), *grants)
-        .select_from(last.join(consent_log, consent_log.c.row_id == last.c.row_id))
-        .group_by(last.c.day)
+    query = sa.select(sa.func.count(), *grants).select_from(
+        last.join(consent_log, consent_log.c.row_id == last.c.row_id)
     )
-    found: dict[date, tuple[int, dict[str, int]]] = {}
-    for row in conn.execute(query):
-        counts = {c: int(row[i + 2] or 0) for i, c in enumerate(categories)}
-        found[_as_date(row.day)] = (int(row.n), counts)
-    return found
+    row = conn.execute(query).one()
+    return int(row[0]), {c: int(row[i + 1] or 0) for i, c in enumerate(categories)}
+
+
+def _day(
+    conn: sa.Connection, site: str, day: date, days: DayRange, categories: Sequence[str]
+) -> DayCounts:
+    """One local day's counts: its own UTC interval, read through the (site, time) indexes."""
+    where = _in_range(
+        site, local_midnight(day, days.zone), local_midnight(day + ONE_DAY, days.zone)
+    )
+    actions = _action_counts(conn, where)
+    visitors, granted = _grant_counts(conn, where, categories) if actions else (0, {})
+    return DayCounts(day, {a: actions.get(a, 0) for a in ACTIONS}, visitors, granted)
 
 
 def _totals(conn: sa.Connection, site: str, days: DayRange) -> tuple[int, int]:
     query = sa.select(sa.func.count(), sa.func.count(sa.distinct(consent_log.c.consent_id))).where(
-        *_in_range(site, days)
+        *_in_range(site, days.start, days.end)
     )
     decisions, visitors = conn.execute(query).one()
     return int(decisions), int(visitors)
@@ -137,20 +120,14 @@ def site_figures(
 
     :raises banner.log.store.StoreUnavailable: when the database cannot be read.
     """
-    day = day_expression(days, log.is_postgres)
     try:
         with reader(log).connect() as conn:
             if log.is_postgres:  # the groupings fit in memory instead of spilling to disk
                 conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-            actions = _action_counts(conn, site, days, day)
-            grants = _grant_counts(conn, site, days, day, categories)
+            rows = [_day(conn, site, day, days, categories) for day in days.days()]
             decisions, visitors = _totals(conn, site, days)
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
-    rows = [
-        DayCounts(d, {a: actions.get(d, {}).get(a, 0) for a in ACTIONS}, *grants.get(d, (0, {})))
-        for d in days.days()
-    ]
     return SiteFigures(rows, decisions, visitors, tuple(categories))
 
 

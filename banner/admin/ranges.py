@@ -1,8 +1,7 @@
 """The dashboard's date range: days in a site's time zone, and their bounds in UTC.
 
-The log keeps UTC. A site's day starts at local midnight, so a day is a UTC
-interval whose offset may change inside a long range (daylight saving
-elsewhere than Indonesia): :func:`segments` splits a range where it does.
+The log keeps UTC. A site's day runs from local midnight to local midnight,
+a UTC interval of 23, 24 or 25 hours where daylight saving changes.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 from banner.core.texts import N_
 
 DEFAULT_DAYS = 30
+ONE_DAY = timedelta(days=1)
 MAX_DAYS = 366
 #: A date field longer than this is not a date (refused before parsing).
 DATE_CHARS = 10
@@ -100,43 +100,3 @@ def parse_range(
     if (stop - start).days + 1 > MAX_DAYS:
         raise RangeError("last", TOO_LONG)
     return DayRange(start, stop, zone)
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A stretch of UTC time over which the zone's offset stays ``offset`` seconds."""
-
-    start: datetime
-    end: datetime
-    offset: int
-
-
-def _offset(zone: ZoneInfo, moment: datetime) -> int:
-    found = moment.astimezone(zone).utcoffset()
-    return int(found.total_seconds()) if found else 0
-
-
-def segments(days: DayRange) -> list[Segment]:
-    """Split the range's UTC interval where the zone's offset changes."""
-    found: list[Segment] = []
-    start, moment, offset = days.start, days.start, _offset(days.zone, days.start)
-    while moment < days.end:
-        after = min(moment + timedelta(hours=1), days.end)
-        if _offset(days.zone, after) != offset and after < days.end:
-            change = _first_change(days.zone, moment, after, offset)
-            found.append(Segment(start, change, offset))
-            start, offset = change, _offset(days.zone, change)
-        moment = after
-    found.append(Segment(start, days.end, offset))
-    return found
-
-
-def _first_change(zone: ZoneInfo, low: datetime, high: datetime, offset: int) -> datetime:
-    """The first second in ``(low, high]`` whose offset differs from ``offset``."""
-    while (high - low) > timedelta(seconds=1):
-        middle = low + (high - low) / 2
-        if _offset(zone, middle) == offset:
-            low = middle
-        else:
-            high = middle
-    return high.replace(microsecond=0)
