@@ -35,7 +35,7 @@ _PUBLIC = {
     "load_config": "banner.core.config",
     "BannerConfig": "banner.core.config",
     "ConfigError": "banner.core.config",
-    "create_app": "banner.web.app",
+    "create_app": "banner.app",
 }
 
 __all__ = [
@@ -58,13 +58,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from banner.app import create_app
     from banner.check.checker import ConsentChecker, check_consent
     from banner.check.live import LiveChecker
     from banner.check.middleware import ConsentMiddleware, consent_in
     from banner.check.tracker_gate import TrackerGate
     from banner.core.config import BannerConfig, ConfigError, load_config
     from banner.core.token import ConsentToken
-    from banner.web.app import create_app
     from banner.web.extension import Banner
     from banner.web.flask_consent import consent_required, current_consent, has_consent
 

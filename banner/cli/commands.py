@@ -93,7 +93,7 @@ def main() -> None:
 @friendly
 def run(config_path: str | None, host: str, port: int) -> None:
     """Development server; with no config, the demo site and its shop page."""
-    from banner.web.app import create_app
+    from banner.app import create_app
 
     config = _config(config_path)
     app = create_app(config)
@@ -137,6 +137,7 @@ def _start_demo_shop(service_url: str, host: str) -> None:
 @friendly
 def serve(config_path: str | None, bind: str, workers: int) -> None:
     """Production server (gunicorn, gthread workers)."""
+    from banner.app import create_app
     from banner.web.server import serve as run_gunicorn
 
     config = _config(config_path)  # validate before forking workers
@@ -144,7 +145,7 @@ def serve(config_path: str | None, bind: str, workers: int) -> None:
         os.environ["BANNER_CONFIG"] = os.path.abspath(config_path)
     with _log(config):  # create the schema once, before workers race to
         pass
-    run_gunicorn(bind, workers)
+    run_gunicorn(bind, workers, create_app)
 
 
 @main.command("check-config")
@@ -338,6 +339,13 @@ def export_static(
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
 
 
-from banner.cli.scan import scan as scan_command  # noqa: E402  (its own module, issue 15)
+def _add_parts() -> None:
+    """``banner scan`` (issue 15) and ``banner admin`` (issue 16), each in its own module."""
+    from banner.cli.admin import admin
+    from banner.cli.scan import scan
 
-main.add_command(scan_command)
+    main.add_command(scan)
+    main.add_command(admin)
+
+
+_add_parts()

@@ -15,9 +15,10 @@ the exported decisions refer to is written once, after the decisions:
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO
 
 from banner.log.notices import ArchivedNotice
 from banner.log.store import Decision
@@ -60,11 +61,41 @@ def _csv_cells(decision: Decision) -> list[str]:
     return [spreadsheet_safe(str(record[c])) for c in COLUMNS]
 
 
+def csv_lines(rows: Iterable[Decision]) -> Iterator[str]:
+    """The header, then one CSV line per row (``\\r\\n`` ends, as :mod:`csv` writes)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield _taken(buffer, writer.writerow(COLUMNS))
+    for decision in rows:
+        yield _taken(buffer, writer.writerow(_csv_cells(decision)))
+
+
+def _taken(buffer: io.StringIO, _written: object) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def jsonl_lines(rows: Iterable[Decision], tagged: bool = False) -> Iterator[str]:
+    """One JSON object per line (``tagged``: with ``"record": "decision"``)."""
+    tag = {"record": "decision"} if tagged else {}
+    for decision in rows:
+        yield json.dumps({**tag, **decision.as_record()}, ensure_ascii=False) + "\n"
+
+
+#: format -> its lines; the CLI writes them to a file, the dashboard streams them.
+LINES: dict[str, Callable[[Iterable[Decision]], Iterator[str]]] = {
+    "csv": csv_lines,
+    "jsonl": jsonl_lines,
+}
+
+
 def write_csv(rows: Iterable[Decision], out: IO[str], progress: Callable[[], None]) -> int:
     """Write a header and one line per row; return the row count."""
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    return _each(rows, lambda d: writer.writerow(_csv_cells(d)), progress)
+    lines = csv_lines(rows)
+    out.write(next(lines))
+    return _each(lines, out, progress)
 
 
 def write_jsonl(
@@ -74,12 +105,7 @@ def write_jsonl(
 
     :param tagged: add ``"record": "decision"`` (when notices follow).
     """
-    tag = {"record": "decision"} if tagged else {}
-
-    def emit(decision: Decision) -> None:
-        out.write(json.dumps({**tag, **decision.as_record()}, ensure_ascii=False) + "\n")
-
-    return _each(rows, emit, progress)
+    return _each(jsonl_lines(rows, tagged), out, progress)
 
 
 def remembering(rows: Iterable[Decision], hashes: dict[str, None]) -> Iterator[Decision]:
@@ -103,12 +129,10 @@ def write_notices_csv(notices: Iterable[ArchivedNotice], out: IO[str]) -> None:
         writer.writerow([spreadsheet_safe(record["hash"]), record["first_seen"], notice.text])
 
 
-def _each(
-    rows: Iterable[Decision], emit: Callable[[Decision], Any], tick: Callable[[], None]
-) -> int:
+def _each(lines: Iterator[str], out: IO[str], tick: Callable[[], None]) -> int:
     count = 0
-    for count, decision in enumerate(rows, start=1):  # noqa: B007 - count is the result
-        emit(decision)
+    for count, line in enumerate(lines, start=1):  # noqa: B007 - count is the result
+        out.write(line)
         tick()
     return count
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -51,6 +51,8 @@ consent_log = sa.Table(
     sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
+    # The dashboard's day-by-action counts read only this index (schema step 3).
+    sa.Index("ix_consent_log_site_time_action", "site", "recorded_at", "action", "consent_id"),
 )
 
 #: Reports of ``banner scan --save``, newest per site read by the dashboard.
@@ -69,6 +71,8 @@ scan_reports = sa.Table(
 
 def _add_age_confirmed(conn: sa.Connection) -> None:
     """Version 2: ``consent_log.age_confirmed``, false for every earlier row."""
+    if any(c["name"] == "age_confirmed" for c in sa.inspect(conn).get_columns("consent_log")):
+        return  # steps are idempotent: a half-migrated database finishes cleanly
     conn.execute(
         sa.text("ALTER TABLE consent_log ADD COLUMN age_confirmed BOOLEAN NOT NULL DEFAULT false")
     )
@@ -84,8 +88,39 @@ notices = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
 )
 
+#: Dashboard accounts (``banner admin create-user``): a scrypt hash, never a password.
+admin_users = sa.Table(
+    "admin_users",
+    metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    #: space-separated site ids this account may see; empty for every site
+    sa.Column("sites", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,  # a deleted account's id is never given again
+)
+
+#: When each signing key was first seen, by a fingerprint (a hash, never the key).
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _step_3_dashboard_index(conn: sa.Connection) -> None:
+    """The covering index of the dashboard's day-by-action counts (independent of step 2)."""
+    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_time_action")
+    index.create(conn, checkfirst=True)
+
+
 #: version -> the step that makes the previous version into it.
-MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {2: _add_age_confirmed}
+MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
+    2: _add_age_confirmed,
+    3: _step_3_dashboard_index,
+}
 
 
 def current_version(conn: sa.Connection) -> int | None:

@@ -83,6 +83,11 @@ def _decision(row: sa.Row[Any]) -> Decision:
     return Decision(**values)
 
 
+def from_row(row: sa.Row[Any]) -> Decision:
+    """A :class:`Decision` from a ``consent_log`` row read by another part (the dashboard)."""
+    return _decision(row)
+
+
 def as_utc(stamp: datetime) -> datetime:
     """A time read back from the database, as UTC (SQLite drops the zone)."""
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

@@ -19,6 +19,7 @@ writes a raw IP anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -53,8 +54,9 @@ def options(bind: str, workers: int) -> dict[str, Any]:
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], factory: Callable[[], Any] | None) -> None:
         self.options = options
+        self.factory = factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -62,11 +64,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        if self.factory is not None:
+            return self.factory()
         from banner.web.app import create_app
 
         return create_app()
 
 
-def serve(bind: str, workers: int) -> None:
-    """Run gunicorn with ``gthread`` workers; each worker builds its own app."""
-    _Gunicorn(options(bind, workers)).run()
+def serve(bind: str, workers: int, factory: Callable[[], Any] | None = None) -> None:
+    """Run gunicorn with ``gthread`` workers; each worker builds its own app.
+
+    :param factory: builds the app (default :func:`banner.web.app.create_app`);
+        the CLI passes :func:`banner.app.create_app`, which adds the dashboard.
+    """
+    _Gunicorn(options(bind, workers), factory).run()

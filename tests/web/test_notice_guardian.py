@@ -172,7 +172,7 @@ def test_a_version_1_database_is_migrated_with_age_confirmed_false(database_url:
     engine.dispose()
     log = ConsentLog(database_url)
     log.create_schema()
-    assert log.schema_version() == SCHEMA_VERSION == 2
+    assert log.schema_version() == SCHEMA_VERSION
     [row] = log.history("old-consent-id-0001")
     assert row.age_confirmed is False
     log.dispose()
@@ -195,7 +195,7 @@ def test_postgres_migration_adds_the_column(postgres_url: str) -> None:
             )
         )
     log.create_schema()
-    assert log.schema_version() == 2
+    assert log.schema_version() == SCHEMA_VERSION
     columns = {c["name"] for c in sa.inspect(log.engine).get_columns("consent_log")}
     assert "age_confirmed" in columns
     log.dispose()

@@ -1,0 +1,138 @@
+"""Small server-side SVG charts: geometry only, drawn by the templates.
+
+No chart library and no JavaScript: this module turns counts into rectangles,
+polylines and axis ticks in a fixed ``viewBox``; the Jinja templates write the
+SVG elements (autoescaped) and CSS gives the colours of both themes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+WIDTH, HEIGHT = 720, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 36
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+MAX_LABELS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """An axis mark: its position in the viewBox and the value it stands for."""
+
+    at: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One stacked piece of a bar."""
+
+    key: str
+    x: float
+    y: float
+    width: float
+    height: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayLabel:
+    x: float
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A series as polylines (broken where a day has no value)."""
+
+    key: str
+    paths: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """What a template needs to draw one chart."""
+
+    blocks: list[Block]
+    lines: list[Line]
+    y_ticks: list[Tick]
+    x_labels: list[DayLabel]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right_edge: int = WIDTH - RIGHT
+    baseline: int = HEIGHT - BOTTOM
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (at least 1)."""
+    if value <= 1:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _slot(count: int) -> float:
+    return PLOT_W / max(count, 1)
+
+
+def _x_labels(days: Sequence[date]) -> list[DayLabel]:
+    step = max(1, math.ceil(len(days) / MAX_LABELS))
+    slot = _slot(len(days))
+    return [DayLabel(LEFT + slot * (i + 0.5), d) for i, d in enumerate(days) if i % step == 0]
+
+
+def _y(value: float, top: float) -> float:
+    return TOP + PLOT_H - PLOT_H * value / top
+
+
+def _ticks(top: float) -> list[Tick]:
+    return [Tick(round(_y(top * i / 4, top), 2), top * i / 4) for i in range(5)]
+
+
+def stacked_bars(
+    days: Sequence[date], counts: Sequence[Mapping[str, int]], keys: Sequence[str]
+) -> Chart:
+    """A bar per day, stacked by ``keys`` in order (bottom first)."""
+    top = nice_ceiling(max((sum(c.values()) for c in counts), default=0))
+    slot = _slot(len(days))
+    width = round(max(slot * 0.7, 1), 2)
+    blocks: list[Block] = []
+    for i, day_counts in enumerate(counts):
+        x, base = round(LEFT + slot * i + (slot - width) / 2, 2), 0
+        for key in keys:
+            n = day_counts.get(key, 0)
+            if n:
+                y = _y(base + n, top)
+                blocks.append(Block(key, x, round(y, 2), width, round(_y(base, top) - y, 2), n))
+                base += n
+    return Chart(blocks, [], _ticks(top), _x_labels(days))
+
+
+def rate_lines(days: Sequence[date], series: Mapping[str, Sequence[float | None]]) -> Chart:
+    """A line per key from 0 to 100 %; ``None`` (no visitors that day) breaks the line."""
+    slot = _slot(len(days))
+    lines = []
+    for key, values in series.items():
+        paths: list[list[str]] = [[]]
+        for i, value in enumerate(values):
+            if value is None:
+                paths.append([])
+                continue
+            paths[-1].append(f"{LEFT + slot * (i + 0.5):.1f},{_y(value * 100, 100):.1f}")
+        lines.append(Line(key, [_path(points) for points in paths if points]))
+    return Chart([], lines, _ticks(100), _x_labels(days))
+
+
+def _path(points: list[str]) -> str:
+    """An SVG path (a lone point becomes a short dash, so it still shows)."""
+    if len(points) == 1:
+        x, y = points[0].split(",")
+        return f"M{float(x) - 3:.1f},{y}h6"
+    return "M" + " L".join(points)

@@ -1,0 +1,132 @@
+"""The dashboard's blueprint and what every one of its pages has.
+
+Language (``?lang=``, then ``Accept-Language``), a CSP nonce and the hosted
+pages' security headers (no script at all, never framed, never cached), the
+login guard (every page but the login redirects there without a session) and
+translated error pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date, format_datetime
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from banner.admin.accounts import Account, user_by_id
+from banner.admin.session import Login, clear_login, read_login, write_login
+from banner.core.i18n import Translator, request_language
+from banner.log.store import StoreUnavailable
+from banner.web.page_context import language_links
+from banner.web.page_errors import (
+    PageError,
+    StoreUnavailablePage,
+    UnexpectedPageError,
+    page_error_for,
+)
+from banner.web.page_security import content_security_policy, new_nonce, secure_headers
+from banner.web.state import state
+
+logger = logging.getLogger("banner")
+
+admin = Blueprint("banner_admin", __name__, template_folder="templates", url_prefix="/admin")
+
+#: Endpoints open without a session.
+OPEN_ENDPOINTS = frozenset({"banner_admin.login"})
+#: The dashboard's forms are a few short fields; a larger body is refused (413).
+MAX_BODY_BYTES = 16 * 1024
+
+
+def cookie_path() -> str:
+    return f"{request.script_root}/admin/"
+
+
+def secret_keys() -> list[str]:
+    return list(state().config.secret_keys)
+
+
+@admin.before_request
+def guard() -> WerkzeugResponse | None:
+    """Set the language and nonce; send anyone without a valid session to the login."""
+    request.max_content_length = MAX_BODY_BYTES
+    g.admin_lang = request_language(
+        request.args.get("lang"),
+        list(request.accept_languages.values()),
+        state().config.default_language,
+    )
+    g.admin_nonce = new_nonce()
+    login = read_login(request, secret_keys())
+    account = user_by_id(state().log, login.user_id) if login else None
+    same = account and login and (account.name, account.stamp) == (login.name, login.stamp)
+    g.admin_account = account if same else None
+    if g.admin_account is None and request.endpoint not in OPEN_ENDPOINTS:
+        query = urlencode({"next": request.full_path.rstrip("?"), "lang": g.admin_lang})
+        return redirect(f"{url_for('banner_admin.login')}?{query}", 303)
+    return None
+
+
+@admin.after_request
+def finish(response: Response) -> Response:
+    """Security headers; the session's idle clock restarts on every page it opens."""
+    account: Account | None = g.get("admin_account")
+    if account is not None and not g.get("admin_logged_out"):
+        login = Login(account.user_id, account.name, account.stamp, time.time())
+        write_login(response, login, secret_keys(), cookie_path(), request.is_secure)
+    elif request.cookies.get("banner_admin") and g.get("admin_account") is None:
+        clear_login(response, cookie_path(), request.is_secure)
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    policy = content_security_policy(g.get("admin_nonce", new_nonce()))
+    return secure_headers(response, policy, no_store=True)
+
+
+def account() -> Account:
+    found: Account = g.admin_account
+    return found
+
+
+@admin.context_processor
+def page_globals() -> dict[str, Any]:
+    language: str = g.get("admin_lang", state().config.default_language)
+    return {
+        "_": Translator(language),
+        "lang": language,
+        "csp_nonce": g.get("admin_nonce", ""),
+        "account": g.get("admin_account"),
+        "language_links": language_links(language),
+        "day_text": lambda day, style="medium": format_date(day, style, locale=language),
+        "when": lambda moment, zone="UTC": format_datetime(
+            moment, "medium", tzinfo=zone, locale=language
+        ),
+    }
+
+
+def render(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    return render_template(f"admin/{template}", **values), status
+
+
+def error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
+    headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    html, status = render("error.html", error.code or 400, error=error)
+    return html, status, headers
+
+
+@admin.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    return error_page(page_error_for(error))
+
+
+@admin.errorhandler(StoreUnavailable)
+def store_error(error: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
+    return error_page(StoreUnavailablePage(error.retry_after))
+
+
+@admin.errorhandler(Exception)
+def unexpected_error(_error: Exception) -> tuple[str, int, dict[str, str]]:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return error_page(UnexpectedPageError())

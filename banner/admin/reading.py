@@ -1,0 +1,83 @@
+"""How the dashboard reads the log without holding up decisions.
+
+The log's own SQLite engine opens every transaction with ``BEGIN IMMEDIATE``
+(the write lock) so appends are serialised; a dashboard read under that lock
+would make visitors' decisions wait. In WAL mode readers never block the
+writer, so on SQLite the dashboard reads through an engine of its own whose
+transactions are plain deferred (read-only) ones. On PostgreSQL it shares the
+log's pool. An export is read in batches, each in a short transaction, so a
+slow download holds nothing open between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from banner.log.schema import consent_log
+from banner.log.store import SQLITE_BUSY_TIMEOUT_MS, ConsentLog, Decision, from_row, translate_error
+
+EXPORT_BATCH = 1000
+_READERS: WeakKeyDictionary[ConsentLog, Engine] = WeakKeyDictionary()
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.execute("PRAGMA temp_store = MEMORY")
+    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.close()
+
+
+def reader(log: ConsentLog) -> Engine:
+    """The engine the dashboard reads ``log`` through (made once per log)."""
+    if log.is_postgres:
+        return log.engine
+    found = _READERS.get(log)
+    if found is None:
+        found = sa.create_engine(log.url, connect_args={"check_same_thread": False})
+        event.listen(found, "connect", _read_only)
+        _READERS[log] = found
+    return found
+
+
+def dispose_reader(log: ConsentLog) -> None:
+    found = _READERS.pop(log, None)
+    if found is not None:
+        found.dispose()
+
+
+def export_rows(
+    log: ConsentLog, site: str, since: datetime, until: datetime, batch: int = EXPORT_BATCH
+) -> Iterator[Decision]:
+    """The rows ``banner log export`` gives for the range, in the same order (by row id).
+
+    :raises banner.log.store.StoreUnavailable: when a batch cannot be read.
+    """
+    column = consent_log.c.recorded_at
+    after = 0
+    while True:
+        query = (
+            sa.select(consent_log)
+            .where(consent_log.c.site == site, column >= since, column < until)
+            .where(consent_log.c.row_id > after)
+            .order_by(consent_log.c.row_id)
+            .limit(batch)
+        )
+        try:
+            with reader(log).connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as exc:
+            raise translate_error(exc) from exc
+        yield from (from_row(row) for row in rows)
+        if len(rows) < batch:
+            return
+        after = rows[-1].row_id
