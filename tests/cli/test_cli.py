@@ -16,33 +16,8 @@ from banner.cli.commands import main
 from banner.core.config import load_config
 from banner.log.service import ConsentService, DecisionRequest
 from banner.log.store import ConsentLog
-from tests.factories import KEY_NEW
 
 HOSTILE_UA = '=HYPERLINK("https://evil.example")'
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "banner.toml"
-    path.write_text(
-        f"""
-[banner]
-secret_keys = ["{KEY_NEW}"]
-database_url = "sqlite:///{tmp_path / "cli.db"}"
-
-[sites.tokodemo]
-name = "Toko Demo"
-origins = ["https://www.tokodemo.co.id"]
-privacy_policy_url = "https://www.tokodemo.co.id/privasi"
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-@pytest.fixture
-def cli() -> CliRunner:
-    return CliRunner()
 
 
 def record(

@@ -10,7 +10,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from banner.cli.commands import main
@@ -20,31 +19,6 @@ from banner.log.notices import NoticeArchive
 from banner.log.schema import notices
 from banner.log.service import ConsentService, DecisionRequest
 from banner.log.store import ConsentLog
-from tests.factories import KEY_NEW
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "banner.toml"
-    path.write_text(
-        f"""
-[banner]
-secret_keys = ["{KEY_NEW}"]
-database_url = "sqlite:///{tmp_path / "cli.db"}"
-
-[sites.tokodemo]
-name = "Toko Demo"
-origins = ["https://www.tokodemo.co.id"]
-privacy_policy_url = "https://www.tokodemo.co.id/privasi"
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-@pytest.fixture
-def cli() -> CliRunner:
-    return CliRunner()
 
 
 def record(config_file: Path, language: str, when: float | None = None) -> str:
