@@ -89,20 +89,19 @@
     }
   }
 
-  /* A tracker's cookie name patterns come from the service; a trailing *
-   * matches any suffix. */
-  function owns(tracker, name) {
-    return tracker.cookies.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
-  }
-
-  /* Deletes cookies of refused trackers, unless a granted one sets it too. */
+  /* Deletes cookies that only refused categories set. The service lists the
+   * cookie name patterns of each category's trackers; a trailing * matches
+   * any suffix. */
   function sweep() {
     for (const [name] of cookies()) {
-      const owners = S.trackers.filter((t) => owns(t, name));
-      if (owners.length && !owners.some((t) => has(t.category))) expire(name);
+      const owners = Object.keys(S.sweep).filter((c) =>
+        S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
+      );
+      if (owners.length && !owners.some(has)) expire(name);
     }
   }
 
+  /* Adds a script or stylesheet element to the head, with the page's nonce. */
   function load(src, done) {
     const s = d.createElement('script');
     s.src = src;
@@ -270,9 +269,9 @@
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
+    const base = S.api + 's/' + S.site + '/ui.';
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    const base = S.api + 's/' + S.site + '/ui.';
     css.href = base + 'css';
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
@@ -287,7 +286,9 @@
     has: has,
     load: load,
     write: writeCookie,
-    running: running,
+    /* true the first time tracker t starts with its category granted, which
+     * then counts as running (a later withdrawal reloads the page) */
+    first: (t, on) => on && !t.started && (t.started = running.add(t.category)),
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,

@@ -3,12 +3,15 @@
  * site uses any of them, so `default` (everything denied but security) runs
  * before any Google tag, and `update` runs before a tag starts. Its settings
  * name the categories each signal follows: analytics_storage follows
- * `analytics`, the three ad signals follow `ads` (denied when empty). */
+ * `analytics`, the three ad signals follow `ads` (denied when empty).
+ * k.push (a dataLayer message) and k.tag (a Google id through gtag.js) serve
+ * the other Google kinds, which always come with this part. */
 (window.__bannerParts = window.__bannerParts || {}).consent_mode = (k) => {
   let loaded = false;
+  const push = (k.push = (message) => (window.dataLayer = window.dataLayer || []).push(message));
 
   function gtag() {
-    (window.dataLayer = window.dataLayer || []).push(arguments);
+    push(arguments);
   }
 
   function signals(t) {

@@ -8,7 +8,6 @@
     'page track identify instances debug on off once ready alias group enableCookie ' +
     'disableCookie holdConsent revokeConsent grantConsent'
   ).split(' ');
-  let started = false;
 
   /* The queue TikTok's base code sets up, without the script it loads at
    * once: load() here goes through the gate (the page's nonce). An element
@@ -41,9 +40,8 @@
     init: () => queue().holdConsent(),
     start(t, on) {
       w.ttq[on ? 'grantConsent' : 'revokeConsent']();
-      if (!on || started) return;
-      started = k.running.add(t.category);
-      w.ttq.load(t.pixel_id);
+      if (!k.first(t, on)) return;
+      w.ttq.load(t.id);
       w.ttq.page();
     },
   };
