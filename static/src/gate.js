@@ -14,7 +14,6 @@
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
   const gpc = navigator.globalPrivacyControl === true;
-  const lang = language();
   const running = new Set();
   const queue = [];
   let granted = null;
@@ -26,7 +25,7 @@
   let uiLayer = 0;
   let seen = 0;
 
-  function language() {
+  const language = () => {
     for (const tag of [d.documentElement.lang, ...navigator.languages]) {
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
@@ -34,17 +33,17 @@
     return S.lang;
   }
 
-  function has(category) {
+  const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
   }
 
-  function cookies() {
+  const cookies = () => {
     return d.cookie.split(/; */).map((c) => c.split('='));
   }
 
   /* The token's payload is base64url JSON before the first dot; only servers
    * check its signature. Anything odd means no consent. */
-  function parse(token) {
+  const parse = (token) => {
     try {
       const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
       const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
@@ -60,7 +59,7 @@
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
    * never add it. */
-  function readChoice() {
+  const readChoice = () => {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
     const valid = all.filter(Boolean).sort((a, b) => b.t - a.t);
     const newest = valid[0];
@@ -68,13 +67,13 @@
     return newest;
   }
 
-  function domain() {
+  const domain = () => {
     const cd = (S.domain || '').replace(/^\./, '');
     const host = location.hostname;
     return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
   }
 
-  function writeCookie(name, value, days) {
+  const writeCookie = (name, value, days) => {
     const on = domain();
     d.cookie =
       name + '=' + value + '; Max-Age=' + days * 86400 + '; Path=/; SameSite=Lax' +
@@ -82,7 +81,7 @@
   }
 
   /* Deletes a cookie on the host and every parent domain it may sit on. */
-  function expire(name) {
+  const expire = (name) => {
     const parts = location.hostname.split('.');
     for (let i = 0; i < parts.length; i++) {
       d.cookie = name + '=; Max-Age=0; Path=/' + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
@@ -92,7 +91,7 @@
   /* Deletes cookies that only refused categories set. The service lists the
    * cookie name patterns of each category's trackers; a trailing * matches
    * any suffix. */
-  function sweep() {
+  const sweep = () => {
     for (const [name] of cookies()) {
       const owners = Object.keys(S.sweep).filter((c) =>
         S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
@@ -102,7 +101,7 @@
   }
 
   /* Adds a script or stylesheet element to the head, with the page's nonce. */
-  function load(src, done) {
+  const load = (src, done) => {
     const s = d.createElement('script');
     s.src = src;
     s.async = true;
@@ -111,12 +110,12 @@
     d.head.appendChild(s);
   }
 
-  function ready(fn) {
+  const ready = (fn) => {
     if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
     else fn();
   }
 
-  function frames() {
+  const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
       if (!has(f.dataset.category)) continue;
       running.add(f.dataset.category);
@@ -125,7 +124,7 @@
     }
   }
 
-  function scripts() {
+  const scripts = () => {
     for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
       if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
     }
@@ -135,7 +134,7 @@
   /* Single-page apps add tagged scripts and frames after load: one observer
    * gates them like those in the HTML. It only tests the added elements, so
    * a page that adds nothing tagged pays almost nothing. */
-  function watch() {
+  const watch = () => {
     new MutationObserver((records) => {
       if (!granted) return;
       for (const r of records) {
@@ -148,7 +147,7 @@
 
   /* Re-creates one gated script (attributes and nonce carried over), in
    * document order; an external one must load before the next runs. */
-  function next() {
+  const next = () => {
     const old = queue.find((s) => s.isConnected && s.type === 'text/plain');
     if (busy || !old) return;
     const s = d.createElement('script');
@@ -172,8 +171,8 @@
     if (!s.src) next();
   }
 
-  function apply(categories) {
-    const stopped = Array.from(running).some((c) => !categories.includes(c));
+  const apply = (categories) => {
+    const stopped = [...running].some((c) => !categories.includes(c));
     granted = categories;
     sweep();
     for (const t of S.trackers) kinds[t.kind].start(t, has(t.category));
@@ -184,7 +183,7 @@
     return stopped;
   }
 
-  function remember(body) {
+  const remember = (body) => {
     pending = body;
     try {
       if (body) sessionStorage.setItem(PENDING, JSON.stringify(body));
@@ -194,7 +193,7 @@
     }
   }
 
-  function store(token) {
+  const store = (token) => {
     remember(null);
     writeCookie(S.cookie, token, S.days);
     choice = readChoice();
@@ -202,7 +201,7 @@
 
   /* Records the choice; on success stores the token and starts what was granted.
    * Until then nothing new starts; failures retry with backoff, same id. */
-  function send(attempt) {
+  const send = (attempt) => {
     const body = pending;
     fetch(S.api + 'api/v1/consent', {
       method: 'POST',
@@ -231,7 +230,7 @@
    * is taken only with that state (this browser asked for it), and never in
    * place of a choice of another consent id: a link crafted with someone
    * else's valid token must not grant or replace anything. */
-  function adopt(token, state) {
+  const adopt = (token, state) => {
     const p = parse(token);
     try {
       if (p && state === sessionStorage.getItem('banner_state') && (!choice || choice.i === p.i)) store(token);
@@ -242,7 +241,7 @@
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
-  function choose(categories, fresh, age) {
+  const choose = (categories, fresh, age) => {
     const id = choice?.i || pending?.consent_id || fresh;
     remember({
       site: S.site,
@@ -261,11 +260,11 @@
   }
 
   /* The UI shows once both its script and its stylesheet have arrived. */
-  function partLoaded() {
+  const partLoaded = () => {
     if (++uiLoading === 2) ready(() => ui.show(uiLayer));
   }
 
-  function showBanner(layer) {
+  const showBanner = (layer) => {
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
@@ -280,8 +279,8 @@
   }
 
   const kernel = {
-    token: () => (choice ? choice.raw : ''),
-    lang: lang,
+    token: () => choice?.raw || '',
+    lang: language(),
     gpc: gpc,
     has: has,
     load: load,

@@ -4,14 +4,12 @@
  * before any Google tag, and `update` runs before a tag starts. Its settings
  * name the categories each signal follows: analytics_storage follows
  * `analytics`, the three ad signals follow `ads` (denied when empty).
- * k.push (a dataLayer message) and k.tag (a Google id through gtag.js) serve
- * the other Google kinds, which always come with this part. */
+ * k.tag (a Google id through gtag.js) serves GA4 and Google Ads, which
+ * always come with this part. */
 (window.__bannerParts = window.__bannerParts || {}).consent_mode = (k) => {
   let loaded = false;
-  const push = (k.push = (message) => (window.dataLayer = window.dataLayer || []).push(message));
-
   function gtag() {
-    push(arguments);
+    (window.dataLayer = window.dataLayer || []).push(arguments);
   }
 
   function signals(t) {

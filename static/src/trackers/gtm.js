@@ -6,14 +6,15 @@
  * follows in dataLayer, for the container's triggers. */
 (window.__bannerParts = window.__bannerParts || {}).gtm = (k) => {
   let loaded = false;
+  const push = (message) => (window.dataLayer = window.dataLayer || []).push(message);
 
   function container(t) {
     loaded = true;
-    k.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
+    push({ 'gtm.start': Date.now(), event: 'gtm.js' });
     k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
-  document.addEventListener('banner:change', (e) => k.push({ event: 'banner_consent', banner_granted: e.detail.granted }));
+  document.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
     start: (t, on) => k.first(t, on) && !loaded && container(t),
