@@ -140,14 +140,18 @@ def gate_parts(site: SiteConfig) -> list[str]:
 
 
 def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
-    """What the gate needs to know about ``site``; ``base_url`` ends with ``/``."""
+    """What the gate needs to know about ``site``; ``base_url`` ends with ``/``.
+
+    ``domain`` (the consent cookie's parent domain) is left out when unset.
+    """
+    domain = {"domain": site.cookie_domain} if site.cookie_domain else {}
     return {
         "site": site.id,
         "api": base_url,
         "v": site.policy_version,
         "days": site.consent_days,
         "cookie": site.cookie_name,
-        "domain": site.cookie_domain,
+        **domain,
         "lang": site.default_language,
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),

@@ -4,9 +4,9 @@
  * sentinel below with the site's settings as JSON; nothing else is generated.
  * The code of each tracker kind the site configures is a part of its own
  * (static/src/trackers/*.js): the service puts those parts before this file,
- * each registering a factory in window.__bannerParts. */
+ * each registering a factory in window.__bannerParts. No "use strict": it
+ * costs bytes on every page view, and nothing here relies on a strict error. */
 (function (w, d) {
-  'use strict';
   const S = __BANNER_SETTINGS__;
   const nonce = d.currentScript?.nonce || '';
   const PENDING = 'banner_pending_' + S.site;
@@ -46,13 +46,13 @@
   const parse = (token) => {
     try {
       const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
-      const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
       p.raw = token;
+      if (p.s !== S.site) return;
       /* an older policy's choice: the UI says what changed since */
-      if (p.s === S.site && p.v < S.v) seen = Math.max(seen, p.v);
-      return p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh && typeof p.i === 'string' ? p : null;
+      if (p.v < S.v) seen = Math.max(seen, p.v);
+      if (p.v >= S.v && Array.isArray(p.g) && p.t * 1e3 + S.days * 864e5 > Date.now() && typeof p.i === 'string') return p;
     } catch {
-      return null;
+      /* not a token: no consent */
     }
   }
 
@@ -304,10 +304,10 @@
   };
 
   d.addEventListener('click', (e) => {
-    const target = e.target.closest?.('[data-banner-open]');
-    if (!target) return;
-    e.preventDefault();
-    showBanner(2);
+    if (e.target.closest?.('[data-banner-open]')) {
+      e.preventDefault();
+      showBanner(2);
+    }
   });
 
   delete w.__bannerParts;

@@ -27,9 +27,11 @@
 
   /* One gtag.js for every Google id of the site: the first id loads it. */
   k.tag = (id) => {
-    if (!loaded) gtag('js', new Date());
+    if (!loaded) {
+      gtag('js', new Date());
+      k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
+    }
     gtag('config', id);
-    if (!loaded) k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
     loaded = true;
   };
 
