@@ -31,15 +31,15 @@
       if (m) return m[1].toLowerCase();
     }
     return S.lang;
-  }
+  };
 
   const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
-  }
+  };
 
   const cookies = () => {
     return d.cookie.split(/; */).map((c) => c.split('='));
-  }
+  };
 
   /* The token's payload is base64url JSON before the first dot; only servers
    * check its signature. Anything odd means no consent. */
@@ -54,7 +54,7 @@
     } catch {
       /* not a token: no consent */
     }
-  }
+  };
 
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
@@ -65,20 +65,20 @@
     const newest = valid[0];
     if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
     return newest;
-  }
+  };
 
   const domain = () => {
     const cd = (S.domain || '').replace(/^\./, '');
     const host = location.hostname;
     return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
-  }
+  };
 
   const writeCookie = (name, value, days) => {
     const on = domain();
     d.cookie =
       name + '=' + value + '; Max-Age=' + days * 86400 + '; Path=/; SameSite=Lax' +
       (on ? '; Domain=' + on : '') + (location.protocol === 'https:' ? '; Secure' : '');
-  }
+  };
 
   /* Deletes a cookie on the host and every parent domain it may sit on. */
   const expire = (name) => {
@@ -86,7 +86,7 @@
     for (let i = 0; i < parts.length; i++) {
       d.cookie = name + '=; Max-Age=0; Path=/' + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
     }
-  }
+  };
 
   /* Deletes cookies that only refused categories set. The service lists the
    * cookie name patterns of each category's trackers; a trailing * matches
@@ -98,9 +98,8 @@
       );
       if (owners.length && !owners.some(has)) expire(name);
     }
-  }
+  };
 
-  /* Adds a script or stylesheet element to the head, with the page's nonce. */
   const load = (src, done) => {
     const s = d.createElement('script');
     s.src = src;
@@ -108,12 +107,12 @@
     s.nonce = nonce;
     s.onload = s.onerror = done || null;
     d.head.appendChild(s);
-  }
+  };
 
   const ready = (fn) => {
     if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
     else fn();
-  }
+  };
 
   const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
@@ -122,14 +121,14 @@
       f.src = f.dataset.src;
       delete f.dataset.src;
     }
-  }
+  };
 
   const scripts = () => {
     for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
       if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
     }
     next();
-  }
+  };
 
   /* Single-page apps add tagged scripts and frames after load: one observer
    * gates them like those in the HTML. It only tests the added elements, so
@@ -143,7 +142,7 @@
         }
       }
     }).observe(d.documentElement, { childList: true, subtree: true });
-  }
+  };
 
   /* Re-creates one gated script (attributes and nonce carried over), in
    * document order; an external one must load before the next runs. */
@@ -169,7 +168,7 @@
     }
     old.replaceWith(s);
     if (!s.src) next();
-  }
+  };
 
   const apply = (categories) => {
     const stopped = [...running].some((c) => !categories.includes(c));
@@ -181,7 +180,7 @@
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) location.reload();
     return stopped;
-  }
+  };
 
   const remember = (body) => {
     pending = body;
@@ -191,13 +190,13 @@
     } catch {
       /* storage may be off; the retry then lasts only this page */
     }
-  }
+  };
 
   const store = (token) => {
     remember(null);
     writeCookie(S.cookie, token, S.days);
     choice = readChoice();
-  }
+  };
 
   /* Records the choice; on success stores the token and starts what was granted.
    * Until then nothing new starts; failures retry with backoff, same id. */
@@ -223,7 +222,7 @@
         if (status >= 400 && status < 500 && status !== 429) remember(null);
         else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
       });
-  }
+  };
 
   /* The hosted preference page returns cross-site with the new token and the
    * random state the UI kept in sessionStorage before leaving for it. A token
@@ -237,7 +236,7 @@
     } catch {
       /* no storage: nothing was asked */
     }
-  }
+  };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
@@ -257,12 +256,12 @@
     /* A withdrawal takes effect at once; when running tags force a reload,
      * the fresh page sends the pending choice instead of this one. */
     if (!granted || !apply(granted.filter((c) => categories.includes(c)))) send(0);
-  }
+  };
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
     if (++uiLoading === 2) ready(() => ui.show(uiLayer));
-  }
+  };
 
   const showBanner = (layer) => {
     uiLayer = layer;
@@ -276,7 +275,7 @@
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
     load(base + 'js');
-  }
+  };
 
   const kernel = {
     token: () => choice?.raw || '',

@@ -26,10 +26,9 @@
       return e;
     };
     q.load = (id, options) => {
-      for (const key of ['_i', '_t', '_o']) q[key] = q[key] || {};
-      q._i[id] = Object.assign([], { _u: sdk });
-      q._t[id] = Date.now();
-      q._o[id] = options || {};
+      (q._i = q._i || {})[id] = Object.assign([], { _u: sdk });
+      (q._t = q._t || {})[id] = Date.now();
+      (q._o = q._o || {})[id] = options || {};
       k.load(sdk + '?sdkid=' + id + '&lib=ttq');
     };
     methods.forEach((m) => q.setAndDefer(q, m));
