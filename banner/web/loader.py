@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from banner.core.config import SiteConfig
 from banner.core.config_model import Tracker
-from banner.core.consent import ESSENTIAL, LANGUAGES
+from banner.core.consent import LANGUAGES
 from banner.core.cookie_list import CookieRow
 from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
 from banner.core.texts import banner_texts
@@ -38,15 +38,16 @@ GATE_FILE = "gate.js"
 PARTS_FOLDER = "trackers"
 #: The pseudo-tracker that carries Google Consent Mode for the Google kinds.
 CONSENT_MODE = "consent_mode"
-#: What each kind's part reads besides ``kind``, ``category`` and ``cookies``.
-GATE_FIELDS: dict[str, tuple[str, ...]] = {
-    "ga4": ("measurement_id",),
-    "gtm": ("container_id", "mode"),
-    "google_ads": ("conversion_id",),
-    "meta_pixel": ("pixel_id",),
-    "tiktok_pixel": ("pixel_id",),
-    "referral": ("params", "cookie", "days"),
-    "custom": ("name", "src"),
+#: What each kind's part reads besides ``kind`` and ``category``, as
+#: ``{setting: key in the gate}``: the ids of every kind share the key ``id``.
+GATE_FIELDS: dict[str, dict[str, str]] = {
+    "ga4": {"measurement_id": "id"},
+    "gtm": {"container_id": "id", "mode": "mode"},
+    "google_ads": {"conversion_id": "id"},
+    "meta_pixel": {"pixel_id": "id"},
+    "tiktok_pixel": {"pixel_id": "id"},
+    "referral": {"params": "params", "cookie": "cookie", "days": "days"},
+    "custom": {"src": "src"},
 }
 UI_FILE = "ui.js"
 CSS_FILE = "ui.css"
@@ -92,9 +93,8 @@ def _fill(source: str, sentinel: str, data: Any) -> bytes:
 
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:
-    fields = {key: tracker.settings[key] for key in GATE_FIELDS[tracker.kind]}
-    cookies = list(tracker_cookies(tracker.kind, tracker.settings))
-    return {"kind": tracker.kind, "category": tracker.category, "cookies": cookies, **fields}
+    fields = {key: tracker.settings[name] for name, key in GATE_FIELDS[tracker.kind].items()}
+    return {"kind": tracker.kind, "category": tracker.category, **fields}
 
 
 def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
@@ -109,8 +109,7 @@ def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
     analytics = [t.category for t in google if t.kind != "google_ads"]
     ads = [t.category for t in google if t.kind == "google_ads"]
     ads += [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
-    mode = {"kind": CONSENT_MODE, "category": ESSENTIAL, "cookies": []}
-    return [{**mode, "analytics": _unique(analytics), "ads": _unique(ads)}]
+    return [{"kind": CONSENT_MODE, "analytics": _unique(analytics), "ads": _unique(ads)}]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -122,22 +121,40 @@ def gate_trackers(site: SiteConfig) -> list[dict[str, Any]]:
     return _consent_mode(site) + [_tracker(t) for t in site.trackers]
 
 
+def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
+    """The cookie name patterns of the site's trackers, by the category that sets them.
+
+    The gate deletes a cookie that some category sets when none of those
+    categories is granted (a trailing ``*`` matches any suffix).
+    """
+    owned: dict[str, list[str]] = {}
+    for tracker in site.trackers:
+        patterns = owned.setdefault(tracker.category, [])
+        patterns += tracker_cookies(tracker.kind, tracker.settings)
+    return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
+
+
 def gate_parts(site: SiteConfig) -> list[str]:
     """The built part of every tracker kind ``site`` uses, in the order they run."""
     return _unique([t["kind"] for t in gate_trackers(site)])
 
 
 def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
-    """What the gate needs to know about ``site``; ``base_url`` ends with ``/``."""
+    """What the gate needs to know about ``site``; ``base_url`` ends with ``/``.
+
+    ``domain`` (the consent cookie's parent domain) is left out when unset.
+    """
+    domain = {"domain": site.cookie_domain} if site.cookie_domain else {}
     return {
         "site": site.id,
         "api": base_url,
         "v": site.policy_version,
         "days": site.consent_days,
         "cookie": site.cookie_name,
-        "domain": site.cookie_domain,
+        **domain,
         "lang": site.default_language,
         "trackers": gate_trackers(site),
+        "sweep": gate_cookies(site),
     }
 
 

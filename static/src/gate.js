@@ -4,9 +4,9 @@
  * sentinel below with the site's settings as JSON; nothing else is generated.
  * The code of each tracker kind the site configures is a part of its own
  * (static/src/trackers/*.js): the service puts those parts before this file,
- * each registering a factory in window.__bannerParts. */
+ * each registering a factory in window.__bannerParts. No "use strict": it
+ * costs bytes on every page view, and nothing here relies on a strict error. */
 (function (w, d) {
-  'use strict';
   const S = __BANNER_SETTINGS__;
   const nonce = d.currentScript?.nonce || '';
   const PENDING = 'banner_pending_' + S.site;
@@ -14,7 +14,6 @@
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
   const gpc = navigator.globalPrivacyControl === true;
-  const lang = language();
   const running = new Set();
   const queue = [];
   let granted = null;
@@ -26,117 +25,115 @@
   let uiLayer = 0;
   let seen = 0;
 
-  function language() {
+  const language = () => {
     for (const tag of [d.documentElement.lang, ...navigator.languages]) {
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
     return S.lang;
-  }
+  };
 
-  function has(category) {
+  const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
-  }
+  };
 
-  function cookies() {
+  const cookies = () => {
     return d.cookie.split(/; */).map((c) => c.split('='));
-  }
+  };
 
   /* The token's payload is base64url JSON before the first dot; only servers
    * check its signature. Anything odd means no consent. */
-  function parse(token) {
+  const parse = (token) => {
     try {
       const p = JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
-      const fresh = p.t * 1e3 + S.days * 864e5 > Date.now();
       p.raw = token;
+      if (p.s !== S.site) return;
       /* an older policy's choice: the UI says what changed since */
-      if (p.s === S.site && p.v < S.v) seen = Math.max(seen, p.v);
-      return p.s === S.site && p.v >= S.v && Array.isArray(p.g) && fresh && typeof p.i === 'string' ? p : null;
+      if (p.v < S.v) seen = Math.max(seen, p.v);
+      if (p.v >= S.v && Array.isArray(p.g) && p.t * 1e3 + S.days * 864e5 > Date.now() && typeof p.i === 'string') return p;
     } catch {
-      return null;
+      /* not a token: no consent */
     }
-  }
+  };
 
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
    * never add it. */
-  function readChoice() {
+  const readChoice = () => {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
     const valid = all.filter(Boolean).sort((a, b) => b.t - a.t);
     const newest = valid[0];
     if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
     return newest;
-  }
+  };
 
-  function domain() {
+  const domain = () => {
     const cd = (S.domain || '').replace(/^\./, '');
     const host = location.hostname;
     return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
-  }
+  };
 
-  function writeCookie(name, value, days) {
+  const writeCookie = (name, value, days) => {
     const on = domain();
     d.cookie =
       name + '=' + value + '; Max-Age=' + days * 86400 + '; Path=/; SameSite=Lax' +
       (on ? '; Domain=' + on : '') + (location.protocol === 'https:' ? '; Secure' : '');
-  }
+  };
 
   /* Deletes a cookie on the host and every parent domain it may sit on. */
-  function expire(name) {
+  const expire = (name) => {
     const parts = location.hostname.split('.');
     for (let i = 0; i < parts.length; i++) {
       d.cookie = name + '=; Max-Age=0; Path=/' + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
     }
-  }
+  };
 
-  /* A tracker's cookie name patterns come from the service; a trailing *
-   * matches any suffix. */
-  function owns(tracker, name) {
-    return tracker.cookies.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
-  }
-
-  /* Deletes cookies of refused trackers, unless a granted one sets it too. */
-  function sweep() {
+  /* Deletes cookies that only refused categories set. The service lists the
+   * cookie name patterns of each category's trackers; a trailing * matches
+   * any suffix. */
+  const sweep = () => {
     for (const [name] of cookies()) {
-      const owners = S.trackers.filter((t) => owns(t, name));
-      if (owners.length && !owners.some((t) => has(t.category))) expire(name);
+      const owners = Object.keys(S.sweep).filter((c) =>
+        S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
+      );
+      if (owners.length && !owners.some(has)) expire(name);
     }
-  }
+  };
 
-  function load(src, done) {
+  const load = (src, done) => {
     const s = d.createElement('script');
     s.src = src;
     s.async = true;
     s.nonce = nonce;
     s.onload = s.onerror = done || null;
     d.head.appendChild(s);
-  }
+  };
 
-  function ready(fn) {
+  const ready = (fn) => {
     if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
     else fn();
-  }
+  };
 
-  function frames() {
+  const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
       if (!has(f.dataset.category)) continue;
       running.add(f.dataset.category);
       f.src = f.dataset.src;
       delete f.dataset.src;
     }
-  }
+  };
 
-  function scripts() {
+  const scripts = () => {
     for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
       if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
     }
     next();
-  }
+  };
 
   /* Single-page apps add tagged scripts and frames after load: one observer
    * gates them like those in the HTML. It only tests the added elements, so
    * a page that adds nothing tagged pays almost nothing. */
-  function watch() {
+  const watch = () => {
     new MutationObserver((records) => {
       if (!granted) return;
       for (const r of records) {
@@ -145,11 +142,11 @@
         }
       }
     }).observe(d.documentElement, { childList: true, subtree: true });
-  }
+  };
 
   /* Re-creates one gated script (attributes and nonce carried over), in
    * document order; an external one must load before the next runs. */
-  function next() {
+  const next = () => {
     const old = queue.find((s) => s.isConnected && s.type === 'text/plain');
     if (busy || !old) return;
     const s = d.createElement('script');
@@ -171,10 +168,10 @@
     }
     old.replaceWith(s);
     if (!s.src) next();
-  }
+  };
 
-  function apply(categories) {
-    const stopped = Array.from(running).some((c) => !categories.includes(c));
+  const apply = (categories) => {
+    const stopped = [...running].some((c) => !categories.includes(c));
     granted = categories;
     sweep();
     for (const t of S.trackers) kinds[t.kind].start(t, has(t.category));
@@ -183,9 +180,9 @@
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) location.reload();
     return stopped;
-  }
+  };
 
-  function remember(body) {
+  const remember = (body) => {
     pending = body;
     try {
       if (body) sessionStorage.setItem(PENDING, JSON.stringify(body));
@@ -193,17 +190,17 @@
     } catch {
       /* storage may be off; the retry then lasts only this page */
     }
-  }
+  };
 
-  function store(token) {
+  const store = (token) => {
     remember(null);
     writeCookie(S.cookie, token, S.days);
     choice = readChoice();
-  }
+  };
 
   /* Records the choice; on success stores the token and starts what was granted.
    * Until then nothing new starts; failures retry with backoff, same id. */
-  function send(attempt) {
+  const send = (attempt) => {
     const body = pending;
     fetch(S.api + 'api/v1/consent', {
       method: 'POST',
@@ -225,25 +222,25 @@
         if (status >= 400 && status < 500 && status !== 429) remember(null);
         else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
       });
-  }
+  };
 
   /* The hosted preference page returns cross-site with the new token and the
    * random state the UI kept in sessionStorage before leaving for it. A token
    * is taken only with that state (this browser asked for it), and never in
    * place of a choice of another consent id: a link crafted with someone
    * else's valid token must not grant or replace anything. */
-  function adopt(token, state) {
+  const adopt = (token, state) => {
     const p = parse(token);
     try {
       if (p && state === sessionStorage.getItem('banner_state') && (!choice || choice.i === p.i)) store(token);
     } catch {
       /* no storage: nothing was asked */
     }
-  }
+  };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
-  function choose(categories, fresh, age) {
+  const choose = (categories, fresh, age) => {
     const id = choice?.i || pending?.consent_id || fresh;
     remember({
       site: S.site,
@@ -259,35 +256,37 @@
     /* A withdrawal takes effect at once; when running tags force a reload,
      * the fresh page sends the pending choice instead of this one. */
     if (!granted || !apply(granted.filter((c) => categories.includes(c)))) send(0);
-  }
+  };
 
   /* The UI shows once both its script and its stylesheet have arrived. */
-  function partLoaded() {
+  const partLoaded = () => {
     if (++uiLoading === 2) ready(() => ui.show(uiLayer));
-  }
+  };
 
-  function showBanner(layer) {
+  const showBanner = (layer) => {
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
+    const base = S.api + 's/' + S.site + '/ui.';
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    const base = S.api + 's/' + S.site + '/ui.';
     css.href = base + 'css';
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
     load(base + 'js');
-  }
+  };
 
   const kernel = {
-    token: () => (choice ? choice.raw : ''),
-    lang: lang,
+    token: () => choice?.raw || '',
+    lang: language(),
     gpc: gpc,
     has: has,
     load: load,
     write: writeCookie,
-    running: running,
+    /* true the first time tracker t starts with its category granted, which
+     * then counts as running (a later withdrawal reloads the page) */
+    first: (t, on) => on && !t.started && (t.started = running.add(t.category)),
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
@@ -304,10 +303,10 @@
   };
 
   d.addEventListener('click', (e) => {
-    const target = e.target.closest?.('[data-banner-open]');
-    if (!target) return;
-    e.preventDefault();
-    showBanner(2);
+    if (e.target.closest?.('[data-banner-open]')) {
+      e.preventDefault();
+      showBanner(2);
+    }
   });
 
   delete w.__bannerParts;

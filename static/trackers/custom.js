@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).custom=n=>{const a=new Set;return{start(r,t){t&&!a.has(r.name)&&(a.add(r.name),n.running.add(r.category),n.load(r.src))}}};
+(window.__bannerParts=window.__bannerParts||{}).custom=r=>({start:(a,n)=>r.first(a,n)&&r.load(a.src)});

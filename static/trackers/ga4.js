@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).ga4=n=>{let a=!1;return{start(r,t){t&&!a&&(a=n.running.add(r.category),n.tag(r.measurement_id))}}};
+(window.__bannerParts=window.__bannerParts||{}).ga4=a=>({start:(n,r)=>a.first(n,r)&&a.tag(n.id)});

@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).google_ads=n=>{let r=!1;return{start(a,t){t&&!r&&(r=n.running.add(a.category),n.tag(a.conversion_id))}}};
+(window.__bannerParts=window.__bannerParts||{}).google_ads=a=>({start:(n,r)=>a.first(n,r)&&a.tag(n.id)});

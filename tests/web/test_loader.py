@@ -113,7 +113,7 @@ def test_gate_carries_the_site_settings_once(config: BannerConfig) -> None:
     assert settings["api"] == BASE
     kinds = ["consent_mode", "ga4", "meta_pixel", "referral"]
     assert [t["kind"] for t in settings["trackers"]] == kinds
-    assert settings["trackers"][1]["measurement_id"] == "G-ABC123XYZ9"
+    assert settings["trackers"][1] == {"kind": "ga4", "category": "analytics", "id": "G-ABC123XYZ9"}
 
 
 def test_policy_version_changes_the_etag(client: FlaskClient, tmp_path: Path) -> None:

@@ -83,32 +83,48 @@ def test_consent_mode_signals_follow_the_configured_categories(tmp_path: Path) -
     every = site(tmp_path, EVERY_KIND)
     trackers = gate_settings(every, BASE)["trackers"]
     mode = trackers[0]
-    assert mode == {
-        "kind": "consent_mode",
-        "category": "essential",
-        "cookies": [],
-        "analytics": ["analytics"],
-        "ads": ["marketing"],
-    }
+    assert mode == {"kind": "consent_mode", "analytics": ["analytics"], "ads": ["marketing"]}
     ga4_only = site(tmp_path, {"ga4": EVERY_KIND["ga4"]})
     assert gate_settings(ga4_only, BASE)["trackers"][0]["ads"] == []
 
 
-def test_the_gate_gets_cookie_patterns_not_recipients(tmp_path: Path) -> None:
+def test_the_gate_gets_ids_and_sources_not_recipients(tmp_path: Path) -> None:
     trackers = gate_settings(site(tmp_path, EVERY_KIND), BASE)["trackers"]
     by_kind = {t["kind"]: t for t in trackers}
-    assert by_kind["tiktok_pixel"]["cookies"] == ["_ttp", "_tt_enable_cookie", "ttcsid*"]
-    assert by_kind["google_ads"]["cookies"] == ["_gcl_*"]
-    assert by_kind["referral"]["cookies"] == ["ref_id"]
+    assert by_kind["tiktok_pixel"] == {
+        "kind": "tiktok_pixel",
+        "category": "marketing",
+        "id": "C4ABCDEFGHIJ12345678",
+    }
     assert by_kind["custom"] == {
         "kind": "custom",
         "category": "analytics",
-        "cookies": ["_hm_*", "_hmid"],
-        "name": "heatmap",
         "src": "https://cdn.heatmap.example/h.js",
     }
-    assert by_kind["gtm"]["mode"] == "basic"
-    assert "ads_category" not in by_kind["ga4"]
+    assert by_kind["gtm"] == {
+        "kind": "gtm",
+        "category": "analytics",
+        "id": "GTM-AB12CD3",
+        "mode": "basic",
+    }
+    assert by_kind["referral"] == {
+        "kind": "referral",
+        "category": "functional",
+        "params": ["ref"],
+        "cookie": "ref_id",
+        "days": 30,
+    }
+
+
+def test_the_gate_gets_cookie_patterns_by_category(tmp_path: Path) -> None:
+    """A pattern two categories set (``_gcl_*``: Tag Manager and Ads) is listed under both."""
+    sweep = gate_settings(site(tmp_path, EVERY_KIND), BASE)["sweep"]
+    assert sweep == {
+        "analytics": ["_ga", "_ga_*", "_gid", "_gat*", "_gcl_*", "_hm_*", "_hmid"],
+        "marketing": ["_gcl_*", "_fbp", "_fbc", "_ttp", "_tt_enable_cookie", "ttcsid*"],
+        "functional": ["ref_id"],
+    }
+    assert gate_settings(site(tmp_path, {}), BASE)["sweep"] == {}
 
 
 def test_a_hostile_custom_src_stays_a_string(tmp_path: Path) -> None:

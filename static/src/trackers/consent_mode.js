@@ -3,10 +3,11 @@
  * site uses any of them, so `default` (everything denied but security) runs
  * before any Google tag, and `update` runs before a tag starts. Its settings
  * name the categories each signal follows: analytics_storage follows
- * `analytics`, the three ad signals follow `ads` (denied when empty). */
+ * `analytics`, the three ad signals follow `ads` (denied when empty).
+ * k.tag (a Google id through gtag.js) serves GA4 and Google Ads, which
+ * always come with this part. */
 (window.__bannerParts = window.__bannerParts || {}).consent_mode = (k) => {
   let loaded = false;
-
   function gtag() {
     (window.dataLayer = window.dataLayer || []).push(arguments);
   }
@@ -26,9 +27,11 @@
 
   /* One gtag.js for every Google id of the site: the first id loads it. */
   k.tag = (id) => {
-    if (!loaded) gtag('js', new Date());
+    if (!loaded) {
+      gtag('js', new Date());
+      k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
+    }
     gtag('config', id);
-    if (!loaded) k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
     loaded = true;
   };
 

@@ -1,11 +1,4 @@
 /* Google Analytics 4 through gtag.js, once its category is granted. */
-(window.__bannerParts = window.__bannerParts || {}).ga4 = (k) => {
-  let started = false;
-  return {
-    start(t, on) {
-      if (!on || started) return;
-      started = k.running.add(t.category);
-      k.tag(t.measurement_id);
-    },
-  };
-};
+(window.__bannerParts = window.__bannerParts || {}).ga4 = (k) => ({
+  start: (t, on) => k.first(t, on) && k.tag(t.id),
+});

@@ -11,16 +11,12 @@
   function container(t) {
     loaded = true;
     push({ 'gtm.start': Date.now(), event: 'gtm.js' });
-    k.load('https://www.googletagmanager.com/gtm.js?id=' + t.container_id);
+    k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
   document.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
-    start(t, on) {
-      if (!on) return;
-      k.running.add(t.category);
-      if (!loaded) container(t);
-    },
+    start: (t, on) => k.first(t, on) && !loaded && container(t),
   };
 };

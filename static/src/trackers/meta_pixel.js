@@ -1,24 +1,20 @@
 /* Meta Pixel: fbq's queue with consent granted or revoked, fbevents.js once
  * its category is granted. */
-(window.__bannerParts = window.__bannerParts || {}).meta_pixel = (k) => {
-  let started = false;
-  return {
-    start(t, on) {
-      let f = window.fbq;
-      if (!f && !on) return;
-      if (!f) {
-        f = window.fbq = function () {
-          f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
-        };
-        window._fbq = window._fbq || f;
-        Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });
-      }
-      f('consent', on ? 'grant' : 'revoke');
-      if (!on || started) return;
-      started = k.running.add(t.category);
-      f('init', t.pixel_id);
-      f('track', 'PageView');
-      k.load('https://connect.facebook.net/en_US/fbevents.js');
-    },
-  };
-};
+(window.__bannerParts = window.__bannerParts || {}).meta_pixel = (k) => ({
+  start(t, on) {
+    let f = window.fbq;
+    if (!f && !on) return;
+    if (!f) {
+      f = window.fbq = function () {
+        f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
+      };
+      window._fbq = window._fbq || f;
+      Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });
+    }
+    f('consent', on ? 'grant' : 'revoke');
+    if (!k.first(t, on)) return;
+    f('init', t.id);
+    f('track', 'PageView');
+    k.load('https://connect.facebook.net/en_US/fbevents.js');
+  },
+});

@@ -8,7 +8,6 @@
     'page track identify instances debug on off once ready alias group enableCookie ' +
     'disableCookie holdConsent revokeConsent grantConsent'
   ).split(' ');
-  let started = false;
 
   /* The queue TikTok's base code sets up, without the script it loads at
    * once: load() here goes through the gate (the page's nonce). An element
@@ -27,10 +26,9 @@
       return e;
     };
     q.load = (id, options) => {
-      for (const key of ['_i', '_t', '_o']) q[key] = q[key] || {};
-      q._i[id] = Object.assign([], { _u: sdk });
-      q._t[id] = Date.now();
-      q._o[id] = options || {};
+      (q._i = q._i || {})[id] = Object.assign([], { _u: sdk });
+      (q._t = q._t || {})[id] = Date.now();
+      (q._o = q._o || {})[id] = options || {};
       k.load(sdk + '?sdkid=' + id + '&lib=ttq');
     };
     methods.forEach((m) => q.setAndDefer(q, m));
@@ -41,9 +39,8 @@
     init: () => queue().holdConsent(),
     start(t, on) {
       w.ttq[on ? 'grantConsent' : 'revokeConsent']();
-      if (!on || started) return;
-      started = k.running.add(t.category);
-      w.ttq.load(t.pixel_id);
+      if (!k.first(t, on)) return;
+      w.ttq.load(t.id);
       w.ttq.page();
     },
   };
