@@ -11,7 +11,6 @@ from banner.admin.accounts import authenticate
 from banner.cli.commands import main
 from banner.core.config import load_config
 from banner.log.store import ConsentLog
-from tests.cli.test_cli import config_file as config_file
 
 PASSWORD = "correct horse battery"
 

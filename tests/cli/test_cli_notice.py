@@ -7,10 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from banner.cli.commands import main
-from tests.cli.test_cli import config_file  # noqa: F401 - the fixture
 
 
-def test_check_config_warns_but_passes(config_file: Path) -> None:  # noqa: F811
+def test_check_config_warns_but_passes(config_file: Path) -> None:
     config_file.write_text(config_file.read_text() + "policy_version = 2\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check-config", "--config", str(config_file)])
     assert result.exit_code == 0
