@@ -340,12 +340,14 @@ def export_static(
 
 
 def _add_parts() -> None:
-    """``banner scan`` (issue 15) and ``banner admin`` (issue 16), each in its own module."""
+    """``banner scan`` (issue 15), ``banner admin`` (issue 16), ``banner keys`` (issue 26)."""
     from banner.cli.admin import admin
+    from banner.cli.keys import keys
     from banner.cli.scan import scan
 
     main.add_command(scan)
     main.add_command(admin)
+    main.add_command(keys)
 
 
 _add_parts()

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from banner.core.config import BannerConfig, load_config
+from banner.core.keys import PAGE_CSRF, PAGE_SESSION, derive_key, derived_keys
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
 from banner.log.service import ConsentService
@@ -75,9 +76,14 @@ class Banner:
         """
         config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = config.secret_keys[-1]
+            # Keys of their own, never the configured secrets (banner.core.keys).
+            *older, newest = derived_keys(config.secret_keys, PAGE_SESSION)
+            app.config["SECRET_KEY"] = newest
             # Sessions signed before a rotation stay readable (Flask >= 3.1).
-            app.config["SECRET_KEY_FALLBACKS"] = list(config.secret_keys[:-1])
+            app.config["SECRET_KEY_FALLBACKS"] = older
+            app.config.setdefault(
+                "WTF_CSRF_SECRET_KEY", derive_key(config.secret_keys[-1], PAGE_CSRF)
+            )
         # Decisions of concurrent requests share one commit (banner.log.group_commit).
         log = GroupCommitLog(config.database_url)
         mount = self._mount_routes if mount_routes is None else mount_routes
