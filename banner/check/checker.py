@@ -6,7 +6,7 @@ from the raw ``Cookie`` header, with the site's keys::
 
     from banner.check import check_consent
 
-    consent = check_consent("tokodemo", SECRET_KEYS, cookie_header=environ.get("HTTP_COOKIE"),
+    consent = check_consent("tokodemo", SITE_KEYS, cookie_header=environ.get("HTTP_COOKIE"),
                             policy_version=3, consent_days=180)
     if consent is not None and consent.allows("analytics"):
         send_purchase_event(...)
