@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -49,6 +49,9 @@ consent_log = sa.Table(
     sa.Column("user_agent", sa.String(255), nullable=False),
     # version 2: the visitor ticked "18 or older, or a guardian agrees" (UU PDP Pasal 25)
     sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    # version 4: SHA-256 (hex) of the client's retry_key that wrote the row, "" for none;
+    # only a retry carrying that key (or the id's current token) gets a token again
+    sa.Column("retry_key_hash", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
     # The dashboard's day-by-action counts read only this index (schema step 3).
@@ -116,10 +119,24 @@ def _step_3_dashboard_index(conn: sa.Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
+def _step_4_retry_key_hash(conn: sa.Connection) -> None:
+    """Version 4: ``consent_log.retry_key_hash``, empty for every earlier row.
+
+    An earlier row has no retry key, so only its current token can get a
+    token for its consent id again (issue 26).
+    """
+    if any(c["name"] == "retry_key_hash" for c in sa.inspect(conn).get_columns("consent_log")):
+        return
+    conn.execute(
+        sa.text("ALTER TABLE consent_log ADD COLUMN retry_key_hash VARCHAR(64) NOT NULL DEFAULT ''")
+    )
+
+
 #: version -> the step that makes the previous version into it.
 MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
     2: _add_age_confirmed,
     3: _step_3_dashboard_index,
+    4: _step_4_retry_key_hash,
 }
 
 
