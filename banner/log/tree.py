@@ -143,7 +143,7 @@ def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[Node
         query = sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
             log_nodes.c.site == site, pair.in_(inner)
         )
-        found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in conn.execute(query)})
+        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)})
     missing = set(keys) - found.keys()
     if missing:
         raise LookupError(f"{site}: tree nodes missing: {sorted(missing)[:3]}")
