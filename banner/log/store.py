@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from banner.log import tree
 from banner.log.schema import consent_log, current_version, migrate
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -83,7 +84,8 @@ def _row_values(decision: Decision) -> dict[str, Any]:
 
 def _decision(row: sa.Row[Any]) -> Decision:
     values = dict(row._mapping)
-    values.pop("row_id", None)
+    for stored_only in ("row_id", "log_index", "leaf_hash"):
+        values.pop(stored_only, None)
     values["granted"] = tuple(json.loads(values["granted"]))
     values["denied"] = tuple(json.loads(values["denied"]))
     values["recorded_at"] = as_utc(values["recorded_at"])
@@ -146,6 +148,13 @@ class ConsentLog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        #: called after a commit with the sites that got new rows (signed heads)
+        self.listeners: list[Callable[[set[str]], None]] = []
+
+    def appended(self, sites: set[str]) -> None:
+        """Tell the listeners that ``sites`` got rows; their failures are theirs."""
+        for listener in self.listeners if sites else ():
+            listener(sites)
 
     @property
     def is_postgres(self) -> bool:
@@ -195,10 +204,13 @@ class ConsentLog:
                     return latest
                 if amend is not None:
                     decision = amend(latest)
-                conn.execute(consent_log.insert(), _row_values(decision))
-            return decision
+                row = _row_values(decision)
+                tree.append(conn, [decision], [row])
+                conn.execute(consent_log.insert(), row)
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
+        self.appended({decision.site})
+        return decision
 
     def _latest_locked(self, conn: sa.Connection, decision: Decision) -> Decision | None:
         self._serialise(conn, decision.consent_id)
