@@ -192,6 +192,8 @@ def _step_4_retry_key_hash(conn: sa.Connection) -> None:
     conn.execute(
         sa.text("ALTER TABLE consent_log ADD COLUMN retry_key_hash VARCHAR(64) NOT NULL DEFAULT ''")
     )
+
+
 def _step_log_tree(conn: sa.Connection) -> None:
     """Version 5 (issue 22): ``log_index`` and leaves for every row, in recorded order.
 
