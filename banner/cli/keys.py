@@ -12,7 +12,7 @@ import secrets
 
 import click
 
-from banner.cli.commands import _config, _site_of, config_option, friendly
+from banner.cli.options import config_from, config_option, friendly
 from banner.core.keys import LABEL, TOKEN, site_token_keys
 
 #: Bytes of randomness in a new secret (256 bits, 43 URL-safe characters).
@@ -44,8 +44,11 @@ def new() -> None:
 @friendly
 def show(config_path: str | None, site: str, fmt: str) -> None:
     """Print SITE's token keys (oldest first; the last one signs), for its backend only."""
-    config = _config(config_path)
-    found = site_token_keys(config.secret_keys, _site_of(config, site))
+    config = config_from(config_path)
+    if site not in config.sites:
+        known = ", ".join(sorted(config.sites))
+        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
+    found = site_token_keys(config.secret_keys, site)
     click.echo(
         f"# {site}: HMAC-SHA256(secret, {LABEL!r} + {TOKEN!r} + '/' + {site!r}) of each of "
         f"the {len(found)} secret_keys, oldest first; they verify {site}'s tokens only. "

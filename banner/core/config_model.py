@@ -171,3 +171,5 @@ class BannerConfig:
     demo: bool = False
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
+    #: the consent log's Ed25519 signing key (PEM); ``None``: one kept in the database
+    log_key_file: str | None = None

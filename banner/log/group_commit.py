@@ -33,12 +33,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from banner.log import tree
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
     ConsentLog,
     Decision,
     StoreUnavailable,
-    _decision,
     _row_values,
     _same_choice,
     translate_error,
@@ -177,8 +178,10 @@ class GroupCommitLog(ConsentLog):
         try:
             with self.engine.begin() as conn:
                 latest = self._latest_of(conn, batch)
-                rows = [_row_values(e.decision) for e in batch if _settle(e, latest)]
+                written = [e.decision for e in batch if _settle(e, latest)]
+                rows = [_row_values(d) for d in written]
                 if rows:
+                    tree.append(conn, written, rows)
                     conn.execute(consent_log.insert(), rows)
         except SQLAlchemyError as exc:
             _fail(batch, translate_error(exc))
@@ -187,6 +190,7 @@ class GroupCommitLog(ConsentLog):
         else:
             for entry in batch:
                 entry.done.set()
+            self.appended({e.decision.site for e in batch if e.writes})
 
     def _latest_of(self, conn: sa.Connection, batch: list[Entry]) -> dict[_Key, Decision]:
         """The newest row of every consent id of ``batch``, read under the write's lock."""
