@@ -48,6 +48,8 @@ class TrackerKind:
     cookies: tuple[str, ...] = ()
     #: hosts it loads from or sends to (suffix match)
     hosts: tuple[str, ...] = field(default_factory=tuple)
+    #: localStorage / sessionStorage key patterns it writes (cleared on withdrawal)
+    storage: tuple[str, ...] = ()
 
 
 UNITED_STATES = {"id": "Amerika Serikat", "en": "United States"}
@@ -58,6 +60,8 @@ GOOGLE_HOSTS = ("googletagmanager.com", "google-analytics.com", "analytics.googl
 ADS_HOSTS = ("googleadservices.com", "googlesyndication.com", "doubleclick.net")
 GA4_COOKIES = ("_ga", "_ga_*", "_gid", "_gat*")
 ADS_COOKIES = ("_gcl_*",)
+#: The conversion linker keeps its click ids in localStorage too.
+ADS_STORAGE = ("_gcl_ls",)
 
 KINDS: Mapping[str, TrackerKind] = {
     k.kind: k
@@ -70,9 +74,15 @@ KINDS: Mapping[str, TrackerKind] = {
             GOOGLE,
             GA4_COOKIES + ADS_COOKIES,
             (*GOOGLE_HOSTS, *ADS_HOSTS),
+            ADS_STORAGE,
         ),
         TrackerKind(
-            "google_ads", "Google Ads", GOOGLE, ADS_COOKIES, ("googletagmanager.com", *ADS_HOSTS)
+            "google_ads",
+            "Google Ads",
+            GOOGLE,
+            ADS_COOKIES,
+            ("googletagmanager.com", *ADS_HOSTS),
+            ADS_STORAGE,
         ),
         TrackerKind(
             "meta_pixel",
@@ -87,6 +97,7 @@ KINDS: Mapping[str, TrackerKind] = {
             TIKTOK,
             ("_ttp", "_tt_enable_cookie", "ttcsid*"),
             ("analytics.tiktok.com", "tiktok.com"),
+            ("_ttp", "tt_appInfo", "tt_sessionId", "tt_pixel_session_index"),
         ),
         TrackerKind("referral", "Referral", None),
         TrackerKind("custom", "Custom script", None),
@@ -123,6 +134,14 @@ def tracker_cookies(kind: str, settings: Mapping[str, Any]) -> tuple[str, ...]:
     if kind == "referral":
         return (settings["cookie"],)
     return KINDS[kind].cookies
+
+
+def tracker_storage(kind: str) -> tuple[str, ...]:
+    """localStorage / sessionStorage key patterns a tracker kind writes (cleared on withdrawal).
+
+    A ``custom`` tracker's ``cookies`` patterns are applied to storage keys as well.
+    """
+    return KINDS[kind].storage
 
 
 def country_recipient(name: str, country_code: str) -> Recipient:
