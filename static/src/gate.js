@@ -39,6 +39,7 @@
   let uiLayer = 0;
   let seen = 0;
   let failed = 0;
+  let renewed = 0;
 
   const language = () => {
     for (const tag of [d.documentElement.lang, ...navigator.languages]) {
@@ -292,8 +293,9 @@
       .catch((e) => {
         if (body !== pending) return;
         /* This browser cannot prove the id (a lost answer, or someone else
-         * wrote to it): the decision is recorded under a new id. */
-        if (e[1] === 'token_required') {
+         * wrote to it): the decision is recorded under a new id (once a page:
+         * a service that refuses that too is retried like any refusal). */
+        if (e[1] === 'token_required' && !renewed++) {
           body.consent_id = rnd();
           delete body.token;
           remember(body);
