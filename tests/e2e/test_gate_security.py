@@ -119,7 +119,7 @@ def test_every_clobbered_global_at_once(
     """Consent Mode's layer and the pixel's queue are the gate's own, both start once granted."""
     deployment.shop.pages["/"] = (
         '<!doctype html><html lang="id"><head><meta charset="utf-8"><title>t</title>'
-        f'</head><body>{"".join(CLOBBERS.values())}'
+        f"</head><body>{''.join(CLOBBERS.values())}"
         f"{deployment.loader_tag()}</body></html>"
     )
     page.goto(deployment.shop.origin + "/")
@@ -290,9 +290,10 @@ def test_a_refused_withdrawal_holds_is_shown_and_retried(
     gate_ran(page)
     # The withdrawal holds in this browser, and the visitor is told it is not saved yet.
     page.locator(".bn-toast").wait_for(state="visible")
-    assert "Penarikan persetujuan Anda belum berhasil disimpan" in page.locator(
-        ".bn-toast"
-    ).inner_text()
+    assert (
+        "Penarikan persetujuan Anda belum berhasil disimpan"
+        in page.locator(".bn-toast").inner_text()
+    )
     assert not page.evaluate("window.banner.granted('analytics')")
     started = len(trackers.to("gtag/js"))
     # Another page view: the same decision is sent again, still nothing starts.
