@@ -59,9 +59,9 @@ TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "di luar Indonesia", "en": "outsid
 GOOGLE_HOSTS = ("googletagmanager.com", "google-analytics.com", "analytics.google.com")
 ADS_HOSTS = ("googleadservices.com", "googlesyndication.com", "doubleclick.net")
 GA4_COOKIES = ("_ga", "_ga_*", "_gid", "_gat*")
+#: The conversion linker keeps its click ids in localStorage too (``_gcl_ls``): the
+#: gate applies these patterns to storage keys as well.
 ADS_COOKIES = ("_gcl_*",)
-#: The conversion linker keeps its click ids in localStorage too.
-ADS_STORAGE = ("_gcl_ls",)
 
 KINDS: Mapping[str, TrackerKind] = {
     k.kind: k
@@ -74,7 +74,6 @@ KINDS: Mapping[str, TrackerKind] = {
             GOOGLE,
             GA4_COOKIES + ADS_COOKIES,
             (*GOOGLE_HOSTS, *ADS_HOSTS),
-            ADS_STORAGE,
         ),
         TrackerKind(
             "google_ads",
@@ -82,7 +81,6 @@ KINDS: Mapping[str, TrackerKind] = {
             GOOGLE,
             ADS_COOKIES,
             ("googletagmanager.com", *ADS_HOSTS),
-            ADS_STORAGE,
         ),
         TrackerKind(
             "meta_pixel",
