@@ -165,9 +165,7 @@ def first_layer(site: SiteConfig, language: str, manage: str, settings: str) -> 
             purposes=format_list(purposes, locale=language) if purposes else "-",
         ),
         "abroad": translate(language, ABROAD, recipients="; ".join(abroad)) if abroad else "",
-        "kept": translate(
-            language, KEPT, days=site.consent_days, manage=manage, settings=settings
-        ),
+        "kept": translate(language, KEPT, days=site.consent_days, manage=manage, settings=settings),
         "controller": translate(
             language, CONTROLLER, controller=controller.name, contact=controller.contact
         ),
