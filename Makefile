@@ -48,7 +48,7 @@ translations-extract: $(STAMP)
 # update: merge new ids into both catalogs (sorted, no line numbers), keeping
 # every translation; new entries arrive empty, never fuzzy-guessed.
 translations-update: translations-extract
-	$(BIN)/pybabel update -i $(POT) -d translations --no-fuzzy-matching --width 100 \
+	$(BIN)/pybabel update -i $(POT) -d translations --no-fuzzy-matching --ignore-obsolete --width 100 \
 	  --ignore-pot-creation-date
 
 # check: extracts from the sources itself, then fails on any id missing,
