@@ -25,6 +25,7 @@ from banner.cli.options import config_from as _config
 from banner.cli.options import config_option, friendly
 from banner.cli.options import open_log as _log
 from banner.cli.scan import scan
+from banner.cli.starter import init
 from banner.core.config import BannerConfig, demo_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
@@ -344,3 +345,4 @@ def export_static(
 
 main.add_command(scan)
 main.add_command(admin)
+main.add_command(init)
