@@ -23,6 +23,7 @@ from banner.log.scans import save_scan
 from banner.log.store import ConsentLog, StoreUnavailable
 from banner.scan.chromium import BrowserMissing
 from banner.scan.crawl import BadStartURL, SiteUnreachable, start_url
+from banner.scan.proposal import proposal
 from banner.scan.routes import BadRoute, Routes
 
 
@@ -127,7 +128,8 @@ def _save(config: BannerConfig, site: SiteConfig, report: dict[str, Any]) -> Non
     log = ConsentLog(config.database_url)
     try:
         log.create_schema()
-        save_scan(log, site.id, datetime.fromisoformat(report["scanned_at"]), report)
+        stored = {**report, "proposed_toml": proposal(report, site)}  # shown on the dashboard
+        save_scan(log, site.id, datetime.fromisoformat(report["scanned_at"]), stored)
     except StoreUnavailable as exc:
         raise ScanUsageError(f"--save: consent log unavailable: {exc.reason}") from None
     finally:

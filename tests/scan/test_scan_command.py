@@ -266,7 +266,9 @@ def test_save_stores_the_report_for_the_dashboard(clean: Scanned) -> None:
     finally:
         log.dispose()
     assert stored is not None
-    assert stored.report == clean.report and stored.violations == 0
+    proposed = (clean.out / "cookies.toml").read_text(encoding="utf-8")
+    assert stored.report == {**clean.report, "proposed_toml": proposed}
+    assert stored.violations == 0
     assert stored.url == clean.fixture.url
 
 
