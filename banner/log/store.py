@@ -263,9 +263,10 @@ class ConsentLog:
                 yield _decision(row)
 
     def purge(self, before: datetime) -> int:
-        """Delete rows recorded before ``before``; return how many went."""
+        """Delete rows recorded before ``before`` (their leaf hashes stay); return how many went."""
         try:
             with self.engine.begin() as conn:
+                tree.mark_purged(conn, before, utcnow())  # the leaves stay: proofs still hold
                 result = conn.execute(
                     consent_log.delete().where(consent_log.c.recorded_at < before)
                 )

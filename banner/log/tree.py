@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from banner.log import merkle
 from banner.log.merkle import NodeKey
-from banner.log.schema import log_leaves, log_nodes, log_state
+from banner.log.schema import consent_log, log_leaves, log_nodes, log_state
 
 if TYPE_CHECKING:
     from banner.log.store import Decision
@@ -166,3 +167,13 @@ def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
     return merkle.range_hash(0, size, lookup(conn, site, merkle.peaks(0, size)))
+
+
+def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
+    """Note on their leaves that the rows recorded before ``before`` are being purged."""
+    doomed = sa.exists().where(
+        consent_log.c.site == log_leaves.c.site,
+        consent_log.c.log_index == log_leaves.c.log_index,
+        consent_log.c.recorded_at < before,
+    )
+    conn.execute(log_leaves.update().where(doomed).values(purged_at=now))
