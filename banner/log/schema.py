@@ -114,20 +114,12 @@ signing_keys = sa.Table(
 )
 
 
-#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`).
-#: Leaves outlive their rows: ``banner log purge`` deletes a decision but keeps
-#: its leaf hash (and notes when), so the tree and every proof still verify.
-log_leaves = sa.Table(
-    "log_leaves",
-    metadata,
-    sa.Column("site", sa.String(40), primary_key=True),
-    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
-    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
-)
-
-#: Every complete subtree above the leaves: level L >= 1, index i covers
-#: leaves [i * 2**L, (i + 1) * 2**L). About one node per leaf.
+#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`):
+#: every complete subtree, level L and index i covering leaves
+#: [i * 2**L, (i + 1) * 2**L). Level 0 are the leaf hashes, about as many
+#: nodes again above them. Leaves outlive their rows: ``banner log purge``
+#: deletes a decision but keeps its leaf (and notes when, in ``purged_at``),
+#: so the tree and every proof still verify.
 log_nodes = sa.Table(
     "log_nodes",
     metadata,
@@ -135,6 +127,7 @@ log_nodes = sa.Table(
     sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 #: Per site: how many leaves, and the roots of the complete subtrees (hex,

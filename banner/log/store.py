@@ -143,6 +143,8 @@ class ConsentLog:
         self.engine = make_engine(url)
         #: called after a commit with the sites that got new rows (signed heads)
         self.listeners: list[Callable[[set[str]], None]] = []
+        #: called by :meth:`dispose` first (the listeners' timers)
+        self.closers: list[Callable[[], None]] = []
 
     def appended(self, sites: set[str]) -> None:
         """Tell the listeners that ``sites`` got rows; their failures are theirs."""
@@ -284,6 +286,8 @@ class ConsentLog:
             return False
 
     def dispose(self) -> None:
+        for close in self.closers:
+            close()
         self.engine.dispose()
 
 

@@ -9,9 +9,8 @@ no duplicates across instances.
 
 Appending costs O(log n) per batch and amortised one node per leaf: the
 site's frontier (the roots of its complete subtrees) lives in ``log_state``,
-every complete subtree in ``log_nodes`` and every leaf hash in
-``log_leaves``. A proof reads O(log n) stored hashes in two queries
-(:mod:`banner.log.merkle`).
+every leaf hash and every complete subtree in ``log_nodes``. A proof reads
+O(log n) stored hashes in one query (:mod:`banner.log.merkle`).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import sqlalchemy as sa
 
 from banner.log import merkle
 from banner.log.merkle import NodeKey
-from banner.log.schema import consent_log, log_leaves, log_nodes, log_state
+from banner.log.schema import consent_log, log_nodes, log_state
 
 if TYPE_CHECKING:
     from banner.log.store import Decision
@@ -69,58 +68,55 @@ def assign(
     conn: sa.Connection, site: str, decisions: Sequence[Decision]
 ) -> list[tuple[int, bytes]]:
     """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier."""
-    lock_site(conn, site)
-    size, frontier = read_state(conn, site)
-    start, placed, nodes = size, [], []
+    size, frontier, known = locked_state(conn, site)
+    placed: list[tuple[int, bytes]] = []
+    nodes: list[tuple[NodeKey, bytes]] = []
     for decision in decisions:
         leaf = merkle.leaf_hash(leaf_bytes(decision, size))
         placed.append((size, leaf))
-        nodes += merkle.push(frontier, size, leaf)
+        nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
         size += 1
+    if not placed:
+        return placed
     conn.execute(
-        log_leaves.insert(), [{"site": site, "log_index": i, "leaf_hash": h} for i, h in placed]
+        log_nodes.insert(),
+        [{"site": site, "level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes],
     )
-    if nodes:
-        conn.execute(
-            log_nodes.insert(),
-            [{"site": site, "level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes],
-        )
-    _save_state(conn, site, start, size, frontier)
+    values = {"tree_size": size, "frontier": " ".join(h.hex() for h in frontier)}
+    if known:
+        conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
+    else:
+        conn.execute(log_state.insert().values(site=site, **values))
     return placed
 
 
-def lock_site(conn: sa.Connection, site: str) -> None:
-    """Hold the site's tree until the transaction ends (PostgreSQL; SQLite holds the file)."""
-    if conn.dialect.name == "postgresql":
+def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool]:
+    """The site's size and frontier, its tree held until the transaction ends.
+
+    PostgreSQL: the state row's lock (one statement), or, before the site's
+    first leaf, an advisory lock; SQLite's ``BEGIN IMMEDIATE`` holds the file.
+    The last value says whether the state row exists.
+    """
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    postgres = conn.dialect.name == "postgresql"
+    row = conn.execute(query.with_for_update() if postgres else query).first()
+    if row is None and postgres:
         key = zlib.crc32(site.encode()) - 2**31
-        conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_TREE_LOCK, "b": key}
-        )
+        lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
+        conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+        row = conn.execute(query.with_for_update()).first()  # another may have begun it
+    if row is None:
+        return 0, [], False
+    return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()], True
 
 
 def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
-    """The site's tree size and frontier (``0, []`` before its first leaf)."""
-    row = conn.execute(
-        sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
-    ).first()
+    """The site's tree size and frontier (``0, []`` before its first leaf), without a lock."""
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    row = conn.execute(query).first()
     if row is None:
         return 0, []
     return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()]
-
-
-def _save_state(
-    conn: sa.Connection, site: str, before: int, size: int, frontier: list[bytes]
-) -> None:
-    values = {"tree_size": size, "frontier": " ".join(h.hex() for h in frontier)}
-    if before == 0 and _missing(conn, site):
-        conn.execute(log_state.insert().values(site=site, **values))
-    else:
-        conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
-
-
-def _missing(conn: sa.Connection, site: str) -> bool:
-    query = sa.select(log_state.c.site).where(log_state.c.site == site)
-    return conn.execute(query).first() is None
 
 
 def sites(conn: sa.Connection) -> list[str]:
@@ -129,23 +125,25 @@ def sites(conn: sa.Connection) -> list[str]:
 
 
 def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-    """The stored hashes of the complete subtrees ``keys`` (level 0: leaves)."""
-    keys = list(keys)
-    found: dict[NodeKey, bytes] = {}
-    leaves = [ix for lv, ix in keys if lv == 0]
-    if leaves:
-        query = sa.select(log_leaves.c.log_index, log_leaves.c.leaf_hash).where(
-            log_leaves.c.site == site, log_leaves.c.log_index.in_(leaves)
+    """The stored hashes of the complete subtrees ``keys`` (level 0: leaves), in one query."""
+    by_level: dict[int, set[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(level, set()).add(idx)
+    if not by_level:
+        return {}
+    # One (level = L AND idx IN (...)) per level: both databases walk the
+    # primary key for each, never the whole tree.
+    wanted = sa.or_(
+        *(
+            sa.and_(log_nodes.c.level == level, log_nodes.c.idx.in_(sorted(ids)))
+            for level, ids in sorted(by_level.items())
         )
-        found.update({(0, int(i)): bytes(h) for i, h in conn.execute(query)})
-    inner = [key for key in keys if key[0] > 0]
-    if inner:
-        pair = sa.tuple_(log_nodes.c.level, log_nodes.c.idx)
-        query = sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
-            log_nodes.c.site == site, pair.in_(inner)
-        )
-        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)})
-    missing = set(keys) - found.keys()
+    )
+    query = sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
+        log_nodes.c.site == site, wanted
+    )
+    found = {(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)}
+    missing = {(lv, ix) for lv, ids in by_level.items() for ix in ids} - found.keys()
     if missing:
         raise LookupError(f"{site}: tree nodes missing: {sorted(missing)[:3]}")
     return found
@@ -172,8 +170,8 @@ def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
 def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
     """Note on their leaves that the rows recorded before ``before`` are being purged."""
     doomed = sa.exists().where(
-        consent_log.c.site == log_leaves.c.site,
-        consent_log.c.log_index == log_leaves.c.log_index,
+        consent_log.c.site == log_nodes.c.site,
+        consent_log.c.log_index == log_nodes.c.idx,
         consent_log.c.recorded_at < before,
     )
-    conn.execute(log_leaves.update().where(doomed).values(purged_at=now))
+    conn.execute(log_nodes.update().where(log_nodes.c.level == 0, doomed).values(purged_at=now))

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from banner.log import heads, merkle, tree
 from banner.log.heads import SignedHead
 from banner.log.merkle import NodeKey
-from banner.log.schema import consent_log, log_leaves, notices
+from banner.log.schema import consent_log, log_nodes, notices
 from banner.log.signing import public_keys
 from banner.log.store import _decision
 
@@ -155,9 +155,9 @@ def _rows(conn: sa.Connection, site: str) -> Iterator[Any]:
 
 def _leaves(conn: sa.Connection, site: str) -> Iterator[tuple[int, bytes, bool]]:
     query = (
-        sa.select(log_leaves.c.log_index, log_leaves.c.leaf_hash, log_leaves.c.purged_at)
-        .where(log_leaves.c.site == site)
-        .order_by(log_leaves.c.log_index)
+        sa.select(log_nodes.c.idx, log_nodes.c.hash, log_nodes.c.purged_at)
+        .where(log_nodes.c.site == site, log_nodes.c.level == 0)
+        .order_by(log_nodes.c.idx)
     )
     for index, leaf, purged in conn.execution_options(yield_per=5000).execute(query):
         yield int(index), bytes(leaf), purged is not None

@@ -100,7 +100,7 @@ TAMPERS: dict[str, tuple[Tamper, str]] = {
         "log_index 6: row deleted",
     ),
     "delete a row and its leaf": (
-        _sql("DELETE FROM log_leaves WHERE log_index = 8"),
+        _sql("DELETE FROM log_nodes WHERE level = 0 AND idx = 8"),
         "log_index 8: leaf missing",
     ),
     "insert a row": (_insert, "log_index 12: row inserted"),
@@ -123,7 +123,7 @@ TAMPERS: dict[str, tuple[Tamper, str]] = {
     ),
     "edit a stored tree node": (
         _sql(
-            "UPDATE log_nodes SET hash = (SELECT leaf_hash FROM log_leaves WHERE log_index = 0)"
+            "UPDATE log_nodes SET hash = (SELECT hash FROM log_nodes WHERE level = 0 AND idx = 0)"
             " WHERE level = 1 AND idx = 2"
         ),
         "log_index 4: stored tree node",
@@ -158,7 +158,7 @@ def test_a_rewritten_history_is_caught_by_a_head_kept_elsewhere(
     with store.engine.begin() as conn:
         conn.execute(sa.text("""UPDATE consent_log SET granted = '[]' WHERE log_index = 3"""))
         conn.execute(sa.text("UPDATE consent_log SET log_index = NULL, leaf_hash = NULL"))
-        for table in ("log_leaves", "log_nodes", "log_state", "log_heads"):
+        for table in ("log_nodes", "log_state", "log_heads"):
             conn.execute(sa.text(f"DELETE FROM {table}"))
         number_existing_rows(conn)
     assert run(cli, config_file, "head", "--site", "tokodemo")[0] == 0

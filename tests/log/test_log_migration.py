@@ -18,7 +18,7 @@ from tests.factories import make_config
 from tests.log import rfc9162_verifier as rfc
 from tests.log.seeding import decision
 
-NEW_TABLES = ("log_leaves", "log_nodes", "log_state", "log_heads", "log_keys")
+NEW_TABLES = ("log_nodes", "log_state", "log_heads", "log_keys")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
