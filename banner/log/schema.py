@@ -120,14 +120,19 @@ signing_keys = sa.Table(
 #: nodes again above them. Leaves outlive their rows: ``banner log purge``
 #: deletes a decision but keeps its leaf (and notes when, in ``purged_at``),
 #: so the tree and every proof still verify.
+#: Keyed by the last leaf a node covers, ``(idx + 1) * 2**level - 1``: the
+#: nodes one batch makes sit side by side at the end of the key, so a commit
+#: touches one or two pages (and on SQLite the table is that key alone).
 log_nodes = sa.Table(
     "log_nodes",
     metadata,
     sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("last_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.LargeBinary(32), nullable=False),
     sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
+    sqlite_with_rowid=False,
 )
 
 #: Per site: how many leaves, and the roots of the complete subtrees (hex,

@@ -16,12 +16,14 @@ O(log n) stored hashes in one query (:mod:`banner.log.merkle`).
 from __future__ import annotations
 
 import json
+import weakref
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from banner.log import merkle
 from banner.log.merkle import NodeKey
@@ -67,27 +69,79 @@ def append(conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[s
 def assign(
     conn: sa.Connection, site: str, decisions: Sequence[Decision]
 ) -> list[tuple[int, bytes]]:
-    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier."""
+    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier.
+
+    The frontier this process wrote last is remembered: when the stored size
+    is still its size (a compare-and-set ``UPDATE``, which also takes the
+    row's lock), the batch costs no read. Otherwise (another process wrote
+    since, a rolled back batch) the state is read under its lock and the
+    leaves are numbered again.
+    """
+    if not decisions:
+        return []
+    remembered = _remembered(conn).get(site)
+    if remembered is not None:
+        grown = _Growth(remembered[0], list(remembered[1]), decisions)
+        if _swapped(conn, site, remembered[0], grown):
+            return _stored(conn, site, grown)
     size, frontier, known = locked_state(conn, site)
-    placed: list[tuple[int, bytes]] = []
-    nodes: list[tuple[NodeKey, bytes]] = []
-    for decision in decisions:
-        leaf = merkle.leaf_hash(leaf_bytes(decision, size))
-        placed.append((size, leaf))
-        nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
-        size += 1
-    if not placed:
-        return placed
-    conn.execute(
-        log_nodes.insert(),
-        [{"site": site, "level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes],
-    )
-    values = {"tree_size": size, "frontier": " ".join(h.hex() for h in frontier)}
+    grown = _Growth(size, frontier, decisions)
+    values = grown.state_values()
     if known:
         conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
     else:
         conn.execute(log_state.insert().values(site=site, **values))
-    return placed
+    return _stored(conn, site, grown)
+
+
+class _Growth:
+    """The leaves, nodes and new frontier of ``decisions`` appended at ``size``."""
+
+    def __init__(self, size: int, frontier: list[bytes], decisions: Sequence[Decision]) -> None:
+        self.placed: list[tuple[int, bytes]] = []
+        self.nodes: list[tuple[NodeKey, bytes]] = []
+        self.frontier = frontier
+        for decision in decisions:
+            leaf = merkle.leaf_hash(leaf_bytes(decision, size))
+            self.placed.append((size, leaf))
+            self.nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
+            size += 1
+        self.size = size
+
+    def state_values(self) -> dict[str, Any]:
+        return {"tree_size": self.size, "frontier": " ".join(h.hex() for h in self.frontier)}
+
+
+def _swapped(conn: sa.Connection, site: str, before: int, grown: _Growth) -> bool:
+    """Store the new state if the stored size is still ``before``."""
+    swap = (
+        log_state.update()
+        .where(log_state.c.site == site, log_state.c.tree_size == before)
+        .values(**grown.state_values())
+    )
+    return conn.execute(swap).rowcount == 1
+
+
+def _stored(conn: sa.Connection, site: str, grown: _Growth) -> list[tuple[int, bytes]]:
+    conn.execute(
+        log_nodes.insert(),
+        [
+            {"site": site, "last_leaf": last_leaf(lv, ix), "level": lv, "idx": ix, "hash": h}
+            for (lv, ix), h in grown.nodes
+        ],
+    )
+    _remembered(conn)[site] = (grown.size, tuple(grown.frontier))
+    return grown.placed
+
+
+#: Per database (engine), per site: the size and frontier this process wrote last.
+_last_written: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, tuple[bytes, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _remembered(conn: sa.Connection) -> dict[str, tuple[int, tuple[bytes, ...]]]:
+    return _last_written.setdefault(conn.engine, {})
 
 
 def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool]:
@@ -108,6 +162,11 @@ def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool
     if row is None:
         return 0, [], False
     return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()], True
+
+
+def last_leaf(level: int, idx: int) -> int:
+    """The last leaf under node ``(level, idx)``: the first part of its key."""
+    return ((idx + 1) << level) - 1
 
 
 def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
@@ -131,17 +190,17 @@ def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[Node
         by_level.setdefault(level, set()).add(idx)
     if not by_level:
         return {}
-    # One (level = L AND idx IN (...)) per level: both databases walk the
-    # primary key for each, never the whole tree.
-    wanted = sa.or_(
-        *(
-            sa.and_(log_nodes.c.level == level, log_nodes.c.idx.in_(sorted(ids)))
-            for level, ids in sorted(by_level.items())
+    # One SELECT per level, joined by UNION ALL: each walks the primary key
+    # (an OR of them makes SQLite scan the site's whole tree).
+    per_level = [
+        sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
+            log_nodes.c.site == site,
+            log_nodes.c.last_leaf.in_(sorted(last_leaf(level, idx) for idx in ids)),
+            log_nodes.c.level == level,
         )
-    )
-    query = sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
-        log_nodes.c.site == site, wanted
-    )
+        for level, ids in sorted(by_level.items())
+    ]
+    query = per_level[0] if len(per_level) == 1 else sa.union_all(*per_level)
     found = {(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)}
     missing = {(lv, ix) for lv, ids in by_level.items() for ix in ids} - found.keys()
     if missing:
@@ -171,7 +230,8 @@ def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
     """Note on their leaves that the rows recorded before ``before`` are being purged."""
     doomed = sa.exists().where(
         consent_log.c.site == log_nodes.c.site,
-        consent_log.c.log_index == log_nodes.c.idx,
+        consent_log.c.log_index == log_nodes.c.last_leaf,
         consent_log.c.recorded_at < before,
     )
-    conn.execute(log_nodes.update().where(log_nodes.c.level == 0, doomed).values(purged_at=now))
+    leaves = sa.and_(log_nodes.c.level == 0, log_nodes.c.purged_at.is_(None))
+    conn.execute(log_nodes.update().where(leaves, doomed).values(purged_at=now))

@@ -157,7 +157,7 @@ def _leaves(conn: sa.Connection, site: str) -> Iterator[tuple[int, bytes, bool]]
     query = (
         sa.select(log_nodes.c.idx, log_nodes.c.hash, log_nodes.c.purged_at)
         .where(log_nodes.c.site == site, log_nodes.c.level == 0)
-        .order_by(log_nodes.c.idx)
+        .order_by(log_nodes.c.last_leaf)
     )
     for index, leaf, purged in conn.execution_options(yield_per=5000).execute(query):
         yield int(index), bytes(leaf), purged is not None
