@@ -1,4 +1,4 @@
-"""``banner keys``: a fresh secret for rotation, and what a site's backend needs.
+"""``banner keys``: a fresh secret for rotation, what a site's backend needs, the log key.
 
 ``banner keys show --site S`` prints the site's token keys, derived from the
 configured ``secret_keys`` (:mod:`banner.core.keys`), oldest first, the last
@@ -12,7 +12,8 @@ import secrets
 
 import click
 
-from banner.cli.options import config_from, config_option, friendly
+from banner.cli.log_key import new_log_key
+from banner.cli.options import config_from, config_option, friendly, site_of
 from banner.core.keys import LABEL, TOKEN, site_token_keys
 
 #: Bytes of randomness in a new secret (256 bits, 43 URL-safe characters).
@@ -21,7 +22,10 @@ NEW_KEY_BYTES = 32
 
 @click.group()
 def keys() -> None:
-    """Secrets for rotation, and the keys a site's backend needs."""
+    """Make the keys banner signs with; show the keys a site's backend needs."""
+
+
+keys.add_command(new_log_key)
 
 
 @keys.command("new")
@@ -45,10 +49,7 @@ def new() -> None:
 def show(config_path: str | None, site: str, fmt: str) -> None:
     """Print SITE's token keys (oldest first; the last one signs), for its backend only."""
     config = config_from(config_path)
-    if site not in config.sites:
-        known = ", ".join(sorted(config.sites))
-        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
-    found = site_token_keys(config.secret_keys, site)
+    found = site_token_keys(config.secret_keys, site_of(config, site))
     click.echo(
         f"# {site}: HMAC-SHA256(secret, {LABEL!r} + {TOKEN!r} + '/' + {site!r}) of each of "
         f"the {len(found)} secret_keys, oldest first; they verify {site}'s tokens only. "

@@ -42,7 +42,7 @@ from banner.core.config_values import (
     report,
 )
 from banner.core.consent import LANGUAGES
-from banner.core.demo_site import demo_document
+from banner.core.demo_site import DEMO_SHOP_PORT, demo_document
 
 __all__ = [
     "DEFAULT_THEME",
@@ -202,10 +202,10 @@ def config_from_bytes(content: bytes, source: str, env: Mapping[str, str]) -> Ba
     return parse_config(document, source, env)
 
 
-def demo_config(env: Mapping[str, str]) -> BannerConfig:
-    """The no-config demo, with a generated development key."""
+def demo_config(env: Mapping[str, str], shop_port: int = DEMO_SHOP_PORT) -> BannerConfig:
+    """The no-config demo, with a generated development key, its shop on ``shop_port``."""
     config = parse_config(
-        demo_document(),
+        demo_document(shop_port),
         "(built-in demo)",
         {k: v for k, v in env.items() if k == "BANNER_DATABASE_URL"},
     )
