@@ -22,6 +22,7 @@ BANNER_TEXTS: Mapping[str, str] = {
     "banner_title": N_("Your privacy choices"),
     "accept_all": N_("Accept all"),
     "reject_all": N_("Reject all"),
+    "withdraw_all": N_("Withdraw all consent"),
     "manage": N_("Manage choices"),
     "save": N_("Save choices"),
     "close": N_("Close"),
