@@ -426,3 +426,28 @@ def test_a_return_never_brings_back_an_older_token(
     gate_ran(page)
     page.wait_for_timeout(500)
     assert consent_value(context) == newer
+
+
+NO_STORAGE = """
+for (const name of ['localStorage', 'sessionStorage'])
+  Object.defineProperty(window, name, {
+    get() { throw new DOMException('The user denied storage', 'SecurityError') },
+  });
+"""
+
+
+def test_with_storage_blocked_the_gate_still_decides_and_withdraws(
+    deployment: Deployment, page: Any, context: Any, trackers: TrackerLog
+) -> None:
+    """Reading window.localStorage throws when a visitor blocks site data."""
+    page.add_init_script(NO_STORAGE)
+    visit(page, deployment)
+    banner_shown(page)
+    decide(page, "Terima semua")
+    wait_until(page, lambda: trackers.to("gtag/js"))
+    with page.expect_event("load"):
+        withdraw_all(page)
+    gate_ran(page)
+    # Nothing was kept, so the choice is verified again: the withdrawal stands.
+    wait_until(page, lambda: payload(consent_value(context) or "e30").get("g") == [])
+    assert not page.evaluate("window.banner.granted('analytics')")
