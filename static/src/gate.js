@@ -140,6 +140,8 @@
    * categories set. The service lists the name patterns of each category's
    * trackers; a trailing * matches any suffix. */
   const refused = (name) => {
+    /* never the consent cookie nor banner's own keys (a pending withdrawal) */
+    if (name === S.cookie || name.startsWith('banner_')) return;
     const owners = Object.keys(S.sweep).filter((c) =>
       S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
     );
