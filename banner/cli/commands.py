@@ -6,21 +6,24 @@ one readable line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from werkzeug.serving import WSGIRequestHandler
 
-from banner.core.config import BannerConfig, ConfigError, load_config
+from banner.cli.admin import admin
+from banner.cli.options import config_from as _config
+from banner.cli.options import config_option, friendly
+from banner.cli.options import open_log as _log
+from banner.cli.scan import scan
+from banner.core.config import BannerConfig
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SHOP_PORT
 from banner.log.export import (
@@ -33,50 +36,7 @@ from banner.log.export import (
 )
 from banner.log.notices import NoticeArchive
 from banner.log.stats import format_table, opt_in_rates
-from banner.log.store import ConsentLog, StoreUnavailable
 from banner.web import log_lines
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="BANNER_CONFIG",
-    help="banner.toml to use (default: $BANNER_CONFIG, else the demo site).",
-)
-
-
-def friendly(command: F) -> F:
-    """Turn banner's own errors into one-line click errors."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            for line in exc.lines():  # every mistake of the file, one line each
-                click.echo(f"Error: configuration error: {line}", err=True)
-            raise click.exceptions.Exit(1) from None
-        except StoreUnavailable as exc:
-            raise click.ClickException(f"consent log unavailable: {exc.reason}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _config(path: str | None) -> BannerConfig:
-    return load_config(path)
-
-
-@contextlib.contextmanager
-def _log(config: BannerConfig) -> Iterator[ConsentLog]:
-    """The consent log for one command, its connections closed afterwards."""
-    log = ConsentLog(config.database_url)
-    try:
-        log.create_schema()
-        yield log
-    finally:
-        log.dispose()
 
 
 @click.group()
@@ -339,13 +299,5 @@ def export_static(
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
 
 
-def _add_parts() -> None:
-    """``banner scan`` (issue 15) and ``banner admin`` (issue 16), each in its own module."""
-    from banner.cli.admin import admin
-    from banner.cli.scan import scan
-
-    main.add_command(scan)
-    main.add_command(admin)
-
-
-_add_parts()
+main.add_command(scan)
+main.add_command(admin)

@@ -134,7 +134,26 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
             'memory:// or a redis:// URL like "redis://127.0.0.1:6379/0"',
             "memory://",
         ),
+        log_key_file=_log_key_file(main, source),
     )
+
+
+def _log_key_file(main: Reader, source: str) -> str | None:
+    """``[banner] log_key_file``, relative to the config file's folder, checked to exist."""
+    name = main.get("log_key_file", is_str, "the path of an Ed25519 private key (PEM)", None)
+    if name is None:
+        return None
+    path = Path(source).parent / Path(name).expanduser()
+    if not path.is_file():
+        report(
+            ConfigError(
+                source,
+                "banner.log_key_file",
+                "an existing file; make one with: banner keys new-log-key --output FILE",
+                str(path),
+            )
+        )
+    return str(path)
 
 
 _BANNER_KEYS = (
@@ -144,6 +163,7 @@ _BANNER_KEYS = (
     "proxy_count",
     "rate_limit",
     "rate_limit_storage",
+    "log_key_file",
 )
 
 

@@ -11,6 +11,7 @@ from banner.core.config_model import (
     DEFAULT_THEME,
     DEFAULT_TIMEZONE,
     OVERRIDABLE_TEXTS,
+    SERVICE_COOKIES,
     SITE_ID,
     THEME_KEYS,
     THEME_PAIRS,
@@ -180,7 +181,10 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
             "cookie_domain", is_cookie_domain, 'a domain like ".example.co.id"', None
         ),
         cookie_name=site.get(
-            "cookie_name", matches(COOKIE_NAME), "a cookie name", "banner_consent"
+            "cookie_name",
+            lambda v: matches(COOKIE_NAME)(v) and v.lower() not in SERVICE_COOKIES,
+            f"a cookie name other than {' and '.join(SERVICE_COOKIES)} (banner sets those)",
+            "banner_consent",
         ),
         default_language=site.get(
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language

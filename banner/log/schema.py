@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -49,7 +49,14 @@ consent_log = sa.Table(
     sa.Column("user_agent", sa.String(255), nullable=False),
     # version 2: the visitor ticked "18 or older, or a guardian agrees" (UU PDP Pasal 25)
     sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    # version 4: SHA-256 (hex) of the client's retry_key that wrote the row, "" for none;
+    # only a retry carrying that key (or the id's current token) gets a token again
+    sa.Column("retry_key_hash", sa.String(64), nullable=False, server_default=""),
+    # version 5 (issue 22): place in the site's Merkle tree, and SHA-256(0x00 || leaf) in hex
+    sa.Column("log_index", sa.BigInteger, nullable=True),
+    sa.Column("leaf_hash", sa.String(64), nullable=True),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
+    sa.Index("ix_consent_log_site_index", "site", "log_index", unique=True),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
     # The dashboard's day-by-action counts read only this index (schema step 3).
     sa.Index("ix_consent_log_site_time_action", "site", "recorded_at", "action", "consent_id"),
@@ -110,16 +117,107 @@ signing_keys = sa.Table(
 )
 
 
+#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`).
+#: Leaves outlive their rows: ``banner log purge`` deletes a decision but keeps
+#: its leaf hash (and notes when), so the tree and every proof still verify.
+log_leaves = sa.Table(
+    "log_leaves",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+#: Every complete subtree above the leaves: level L >= 1, index i covers
+#: leaves [i * 2**L, (i + 1) * 2**L). About one node per leaf.
+log_nodes = sa.Table(
+    "log_nodes",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+#: Per site: how many leaves, and the roots of the complete subtrees (hex,
+#: left to right) from which the next leaf and the root are computed.
+log_state = sa.Table(
+    "log_state",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("frontier", sa.Text, nullable=False),
+)
+
+#: Signed tree heads; ``timestamp`` is the exact RFC 3339 text that was signed.
+log_heads = sa.Table(
+    "log_heads",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("timestamp", sa.String(32), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+)
+
+#: The public part of every log signing key that signed a head, by key id.
+#: ``private_key`` is set only for the key generated when ``[banner]
+#: log_key_file`` is not configured (demo, tests; see :mod:`banner.log.signing`).
+log_keys = sa.Table(
+    "log_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("public_key", sa.String(64), nullable=False),
+    sa.Column("private_key", sa.Text, nullable=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def _step_3_dashboard_index(conn: sa.Connection) -> None:
     """The covering index of the dashboard's day-by-action counts (independent of step 2)."""
     index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_time_action")
     index.create(conn, checkfirst=True)
 
 
+def _step_4_retry_key_hash(conn: sa.Connection) -> None:
+    """Version 4: ``consent_log.retry_key_hash``, empty for every earlier row.
+
+    An earlier row has no retry key, so only its current token can get a
+    token for its consent id again (issue 26).
+    """
+    if any(c["name"] == "retry_key_hash" for c in sa.inspect(conn).get_columns("consent_log")):
+        return
+    conn.execute(
+        sa.text("ALTER TABLE consent_log ADD COLUMN retry_key_hash VARCHAR(64) NOT NULL DEFAULT ''")
+    )
+
+
+def _step_log_tree(conn: sa.Connection) -> None:
+    """Version 5 (issue 22): ``log_index`` and leaves for every row, in recorded order.
+
+    Needs only the tables of :mod:`banner.log.tree_tables` (made by
+    ``create_all``) and the columns it adds itself, so it may run after any
+    other step.
+    """
+    from banner.log.tree_migration import number_existing_rows
+
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("consent_log")}
+    for name, kind in (("log_index", "BIGINT"), ("leaf_hash", "VARCHAR(64)")):
+        if name not in columns:
+            conn.execute(sa.text(f"ALTER TABLE consent_log ADD COLUMN {name} {kind}"))
+    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_index")
+    index.create(conn, checkfirst=True)
+    number_existing_rows(conn)
+
+
 #: version -> the step that makes the previous version into it.
 MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
     2: _add_age_confirmed,
     3: _step_3_dashboard_index,
+    4: _step_4_retry_key_hash,
+    5: _step_log_tree,
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from banner.log import tree
 from banner.log.schema import consent_log, current_version, migrate
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -58,13 +59,20 @@ class Decision:
     user_agent: str
     #: the age / guardian box was ticked (sites with ``children = "guardian"``)
     age_confirmed: bool = False
+    #: SHA-256 (hex) of the client's ``retry_key`` that wrote this row, ``""`` for none.
+    #: A secret between the log and that client: never exported or shown.
+    retry_key_hash: str = ""
 
     def as_record(self) -> dict[str, Any]:
-        """A JSON-ready dict (times in ISO 8601 UTC)."""
-        fields = {n: getattr(self, n) for n in self.__dataclass_fields__}
+        """A JSON-ready dict (times in ISO 8601 UTC), without the retry key's hash."""
+        fields = {n: getattr(self, n) for n in self.__dataclass_fields__ if n not in PRIVATE}
         fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat()
         fields["granted"], fields["denied"] = list(self.granted), list(self.denied)
         return fields
+
+
+#: Fields of a :class:`Decision` that stay in the database (no export, receipt or output).
+PRIVATE = frozenset({"retry_key_hash"})
 
 
 def _row_values(decision: Decision) -> dict[str, Any]:
@@ -76,7 +84,8 @@ def _row_values(decision: Decision) -> dict[str, Any]:
 
 def _decision(row: sa.Row[Any]) -> Decision:
     values = dict(row._mapping)
-    values.pop("row_id", None)
+    for stored_only in ("row_id", "log_index", "leaf_hash"):
+        values.pop(stored_only, None)
     values["granted"] = tuple(json.loads(values["granted"]))
     values["denied"] = tuple(json.loads(values["denied"]))
     values["recorded_at"] = as_utc(values["recorded_at"])
@@ -139,6 +148,13 @@ class ConsentLog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        #: called after a commit with the sites that got new rows (signed heads)
+        self.listeners: list[Callable[[set[str]], None]] = []
+
+    def appended(self, sites: set[str]) -> None:
+        """Tell the listeners that ``sites`` got rows; their failures are theirs."""
+        for listener in self.listeners if sites else ():
+            listener(sites)
 
     @property
     def is_postgres(self) -> bool:
@@ -161,6 +177,7 @@ class ConsentLog:
         decision: Decision,
         fresh: bool = False,
         amend: Callable[[Decision | None], Decision] | None = None,
+        retry: Callable[[Decision], None] | None = None,
     ) -> Decision:
         """Commit ``decision`` unless it repeats the consent id's latest row.
 
@@ -173,19 +190,27 @@ class ConsentLog:
         :param amend: called with the latest row of the consent id on this
             site (``None`` for none), read under the same lock as the write;
             returns the decision to store (its action may depend on that row).
+        :param retry: called with the latest row, under the same lock, when
+            ``decision`` repeats it; may raise to refuse the retry (an
+            unproven one), and then nothing is written or returned.
         :raises StoreUnavailable: when the row could not be committed.
         """
         try:
             with self.engine.begin() as conn:
                 latest = None if fresh else self._latest_locked(conn, decision)
                 if latest is not None and _same_choice(latest, decision):
+                    if retry is not None:
+                        retry(latest)
                     return latest
                 if amend is not None:
                     decision = amend(latest)
-                conn.execute(consent_log.insert(), _row_values(decision))
-            return decision
+                row = _row_values(decision)
+                tree.append(conn, [decision], [row])
+                conn.execute(consent_log.insert(), row)
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
+        self.appended({decision.site})
+        return decision
 
     def _latest_locked(self, conn: sa.Connection, decision: Decision) -> Decision | None:
         self._serialise(conn, decision.consent_id)
