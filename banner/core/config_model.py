@@ -133,6 +133,8 @@ class SiteConfig:
     children: str = "off"
     #: the privacy policy's section on the data subject's rights (an https URL)
     rights_url: str | None = None
+    #: ``categories = [...]`` chose the categories asked (else: those used)
+    categories_listed: bool = False
 
     @property
     def the_controller(self) -> Controller:

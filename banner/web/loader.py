@@ -153,6 +153,7 @@ def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
         "cookie": site.cookie_name,
         **domain,
         "lang": site.default_language,
+        "cats": [c for c in site.category_ids if c != "essential"],
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),
     }

@@ -15,6 +15,9 @@
   const parts = w.__bannerParts || {};
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
+  /* embeds that wait for a category: each shows a placeholder (embeds.js) */
+  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
+  const warned = new Set();
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
   const queue = [];
@@ -116,6 +119,26 @@
     else fn();
   };
 
+  /* A tagged element of a category the site does not ask for can never be
+   * granted: it stays blocked, and the console says so once per category. */
+  const unasked = () => {
+    for (const e of d.querySelectorAll(GATED + ',' + EMBEDS)) {
+      const c = e.dataset.category;
+      if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
+      warned.add(c);
+      console.warn('banner: "' + c + '" is not a category of this site; its elements stay blocked');
+    }
+  };
+
+  /* Placeholders for blocked embeds come in a part of their own, fetched
+   * only when the page has an embed still waiting for its category. */
+  let embeds = 0;
+  const placeholders = () => {
+    if (embeds || ![...d.querySelectorAll(EMBEDS)].some((e) => !has(e.dataset.category))) return;
+    embeds = 1;
+    load(S.api + 's/' + S.site + '/embeds.js');
+  };
+
   const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
       if (!has(f.dataset.category)) continue;
@@ -179,6 +202,7 @@
     for (const t of S.trackers) kinds[t.kind].start(t, has(t.category));
     ready(frames);
     ready(scripts);
+    ready(unasked);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) location.reload();
     return stopped;
@@ -242,9 +266,11 @@
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
-  const choose = (categories, fresh, age) => {
+  const choose = (categories, fresh, age, source) => {
     const id = choice?.i || pending?.consent_id || fresh;
+    ui?.hide?.();
     remember({
+      source: source,
       site: S.site,
       granted: categories,
       language: kernel.lang,
@@ -292,6 +318,8 @@
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
+    cats: S.cats,
+    open: () => showBanner(2),
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -315,6 +343,7 @@
   for (const kind in parts) kinds[kind] = parts[kind](kernel);
   for (const t of S.trackers) kinds[t.kind].init?.(t);
   ready(watch);
+  ready(placeholders);
   try {
     pending = JSON.parse(sessionStorage.getItem(PENDING));
   } catch {
@@ -331,6 +360,7 @@
     apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
   } else {
     sweep();
+    ready(unasked);
   }
   if (pending && !passed) send(0);
   else if (!choice) showBanner(1);

@@ -272,6 +272,12 @@
     }
   }
 
+  /* A choice made elsewhere (a placeholder's button) closes both layers. */
+  function hide() {
+    bar.hidden = true;
+    if (modal) modal.hidden = true;
+  }
+
   function status(failed) {
     toast.hidden = !failed;
   }
@@ -315,7 +321,7 @@
   function mount() {
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status });
+    K.mount({ show: show, status: status, hide: hide });
   }
 
   if (d.body) mount();
