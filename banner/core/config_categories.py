@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from banner.core.config_model import Category, SiteConfig
-from banner.core.config_values import BILINGUAL, REQUIRED, ConfigError, Reader, is_bilingual
+from banner.core.config_values import (
+    BILINGUAL,
+    REQUIRED,
+    ConfigError,
+    Reader,
+    is_bilingual,
+    report,
+)
 from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL
 
 LISTED = 'a list like ["functional", "analytics"] or a table of categories'
@@ -27,17 +34,20 @@ LISTED = 'a list like ["functional", "analytics"] or a table of categories'
 def parse_categories(site: Reader) -> tuple[tuple[Category, ...], tuple[str, ...] | None]:
     """Every category the site knows (built-in first), and the ids it lists, if it lists them."""
     declared = site.table.get("categories", {})
+    if not isinstance(declared, dict | list):
+        report(site.fail("categories", LISTED))
+        declared = {}
     if isinstance(declared, dict):
-        return _known(site, [_declared(site, cid, declared) for cid in declared]), None
-    if not isinstance(declared, list):
-        raise site.fail("categories", LISTED)
+        found = [_declared(site, cid, declared) for cid in declared]
+        return _known(site, [c for c in found if c is not None]), None
     extra, listed = [], [ESSENTIAL]
     for n, item in enumerate(declared):
         category = _listed(site, n, item)
-        if category.id == ESSENTIAL:
-            continue  # always asked; listing it changes nothing
+        if category is None or category.id == ESSENTIAL:
+            continue  # a mistake already reported, or essential: always asked
         if category.id in listed:
-            raise ConfigError(site.source, site.key(f"categories[{n}]"), "each category once")
+            report(ConfigError(site.source, site.key(f"categories[{n}]"), "each category once"))
+            continue
         listed.append(category.id)
         if category.label or not category.builtin:
             extra.append(category)
@@ -50,14 +60,16 @@ def _known(site: Reader, extra: list[Category]) -> tuple[Category, ...]:
     return (*builtin, *overridden.values())
 
 
-def _new_id(site: Reader, key: str, cid: object) -> str:
+def _new_id(site: Reader, key: str, cid: object) -> str | None:
     if not isinstance(cid, str) or not CATEGORY_ID.fullmatch(cid) or cid == ESSENTIAL:
-        raise ConfigError(site.source, site.key(key), "a new category id")
+        report(ConfigError(site.source, site.key(key), "a new category id"))
+        return None
     return cid
 
 
-def _declared(site: Reader, cid: str, declared: dict[str, object]) -> Category:
-    _new_id(site, f"categories.{cid}", cid)
+def _declared(site: Reader, cid: str, declared: dict[str, object]) -> Category | None:
+    if _new_id(site, f"categories.{cid}", cid) is None:
+        return None
     entry = site.sub("categories", tuple(declared)).sub(cid, ("label", "description"))
     return _texts(entry, cid, cid in BUILTIN_CATEGORIES)
 
@@ -69,7 +81,7 @@ def _texts(entry: Reader, cid: str, builtin: bool) -> Category:
     return Category(cid, label, description)
 
 
-def _listed(site: Reader, n: int, item: object) -> Category:
+def _listed(site: Reader, n: int, item: object) -> Category | None:
     """One item of ``categories = [...]``: a built-in id, or a table declaring one."""
     key = f"categories[{n}]"
     if isinstance(item, str):
@@ -79,12 +91,14 @@ def _listed(site: Reader, n: int, item: object) -> Category:
             f"a built-in category ({', '.join(BUILTIN_CATEGORIES)}) or a table "
             f'{{ id = "{item}", label = {{ id = "…", en = "…" }}, description = {{ … }} }}'
         )
-        raise ConfigError(site.source, site.key(key), expected, item)
+        report(ConfigError(site.source, site.key(key), expected, item))
+        return None
     if not isinstance(item, dict):
-        raise ConfigError(site.source, site.key(key), "a category id or a table")
+        report(ConfigError(site.source, site.key(key), "a category id or a table"))
+        return None
     entry = Reader(site.source, site.key(key), item, ("id", "label", "description"))
     cid = _new_id(site, f"{key}.id", item.get("id"))
-    return _texts(entry, cid, cid in BUILTIN_CATEGORIES)
+    return None if cid is None else _texts(entry, cid, cid in BUILTIN_CATEGORIES)
 
 
 def used_categories(site: SiteConfig) -> set[str]:

@@ -39,6 +39,7 @@ from banner.core.config_values import (
     is_timezone,
     list_of,
     matches,
+    report,
 )
 from banner.core.consent import ESSENTIAL, LANGUAGES
 
@@ -73,7 +74,8 @@ def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any]
 def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
     entries = site.table.get("cookies", [])
     if not isinstance(entries, list):
-        raise site.fail("cookies", "an array of tables ([[sites.ID.cookies]])")
+        report(site.fail("cookies", "an array of tables ([[sites.ID.cookies]])"))
+        return ()
     keys = ("name", "provider", "category", "duration", "purpose")
     found = []
     for n, raw in enumerate(entries):
@@ -114,20 +116,22 @@ def _theme(site: Reader) -> dict[str, str]:
     theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
-    if not all(isinstance(colour, str) for colour in theme.values()):
-        return theme  # a colour is already reported as wrong
-    colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
-    for key, against in THEME_PAIRS:
-        if key not in theme and against not in theme:
-            continue
-        ratio = contrast_ratio(colours[key], colours[against])
-        if ratio < MIN_CONTRAST:
-            raise entry.fail(
-                key if key in theme else against,
-                f"colours readable together: {key} {colours[key]} against {against} "
-                f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1",
-            )
+    valid = {k: v for k, v in theme.items() if isinstance(v, str)}  # the others are reported
+    colours = {**DEFAULT_THEME, **valid, "label": "#ffffff"}
+    for key, against in THEME_PAIRS:  # every unreadable pair is its own mistake
+        if key in valid or against in valid:
+            _check_pair(entry, key, against, colours)
     return theme
+
+
+def _check_pair(entry: Reader, key: str, against: str, colours: dict[str, str]) -> None:
+    ratio = contrast_ratio(colours[key], colours[against])
+    if ratio < MIN_CONTRAST:
+        readable = (
+            f"colours readable together: {key} {colours[key]} against {against} "
+            f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1"
+        )
+        report(entry.fail(key if key in entry.table else against, readable))
 
 
 def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:

@@ -34,12 +34,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
     ConsentLog,
     Decision,
     StoreUnavailable,
-    _decision,
     _row_values,
     _same_choice,
     translate_error,
