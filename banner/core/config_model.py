@@ -150,6 +150,13 @@ class SiteConfig:
         return self.asks_guardian and any(c != ESSENTIAL for c in granted)
 
     @property
+    def notice_trackers(self) -> tuple[Tracker, ...]:
+        """Every tracker the notice names and withdrawal sweeps: the configured
+        ones, then the tags each Tag Manager container declares."""
+        tags = (tag for t in self.trackers for tag in t.settings.get("tags", ()))
+        return (*self.trackers, *tags)
+
+    @property
     def category_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.categories)
 
