@@ -61,6 +61,7 @@ _SITE_KEYS = (
     "controller",
     "changes",
     "children",
+    "rights_url",
 )
 
 
@@ -205,4 +206,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         controller=parse_controller(site),
         changes=parse_changes(site),
         children=parse_children(site),
+        rights_url=site.get(
+            "rights_url", is_policy_url, "an https URL of the privacy policy's rights section", None
+        ),
     )

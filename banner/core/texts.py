@@ -43,6 +43,10 @@ BANNER_TEXTS: Mapping[str, str] = {
         "Your choice could not be saved yet. We will try again; until then, optional "
         "cookies stay off."
     ),
+    "withdraw_failed": N_(
+        "Your withdrawal could not be saved yet. It already applies in this browser: what "
+        "you withdrew stays off, and we keep trying to save it."
+    ),
 }
 
 CATEGORY_LABELS: Mapping[str, str] = {

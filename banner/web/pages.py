@@ -242,7 +242,7 @@ def _render_preferences(
         categories=_categories(site, language),
         switch_name=switch_name,
         texts=texts,
-        notice=first_layer(site, language, texts["manage"]),
+        notice=first_layer(site, language, texts["manage"], texts["preferences_page"]),
         gpc=request.headers.get("Sec-GPC") == "1",
         back=safe_return(form.return_to.data, site.origins),
     )

@@ -13,6 +13,7 @@
   let lang = keptLanguage() || K.lang;
   let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse;
   let aged = false;
+  let failure = 0;
 
   function keptLanguage() {
     try {
@@ -149,6 +150,7 @@
     el('p', 'bn-text', U.n.intro, text);
     if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
     el('p', 'bn-text', U.n.kept, text);
+    el('p', 'bn-text', U.n.controller, text);
     gpcNote(text);
     links(text, true);
     ageBox(bar, 'bn-age1');
@@ -265,14 +267,18 @@
       bar.hidden = true;
       modal.hidden = false;
       (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
-    } else {
+    } else if (layer) {
       bar.hidden = false;
       bar.focus();
     }
   }
 
+  /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
+   * holds in this browser meanwhile, and the gate keeps sending it). */
   function status(failed) {
+    failure = failed;
     toast.hidden = !failed;
+    toast.textContent = failed === 2 ? T.withdraw_failed : T.save_failed;
   }
 
   function render() {
@@ -296,7 +302,6 @@
   function switchTo(next) {
     const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
     const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
-    const failed = !toast.hidden;
     lang = K.lang = next;
     try {
       sessionStorage.setItem(LANG_KEY, next);
@@ -305,7 +310,7 @@
     }
     root.remove();
     render();
-    status(failed);
+    status(failure);
     if (layer) show(layer, preset);
     const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
     if (again) again.focus();
@@ -319,4 +324,5 @@
 
   if (d.body) mount();
   else d.addEventListener('DOMContentLoaded', mount);
-})(document);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);
