@@ -127,6 +127,10 @@ def test_a_leak_exits_1_and_names_the_cookie_the_page_and_the_request(leaky: Sca
     ]
     assert summary["violations"] == leaky.report["violations"]
     assert (summary["exit_status"], summary["pages"]) == (1, 6)
+    pixel = leaky.record("requests", "url", "https://connect.facebook.net/en_US/fbevents.js")
+    assert pixel["outcome"] == "loaded"
+    failed = {f["platform"] for f in leaky.report["failed_scripts"]}
+    assert failed == {"Google Analytics 4"}  # gtag.js, blocked by --route *=block
     fbp = leaky.record("cookies", "name", "_fbp")
     assert (fbp["before_consent"], fbp["declared"], fbp["page"]) == (True, False, promo)
 
@@ -453,6 +457,7 @@ def test_without_a_config_gtm_js_is_google_tag_manager(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     [gtm] = [r for r in report["requests"] if "gtm.js" in r["url"]]
     assert (gtm["platform"], gtm["category"]) == ("Google Tag Manager", "analytics")
+    assert gtm["outcome"].startswith("net::ERR_BLOCKED_BY_CLIENT")  # every script's outcome
     assert result.returncode == 1 and report["not_observable"] == []
 
 
