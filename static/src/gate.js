@@ -360,13 +360,9 @@
   const choose = (categories, fresh, age, source) => {
     sync();
     const id = choice?.i || pending?.consent_id || fresh;
-<<<<<<< HEAD
-    const held = remember({
-=======
     ui?.hide?.();
-    remember({
+    const held = remember({
       source: source,
->>>>>>> ready/fair
       site: S.site,
       granted: categories,
       language: kernel.lang,
@@ -455,12 +451,8 @@
   for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
-<<<<<<< HEAD
-  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
-=======
   ready(placeholders);
-  pending = guard(() => JSON.parse(keep(localStorage, PENDING)));
->>>>>>> ready/fair
+  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
