@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 
 from banner.log import heads, tree
 from banner.log.heads import HeadKeeper
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
-from banner.log.store import _decision
 
 
 class BadProofRequest(ValueError):

@@ -1,24 +1,20 @@
-"""The consent database's tables, and the steps that bring an older one up to date.
+"""The consent database's tables and its schema version.
 
 Every table lives here, so ``create_all`` makes a new database complete in one
-go. An existing database carries its version in ``banner_schema``; each step
-of :data:`MIGRATIONS` takes it one version further, in the same transaction as
-the start-up that runs it.
+go. An existing database carries its version in ``banner_schema``; the steps
+that bring an older one up to date are in :mod:`banner.log.migrations`.
 
 To change the schema: add the table or column here, raise
 :data:`SCHEMA_VERSION`, and add the step that turns the previous version into
-this one (``ALTER TABLE``, new indexes). New tables need no step: ``create_all``
-adds missing tables to an existing database.
+this one in :mod:`banner.log.migrations` (``ALTER TABLE``, new indexes). New
+tables need no step: ``create_all`` adds missing tables to an existing database.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Mapping
-
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -49,7 +45,10 @@ consent_log = sa.Table(
     sa.Column("user_agent", sa.String(255), nullable=False),
     # version 2: the visitor ticked "18 or older, or a guardian agrees" (UU PDP Pasal 25)
     sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
-    # version 4 (issue 22): place in the site's Merkle tree, and SHA-256(0x00 || leaf) in hex
+    # version 4: SHA-256 (hex) of the client's retry_key that wrote the row, "" for none;
+    # only a retry carrying that key (or the id's current token) gets a token again
+    sa.Column("retry_key_hash", sa.String(64), nullable=False, server_default=""),
+    # version 5 (issue 22): place in the site's Merkle tree, and SHA-256(0x00 || leaf) in hex
     sa.Column("log_index", sa.BigInteger, nullable=True),
     sa.Column("leaf_hash", sa.String(64), nullable=True),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
@@ -71,15 +70,6 @@ scan_reports = sa.Table(
     sa.Column("report", sa.Text, nullable=False),
     sa.Index("ix_scan_reports_site", "site", "scan_id"),
 )
-
-
-def _add_age_confirmed(conn: sa.Connection) -> None:
-    """Version 2: ``consent_log.age_confirmed``, false for every earlier row."""
-    if any(c["name"] == "age_confirmed" for c in sa.inspect(conn).get_columns("consent_log")):
-        return  # steps are idempotent: a half-migrated database finishes cleanly
-    conn.execute(
-        sa.text("ALTER TABLE consent_log ADD COLUMN age_confirmed BOOLEAN NOT NULL DEFAULT false")
-    )
 
 
 #: Every distinct notice document shown to visitors, once, under the hash the
@@ -168,57 +158,3 @@ log_keys = sa.Table(
     sa.Column("private_key", sa.Text, nullable=True),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
 )
-
-
-def _step_3_dashboard_index(conn: sa.Connection) -> None:
-    """The covering index of the dashboard's day-by-action counts (independent of step 2)."""
-    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_time_action")
-    index.create(conn, checkfirst=True)
-
-
-def _step_log_tree(conn: sa.Connection) -> None:
-    """Version 4 (issue 22): ``log_index`` and leaves for every row, in recorded order.
-
-    Needs only the tables of :mod:`banner.log.tree_tables` (made by
-    ``create_all``) and the columns it adds itself, so it may run after any
-    other step.
-    """
-    from banner.log.tree_migration import number_existing_rows
-
-    columns = {c["name"] for c in sa.inspect(conn).get_columns("consent_log")}
-    for name, kind in (("log_index", "BIGINT"), ("leaf_hash", "VARCHAR(64)")):
-        if name not in columns:
-            conn.execute(sa.text(f"ALTER TABLE consent_log ADD COLUMN {name} {kind}"))
-    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_index")
-    index.create(conn, checkfirst=True)
-    number_existing_rows(conn)
-
-
-#: version -> the step that makes the previous version into it.
-MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
-    2: _add_age_confirmed,
-    3: _step_3_dashboard_index,
-    4: _step_log_tree,
-}
-
-
-def current_version(conn: sa.Connection) -> int | None:
-    """The schema version recorded in the database, ``None`` before the first start."""
-    return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
-
-
-def migrate(conn: sa.Connection) -> None:
-    """Create what is missing and run every step newer than the database's version."""
-    if conn.dialect.name == "postgresql":
-        # Instances starting together take turns; the first one does the work.
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b"schema")})
-    fresh = not sa.inspect(conn).has_table(schema_table.name)
-    metadata.create_all(conn)
-    version = None if fresh else current_version(conn)
-    if version is None:
-        conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
-        return
-    for step in range(version + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[step](conn)
-    if version < SCHEMA_VERSION:
-        conn.execute(schema_table.update().values(version=SCHEMA_VERSION))

@@ -30,7 +30,7 @@ from banner.log.merkle import NodeKey
 from banner.log.schema import consent_log, log_nodes, log_state
 
 if TYPE_CHECKING:
-    from banner.log.store import Decision
+    from banner.log.rows import Decision
 
 #: First half of the two-part PostgreSQL advisory lock key of a site's tree
 #: (the one-part keys are the consent ids' locks; the two spaces never meet).

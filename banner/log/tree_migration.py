@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from banner.log import tree
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
-from banner.log.store import _decision
 
 #: Rows numbered per statement.
 CHUNK = 2000

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from banner.log import heads, merkle, tree
 from banner.log.heads import SignedHead
 from banner.log.merkle import NodeKey
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log, log_nodes, notices
 from banner.log.signing import public_keys
-from banner.log.store import _decision
 
 #: Leaves whose recomputed nodes are compared with the stored ones at a time.
 NODE_CHUNK = 4096

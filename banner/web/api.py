@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
-from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
 from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
@@ -51,6 +51,7 @@ CONSENT_FIELDS = (
     "page_path",
     "age_confirmed",
     "token",
+    "retry_key",
 )
 VERIFY_FIELDS = ("site", "token")
 
@@ -164,6 +165,16 @@ def _optional(document: dict[str, Any], field: str) -> Any:
     return document.get(field)
 
 
+def _retry_key(document: dict[str, Any]) -> str | None:
+    """The client's key for this decision, if it sent one (16-128 URL-safe characters)."""
+    key = _optional(document, "retry_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not RETRY_KEY.fullmatch(key):
+        raise BadField("retry_key must be 16 to 128 characters of A-Z a-z 0-9 _ -", "retry_key")
+    return key
+
+
 def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) -> DecisionRequest:
     """Validate a consent body into a :class:`DecisionRequest`."""
     body.reject_unknown(document, CONSENT_FIELDS)
@@ -181,6 +192,8 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
     token = _optional(document, "token")
     if token is not None:
         token = body.clean_str(token, "token", MAX_TOKEN_BYTES)
+    if "retry_key" in document:
+        body.retry_key(document["retry_key"])
     return DecisionRequest(
         site=site.id,
         granted=granted,
@@ -198,6 +211,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=_age_confirmed(document, site, granted),
         token=token,
+        retry_key=_retry_key(document),
     )
 
 
@@ -211,7 +225,8 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
         return consent.record(decision)
     except TokenRequired:
         raise TokenRequiredError(
-            "this consent id already has a different choice; send its current token to change it",
+            "this consent id already has a choice; send its current token, or retry with "
+            "the retry_key of the request that made it",
             "token",
         ) from None
     except StoreUnavailable as exc:

@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from banner.check.flask_consent import consent_required, has_consent, init_consent
 from banner.core.config import BannerConfig, load_config
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
@@ -20,7 +21,6 @@ from banner.log.service import ConsentService
 from banner.log.signing import log_key
 from banner.log.store import ConsentLog
 from banner.web import fast_assets, rate_limits
-from banner.web.flask_consent import consent_required, has_consent, init_consent
 from banner.web.page_security import secure_session
 from banner.web.state import EXTENSION_KEY, BannerState
 
@@ -50,9 +50,9 @@ class Banner:
         ``consent`` in templates) against a hosted service's cookies.
     """
 
-    #: ``ext.has_consent("analytics")``: :func:`banner.web.flask_consent.has_consent`.
+    #: ``ext.has_consent("analytics")``: :func:`banner.check.flask_consent.has_consent`.
     has_consent = staticmethod(has_consent)
-    #: ``@ext.consent_required("analytics")``: :func:`banner.web.flask_consent.consent_required`.
+    #: ``@ext.consent_required("analytics")``: :func:`banner.check.flask_consent.consent_required`.
     consent_required = staticmethod(consent_required)
 
     def __init__(
@@ -72,7 +72,7 @@ class Banner:
     ) -> None:
         """Set up ``app``: create the consent log schema and mount the routes.
 
-        Either way, the consent helpers of :mod:`banner.flask_consent` work.
+        Either way, the consent helpers of :mod:`banner.check.flask_consent` work.
 
         :raises banner.core.config.ConfigError: when the config is invalid.
         :raises banner.log.store.StoreUnavailable: when the database cannot be set up.

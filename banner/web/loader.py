@@ -27,7 +27,7 @@ from banner.core.consent import LANGUAGES
 from banner.core.cookie_list import CookieRow
 from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
 from banner.core.texts import banner_texts
-from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
+from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies, tracker_storage
 from banner.resources import resource_dir
 from banner.web.request_body import MAX_BODY_BYTES, cap_body
 from banner.web.state import BannerState, service, state
@@ -122,15 +122,16 @@ def gate_trackers(site: SiteConfig) -> list[dict[str, Any]]:
 
 
 def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
-    """The cookie name patterns of the site's trackers, by the category that sets them.
+    """The cookie and storage key patterns of the site's trackers, by the category that sets them.
 
-    The gate deletes a cookie that some category sets when none of those
-    categories is granted (a trailing ``*`` matches any suffix).
+    The gate deletes a cookie, and a localStorage or sessionStorage key, that
+    some category sets when none of those categories is granted (a trailing
+    ``*`` matches any suffix); each pattern applies to cookies and keys alike.
     """
     owned: dict[str, list[str]] = {}
     for tracker in site.trackers:
         patterns = owned.setdefault(tracker.category, [])
-        patterns += tracker_cookies(tracker.kind, tracker.settings)
+        patterns += tracker_cookies(tracker.kind, tracker.settings) + tracker_storage(tracker.kind)
     return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
 
 
@@ -181,7 +182,7 @@ def _texts(site: SiteConfig, base_url: str, language: str) -> dict[str, Any]:
     texts = banner_texts(site, language)
     return {
         "t": texts,
-        "n": first_layer(site, language, texts["manage"]),
+        "n": first_layer(site, language, texts["manage"], texts["preferences_page"]),
         "c": [_category(c) for c in category_notices(site, language)],
         "ch": changes_since(site, language, 0),
         "l": {

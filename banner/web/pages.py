@@ -243,7 +243,7 @@ def _render_preferences(
         categories=_categories(site, language),
         switch_name=switch_name,
         texts=texts,
-        notice=first_layer(site, language, texts["manage"]),
+        notice=first_layer(site, language, texts["manage"], texts["preferences_page"]),
         gpc=request.headers.get("Sec-GPC") == "1",
         back=safe_return(form.return_to.data, site.origins),
     )
@@ -263,17 +263,15 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
     if not form.check_age(site):
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form.granted(), previous, form.age_ticked())
+    recorded = _record(site, form, previous)
     return return_to_site(site, form.return_to.data, recorded.token, form.state.data or "")
 
 
-def _record(
-    site: SiteConfig, granted: list[str], previous: Current | None, age_confirmed: bool
-) -> Recorded:
+def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -> Recorded:
     own_origin = request.host_url.rstrip("/")
     decision = DecisionRequest(
         site=site.id,
-        granted=tuple(granted),
+        granted=tuple(form.granted()),
         language=g.banner_lang,
         consent_id=previous.content.consent_id if previous else None,
         token=previous.token if previous else None,
@@ -285,7 +283,8 @@ def _record(
             request.remote_addr, request.headers.get("X-Forwarded-For"), state().config.proxy_count
         ),
         user_agent=request.headers.get("User-Agent"),
-        age_confirmed=age_confirmed,
+        age_confirmed=form.age_ticked(),
+        retry_key=form.posted_retry_key(),
     )
     return service().record(decision)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify
 
+from banner.check.flask_consent import consent_required, has_consent
 from banner.check.middleware import ConsentMiddleware, consent_in
 from banner.core import config_watch
 from banner.core.config import ConfigError, load_config
@@ -24,7 +25,6 @@ from banner.log.service import DecisionRequest
 from banner.log.store import StoreUnavailable
 from banner.web.app import create_app
 from banner.web.extension import Banner
-from banner.web.flask_consent import consent_required, has_consent
 from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN
 
 SITE = "tokodemo"

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from flask import Flask, g, render_template_string
 
+from banner.check.flask_consent import consent_required, current_consent, has_consent
 from banner.core.config import BannerConfig, ConfigError, parse_config
 from banner.core.token import TokenCodec
 from banner.web.extension import Banner
-from banner.web.flask_consent import consent_required, current_consent, has_consent
 from tests.factories import KEY_NEW, KEY_OLD, SITE, document
 
 OTHER_KEY = "other-shop-key-0123456789abcdef0123456789"
@@ -152,7 +152,7 @@ def test_consent_required_calls_the_fallback_without_consent(
 
 def test_consent_is_verified_once_per_request(apps: dict[str, Flask]) -> None:
     app = apps["tokodemo"]
-    checker = app.extensions["banner"].extras["consent_checker"]
+    checker = app.extensions["banner.consent"]
     calls: list[str | None] = []
     check = checker.check_cookie_header
 
