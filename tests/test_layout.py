@@ -44,27 +44,44 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _module_edges(path: Path, known: set[str]) -> set[str]:
-    """The banner modules ``path`` imports anywhere (late imports too), bar type-only ones."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for statement in node.body
-        for inner in ast.walk(statement)
-    }
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if id(node) in typing_only:
+def _run_at_import(tree: ast.Module) -> list[ast.stmt]:
+    """The statements that run when the module is imported: its body, bar type-only
+    blocks and function bodies, plus the bodies of its functions called from its body
+    (a ``_register()`` at the bottom imports as surely as a top-level import)."""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    run: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             continue
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("banner"):
-            found |= {
-                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
-                for a in node.names
-            }
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        run.append(node)
+        called = (
+            node.value.func
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            else None
+        )
+        if isinstance(called, ast.Name) and called.id in functions:
+            run += functions[called.id].body
+    return run
+
+
+def _module_edges(path: Path, known: set[str]) -> set[str]:
+    """The banner modules importing ``path`` imports."""
+    found: set[str] = set()
+    for statement in _run_at_import(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("banner")
+            ):
+                found |= {
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
+                    for a in node.names
+                }
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
     return found & known
 
 

@@ -13,7 +13,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -100,9 +100,6 @@ def page_globals() -> dict[str, Any]:
         "account": g.get("admin_account"),
         "language_links": language_links(language),
         "day_text": lambda day, style="medium": format_date(day, style, locale=language),
-        "when": lambda moment, zone="UTC": format_datetime(
-            moment, "medium", tzinfo=zone, locale=language
-        ),
     }
 
 

@@ -131,6 +131,8 @@ class SiteConfig:
     changes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     #: ``guardian``: granting needs the visitor to confirm age or a guardian's consent
     children: str = "off"
+    #: the privacy policy's section on the data subject's rights (an https URL)
+    rights_url: str | None = None
 
     @property
     def the_controller(self) -> Controller:

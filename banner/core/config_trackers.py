@@ -35,6 +35,7 @@ from banner.core.config_values import (
     is_str,
     list_of,
     matches,
+    report,
 )
 from banner.core.consent import ESSENTIAL
 from banner.core.tracker_kinds import (
@@ -214,13 +215,17 @@ def _custom_trackers(trackers: Reader, ids: tuple[str, ...], consent_cookie: str
     """``[sites.S.trackers.custom.NAME]``: any script, loaded once its category is granted."""
     declared = trackers.table["custom"]
     if not isinstance(declared, dict):
-        raise trackers.fail("custom", "a table of named scripts ([sites.ID.trackers.custom.NAME])")
+        report(
+            trackers.fail("custom", "a table of named scripts ([sites.ID.trackers.custom.NAME])")
+        )
+        return []
     table = trackers.sub("custom", tuple(declared))
     found = []
     for name in table.table:
         if not TRACKER_NAME.fullmatch(name):
             expected = "a tracker name of lower-case letters, digits, - and _"
-            raise ConfigError(table.source, table.key(name), expected)
+            report(ConfigError(table.source, table.key(name), expected))
+            continue
         entry = table.sub(name, _CUSTOM_KEYS)
         category = _tracker_category(entry, ids)
         patterns = entry.get(

@@ -55,7 +55,8 @@ class TrackerKind:
 UNITED_STATES = {"id": "Amerika Serikat", "en": "United States"}
 GOOGLE = Recipient("Google LLC", UNITED_STATES, "US")
 META = Recipient("Meta Platforms, Inc.", UNITED_STATES, "US")
-TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "di luar Indonesia", "en": "outside Indonesia"}, "")
+#: TikTok's pixel data goes to TikTok Pte. Ltd. in Singapore (its terms for Indonesia).
+TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "Singapura", "en": "Singapore"}, "SG")
 GOOGLE_HOSTS = ("googletagmanager.com", "google-analytics.com", "analytics.google.com")
 ADS_HOSTS = ("googleadservices.com", "googlesyndication.com", "doubleclick.net")
 GA4_COOKIES = ("_ga", "_ga_*", "_gid", "_gat*")

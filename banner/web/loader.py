@@ -182,7 +182,7 @@ def _texts(site: SiteConfig, base_url: str, language: str) -> dict[str, Any]:
     texts = banner_texts(site, language)
     return {
         "t": texts,
-        "n": first_layer(site, language, texts["manage"]),
+        "n": first_layer(site, language, texts["manage"], texts["preferences_page"]),
         "c": [_category(c) for c in category_notices(site, language)],
         "ch": changes_since(site, language, 0),
         "l": {

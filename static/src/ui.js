@@ -150,6 +150,7 @@
     el('p', 'bn-text', U.n.intro, text);
     if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
     el('p', 'bn-text', U.n.kept, text);
+    el('p', 'bn-text', U.n.controller, text);
     gpcNote(text);
     links(text, true);
     ageBox(bar, 'bn-age1');

@@ -92,7 +92,7 @@ def test_language_comes_from_query_then_header_then_site(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("id", ["Wajib", "Selalu aktif", "Analitik", "Simpan pilihan", "Tolak semua", "_ga"]),
+        ("id", ["Diperlukan", "Selalu aktif", "Analitik", "Simpan pilihan", "Tolak semua", "_ga"]),
         ("en", ["Essential", "Always on", "Analytics", "Save choices", "Reject all", "_ga"]),
     ],
 )
@@ -335,7 +335,7 @@ def test_same_site_service_sets_the_cookie_and_reads_it(
             "id",
             [
                 "Cookie di Toko Demo",
-                "Wajib",
+                "Diperlukan",
                 "Fungsional",
                 "Analitik",
                 "Preferensi",
