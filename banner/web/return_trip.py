@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import make_response, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -54,6 +55,37 @@ def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
         raw for raw, content in found if merged and content.consent_id == merged.consent_id
     )
     return Current(newest, merged) if merged else None
+
+
+def passed_token(site: SiteConfig, value: str | None) -> str | None:
+    """The ``?token=`` of the preference page's address, when this browser brought it.
+
+    The loader opens the page from one of the site's pages with the browser's
+    own token; anyone can also send a visitor a link carrying *their* token,
+    to show their choice pre-ticked and have the visitor's saving continue
+    their consent id (issue 26, item 8). Only a navigation whose ``Referer``
+    is one of the site's origins (browsers send the origin cross-site by
+    default), or one of this service's own pages of the site (a form sent
+    back after an error), brings a token taken here; otherwise it is ignored
+    and only the service's own cookie counts.
+    """
+    if not value:
+        return None
+    return value if _from_the_site(site, request.headers.get("Referer")) else None
+
+
+def _from_the_site(site: SiteConfig, referrer: str | None) -> bool:
+    try:
+        parts = urlsplit(referrer or "")
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    origin = f"{parts.scheme}://{parts.netloc.lower()}"
+    own = request.host_url.rstrip("/").lower()
+    return site.allows_origin(origin) or (
+        origin == own and parts.path.startswith(f"{request.script_root}/s/{site.id}/")
+    )
 
 
 def loader_state(value: str | None) -> str:
