@@ -182,12 +182,22 @@ def _is_script_url(value: Any) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
+def reaches_banner_keys(pattern: str) -> bool:
+    """``pattern`` could match a ``banner_…`` name: banner's own storage keys (a pending
+    withdrawal, the vouched token, the return state), which the loader's sweep applies
+    every pattern to."""
+    fixed = pattern[:-1] if pattern.endswith("*") else pattern
+    return fixed.startswith("banner_") or (pattern.endswith("*") and "banner_".startswith(fixed))
+
+
 def _cookie_patterns(consent_cookie: str) -> Callable[[Any], bool]:
-    """Name patterns to delete on withdrawal; none may match a cookie banner sets."""
+    """Name patterns to delete on withdrawal; none may match a cookie or key banner sets."""
 
     def ok(pattern: Any) -> bool:
-        return matches(COOKIE_PATTERN)(pattern) and not any(
-            cookie_matches(pattern, name) for name in banner_cookies(consent_cookie)
+        return (
+            matches(COOKIE_PATTERN)(pattern)
+            and not any(cookie_matches(pattern, name) for name in banner_cookies(consent_cookie))
+            and not reaches_banner_keys(pattern)
         )
 
     return list_of(ok, 0, 50)
@@ -226,7 +236,7 @@ def _custom_trackers(trackers: Reader, ids: tuple[str, ...], consent_cookie: str
             "cookies",
             _cookie_patterns(consent_cookie),
             "a list of cookie names, a trailing * for a prefix (never matching "
-            f"{', '.join(banner_cookies(consent_cookie))})",
+            f"{', '.join(banner_cookies(consent_cookie))} or banner_…)",
             [],
         )
         settings = {

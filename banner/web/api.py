@@ -203,8 +203,6 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
     token = _optional(document, "token")
     if token is not None:
         token = body.clean_str(token, "token", MAX_TOKEN_BYTES)
-    if "retry_key" in document:
-        body.retry_key(document["retry_key"])
     return DecisionRequest(
         site=site.id,
         granted=granted,

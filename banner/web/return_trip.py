@@ -9,6 +9,8 @@ loader takes only when the state is the one it kept.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,9 +24,14 @@ from banner.core.token import ConsentToken
 from banner.web.api import set_consent_cookie
 from banner.web.page_security import cookie_reaches, safe_return, with_token
 from banner.web.state import service
+from banner.web.state import state as app_state
+
+logger = logging.getLogger("banner")
 
 #: The loader's state: a random hex string; anything else is dropped.
 STATE = re.compile(r"[0-9A-Za-z_-]{8,64}")
+#: How long a state handed back is remembered as used (a tab keeps its state for the visit).
+STATE_MEMORY_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,27 @@ def loader_state(value: str | None) -> str:
     return value if value and STATE.fullmatch(value) else ""
 
 
+def hand_back_once(loader: str) -> str:
+    """``loader`` the first time the service hands it back, ``""`` every time after.
+
+    A state is single-use on both sides: the loader drops it once it has
+    taken a token with it, and the service hands it back with one token
+    only (a form sent twice, a replayed post), so no second token can ever
+    ride on it. Used states are counted in the rate limits' storage (shared
+    by every instance when it is Redis), under their SHA-256 only; when
+    that storage fails, no state goes back and the loader takes nothing.
+    """
+    if not loader:
+        return ""
+    key = "banner/state/" + hashlib.sha256(loader.encode()).hexdigest()
+    try:
+        uses = app_state().extras["limiter"].storage.incr(key, STATE_MEMORY_SECONDS)
+    except Exception:  # any storage error: hand nothing back (fail closed)
+        logger.warning("return state not handed back: its storage failed", exc_info=True)
+        return ""
+    return loader if uses == 1 else ""
+
+
 def return_to_site(site: SiteConfig, asked: str | None, token: str, state: str) -> WerkzeugResponse:
     """Redirect to the page the visitor came from (or the site's default page).
 
@@ -103,7 +131,7 @@ def return_to_site(site: SiteConfig, asked: str | None, token: str, state: str) 
     """
     target = safe_return(asked, site.origins)
     if not cookie_reaches(request.host, target, site.cookie_domain):
-        return redirect(with_token(target, token, loader_state(state)), 303)
+        return redirect(with_token(target, token, hand_back_once(loader_state(state))), 303)
     response = make_response(redirect(target, 303))
     set_consent_cookie(response, site, token)
     return response

@@ -68,9 +68,13 @@
 
   const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
 
-  /* Storage may be off or full: reads then give null, writes do nothing. */
-  const keep = (store, key, value) =>
-    guard(() => (value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value)));
+  /* Storage may be off (reading window.localStorage itself throws then) or
+   * full: reads then give nothing, writes do nothing. */
+  const keep = (name, key, value) =>
+    guard(() => {
+      const store = w[name];
+      return value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value);
+    });
 
   const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
@@ -98,7 +102,7 @@
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
    * never add it. The one the service vouched for names the choice. */
-  const vouched = (c) => keep(localStorage, VOUCHED) === c.raw;
+  const vouched = (c) => keep('localStorage', VOUCHED) === c.raw;
 
   const readChoice = () => {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
@@ -139,6 +143,8 @@
    * categories set. The service lists the name patterns of each category's
    * trackers; a trailing * matches any suffix. */
   const refused = (name) => {
+    /* never the consent cookie nor banner's own keys (a pending withdrawal) */
+    if (name === S.cookie || name.startsWith('banner_')) return;
     const owners = Object.keys(S.sweep).filter((c) =>
       S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
     );
@@ -275,10 +281,12 @@
   };
 
   /* A decision waiting for the service is kept in localStorage: it is sent
-   * again on the next page view and holds in every tab until it lands. */
+   * again on the next page view and holds in every tab until it lands.
+   * True when it was kept. */
   const remember = (body) => {
     pending = body;
-    keep(localStorage, PENDING, body && JSON.stringify(body));
+    keep('localStorage', PENDING, body && JSON.stringify(body));
+    return keep('localStorage', PENDING) == (body && JSON.stringify(body));
   };
 
   const store = (token) => {
@@ -309,7 +317,7 @@
       .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error]))))
       .then((answer) => {
         if (body !== pending) return;
-        keep(localStorage, VOUCHED, answer.token);
+        keep('localStorage', VOUCHED, answer.token);
         store(answer.token);
         status(0);
         apply(answer.granted);
@@ -341,9 +349,9 @@
    * else's valid token must not grant or replace anything. */
   const adopt = (token, state) => {
     const p = parse(token);
-    const kept = keep(sessionStorage, 'banner_state');
+    const kept = keep('sessionStorage', 'banner_state');
     /* single use: an old link in this tab's history cannot bring back an older choice */
-    keep(sessionStorage, 'banner_state', null);
+    keep('sessionStorage', 'banner_state', null);
     if (p && kept && state === kept && (!choice || (choice.i === p.i && p.t >= choice.t))) store(token);
   };
 
@@ -353,7 +361,7 @@
     sync();
     const id = choice?.i || pending?.consent_id || fresh;
     ui?.hide?.();
-    remember({
+    const held = remember({
       source: source,
       site: S.site,
       granted: categories,
@@ -368,9 +376,10 @@
     });
     /* A withdrawal takes effect at once, in every tab of the site; when
      * running tags force a reload, the fresh page sends the pending choice
-     * instead of this one. */
+     * instead of this one. Where storage cannot keep it, this page sends it
+     * and reloads only once it landed (the cookie then holds it). */
     channel?.postMessage(categories);
-    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)))) send(0);
+    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
   };
 
   /* Another tab's decision: what it took away stops here too (nothing is
@@ -443,7 +452,7 @@
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
   ready(placeholders);
-  pending = guard(() => JSON.parse(keep(localStorage, PENDING)));
+  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
@@ -476,7 +485,7 @@
     fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
       .then((r) => r.json())
       .then((v) => {
-        if (v.valid) keep(localStorage, VOUCHED, unsure.raw), (choice = unsure);
+        if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
         if (v.valid !== undefined) begin();
       }, () => {});
   } else begin();
