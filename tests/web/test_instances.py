@@ -16,7 +16,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def decide(
-    url: str, granted: list[str], consent_id: str | None = None, token: object = None
+    url: str,
+    granted: list[str],
+    consent_id: str | None = None,
+    token: object = None,
+    retry_key: str = "",
 ) -> dict[str, object]:
     body: dict[str, object] = {
         "site": "tokodemo",
@@ -24,6 +28,8 @@ def decide(
         "language": "id",
         "policy_version": 3,
     }
+    if retry_key:
+        body["retry_key"] = retry_key
     if consent_id:
         body["consent_id"] = consent_id
     if token:
@@ -35,9 +41,12 @@ def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgre
     config = write_config(tmp_path / "banner.toml", postgres_url)
     first, second = ServerProcess(config), ServerProcess(config)
     try:
-        a = decide(first.url, ["analytics"])
+        a = decide(first.url, ["analytics"], retry_key="first-decision-key-a")
         b = decide(second.url, [])
-        retried = decide(second.url, ["analytics"], consent_id=str(a["consent_id"]))  # a retry
+        # An exact retry on the other instance, proven by the retry_key that wrote the row.
+        retried = decide(
+            second.url, ["analytics"], str(a["consent_id"]), retry_key="first-decision-key-a"
+        )
         changed = decide(first.url, ["functional"], str(b["consent_id"]), b["token"])
         for token, server in (
             (a["token"], second),
