@@ -20,7 +20,7 @@ def decide(
     granted: list[str],
     consent_id: str | None = None,
     token: object = None,
-    retry_key: str = "",
+    retry_key: str | None = None,
 ) -> dict[str, object]:
     body: dict[str, object] = {
         "site": "tokodemo",
@@ -28,12 +28,12 @@ def decide(
         "language": "id",
         "policy_version": 3,
     }
-    if retry_key:
-        body["retry_key"] = retry_key
     if consent_id:
         body["consent_id"] = consent_id
     if token:
         body["token"] = token  # a change carries the id's current token
+    if retry_key:
+        body["retry_key"] = retry_key  # a retry carries the key of the decision it repeats
     return api_call(url + "/api/v1/consent", body)
 
 
@@ -41,11 +41,10 @@ def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgre
     config = write_config(tmp_path / "banner.toml", postgres_url)
     first, second = ServerProcess(config), ServerProcess(config)
     try:
-        a = decide(first.url, ["analytics"], retry_key="first-decision-key-a")
+        a = decide(first.url, ["analytics"], retry_key="instances-decision-a")
         b = decide(second.url, [])
-        # An exact retry on the other instance, proven by the retry_key that wrote the row.
-        retried = decide(
-            second.url, ["analytics"], str(a["consent_id"]), retry_key="first-decision-key-a"
+        retried = decide(  # a retry, on the other instance
+            second.url, ["analytics"], str(a["consent_id"]), retry_key="instances-decision-a"
         )
         changed = decide(first.url, ["functional"], str(b["consent_id"]), b["token"])
         for token, server in (
