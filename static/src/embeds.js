@@ -92,5 +92,14 @@
   d.head.appendChild(css);
   for (const embed of d.querySelectorAll(EMBEDS)) place(embed);
   d.addEventListener('banner:change', release);
+  /* embeds a single-page app adds later wait behind a box too */
+  new MutationObserver((records) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.matches?.(EMBEDS)) place(n);
+        for (const e of n.querySelectorAll?.(EMBEDS) || []) place(e);
+      }
+    }
+  }).observe(d.documentElement, { childList: true, subtree: true });
   /* the gate's view of document: page markup cannot shadow its members */
 })(window.banner._k.d);

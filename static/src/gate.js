@@ -184,11 +184,11 @@
   /* A tagged element of a category the site does not ask for can never be
    * granted: it stays blocked, and the console says so once per category. */
   const unasked = () => {
-    for (const e of d.querySelectorAll(GATED + ',' + EMBEDS)) {
+    for (const e of d.querySelectorAll('[data-category]')) {
       const c = e.dataset.category;
       if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
       warned.add(c);
-      console.warn('banner: "' + c + '" is not a category of this site; its elements stay blocked');
+      console.warn('banner: not a category of this site, kept blocked:', c);
     }
   };
 
