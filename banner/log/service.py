@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from banner.core.config import BannerConfig, SiteConfig
 from banner.core.config_watch import LiveConfig
 from banner.core.consent import Choice, Source, new_consent_id
-from banner.core.notice import document_hash, notice_document
+from banner.core.notice import Notice
 from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
+from banner.log.notice_book import NoticeBook
 from banner.log.notices import NoticeArchive
 from banner.log.store import ConsentLog, Decision, StoreUnavailable
 
@@ -41,6 +42,8 @@ class DecisionRequest:
     age_confirmed: bool = False
     #: The consent id's current token; required to change an existing id's choice.
     token: str | None = None
+    #: The hash of the notice the visitor was shown; ``None``: the current one of ``language``.
+    notice_hash: str | None = None
 
 
 class TokenRequired(Exception):
@@ -83,6 +86,7 @@ class ConsentService:
         self.live = config if isinstance(config, LiveConfig) else LiveConfig(config)
         self.log = log
         self.notices = NoticeArchive(log.engine)
+        self.book = NoticeBook(self.notices, texts)
         self.texts = texts
         self.clock = clock
         self._signing = self._codecs(self.live.current())
@@ -109,10 +113,23 @@ class ConsentService:
         config = self.live.current()
         if signing[0] is not config:
             signing = self._signing = self._codecs(config)
+            self.book.notices(config)  # a reload: archive what may now be shown
         return signing
 
     def site(self, site_id: str) -> SiteConfig | None:
         return self.config.sites.get(site_id)
+
+    def notice(self, site_id: str, language: str) -> Notice:
+        """The current notice of a site in ``language``, archived before it is handed out.
+
+        :raises KeyError: for an unknown site.
+        :raises banner.log.store.StoreUnavailable: when it could not be archived.
+        """
+        return self.book.published(self.config, site_id, language)
+
+    def publish(self) -> None:
+        """Build and archive every notice of the current config (at start and on reload)."""
+        self.book.notices(self.config)
 
     def verify(self, site_id: str, token: object) -> Verdict:
         """Verify a token for a configured site (unknown sites never verify)."""
@@ -133,7 +150,7 @@ class ConsentService:
             raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
-        notice = notice_document(site, request.language, self.texts(site, request.language))
+        text_hash = self._notice_hash(config, site, request)
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
@@ -143,7 +160,7 @@ class ConsentService:
             denied=choice.denied,
             policy_version=site.policy_version,
             language=request.language,
-            text_hash=document_hash(notice),
+            text_hash=text_hash,
             source=request.source.value,
             page_origin=clean_text(request.page_origin, 255),
             page_path=clean_text(request.page_path, 512),
@@ -169,11 +186,20 @@ class ConsentService:
             prior = Choice.of(previous.granted, site.category_ids)
             return replace(decision, action=choice.action(prior, request.gpc).value)
 
-        # The words first, then the decision that refers to them (Pasal 24 proof).
-        self.notices.ensure(decision.text_hash, notice)
         stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
         token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)
+
+    def _notice_hash(self, config: BannerConfig, site: SiteConfig, request: DecisionRequest) -> str:
+        """The archived notice the decision refers to (the words first: Pasal 24 proof).
+
+        :raises banner.log.notice_book.NoticeChanged: shown under an older policy version.
+        :raises banner.log.notice_book.UnknownNotice: not a notice of this site and language.
+        """
+        if request.notice_hash is None:
+            return self.book.published(config, site.id, request.language).hash
+        self.book.judge(config, site, request.language, request.notice_hash)
+        return request.notice_hash
 
     def _token_holder(self, site_id: str, request: DecisionRequest) -> ConsentToken | None:
         """The request's token when it verifies and names the request's consent id."""

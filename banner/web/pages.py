@@ -31,6 +31,7 @@ from banner.core.disclosure import CategoryNotice, category_notices, first_layer
 from banner.core.i18n import Translator, request_language
 from banner.core.texts import banner_texts
 from banner.core.visitor import client_address
+from banner.log.notice_book import NoticeChanged, UnknownNotice
 from banner.log.service import DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
@@ -234,6 +235,7 @@ def _render_preferences(
 ) -> tuple[str, int]:
     language = g.banner_lang
     texts = banner_texts(site, language)
+    form.notice_hash.data = service().notice(site.id, language).hash  # archived before shown
     html = render_template(
         "banner/preferences.html",
         form=form,
@@ -262,12 +264,20 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
     if not form.check_age(site):
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form.granted(), previous, form.age_ticked())
+    try:
+        recorded = _record(site, form.granted(), previous, form.age_ticked(), form.notice_hash.data)
+    except (NoticeChanged, UnknownNotice) as exc:
+        # Nothing was recorded: the current notice is drawn again, switches kept.
+        return _render_preferences(site, form, None, 409 if isinstance(exc, NoticeChanged) else 400)
     return return_to_site(site, form.return_to.data, recorded.token, form.state.data or "")
 
 
 def _record(
-    site: SiteConfig, granted: list[str], previous: Current | None, age_confirmed: bool
+    site: SiteConfig,
+    granted: list[str],
+    previous: Current | None,
+    age_confirmed: bool,
+    notice_hash: str | None,
 ) -> Recorded:
     own_origin = request.host_url.rstrip("/")
     decision = DecisionRequest(
@@ -285,6 +295,7 @@ def _record(
         ),
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=age_confirmed,
+        notice_hash=notice_hash or "",
     )
     return service().record(decision)
 

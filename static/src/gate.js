@@ -25,6 +25,7 @@
   let ui = null;
   let uiLoading = 0;
   let uiLayer = 0;
+  let uiPreset = null;
   let seen = 0;
 
   const language = () => {
@@ -206,12 +207,12 @@
     const body = pending;
     fetch(S.api + 'api/v1/consent', {
       method: 'POST',
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...body, layer: undefined }),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((r) => (r.ok ? r.json() : r.status === 409 ? r.json().then((a) => redraw(a, body)) : Promise.reject(r.status)))
       .then((answer) => {
-        if (body !== pending) return;
+        if (body !== pending || !answer.token) return;
         store(answer.token);
         ui?.status(false);
         apply(answer.granted);
@@ -224,6 +225,25 @@
         if (status >= 400 && status < 500 && status !== 429) remember(null);
         else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
       });
+  };
+
+  /* 409: the notice the visitor was shown belongs to an older policy version,
+   * so nothing was recorded. The current UI (named by the answer) draws the
+   * current notice with what changed, on the layer and with the switches the
+   * visitor had; their next click is recorded under what it shows. */
+  const redraw = (answer, body) => {
+    if (body !== pending) return {};
+    if (!answer.ui?.js || typeof answer.policy_version !== 'number') return Promise.reject(409);
+    remember(null);
+    seen = Math.max(seen, body.policy_version);
+    S.v = answer.policy_version;
+    S.ui = answer.ui;
+    ui?.remove();
+    ui = null;
+    uiLoading = 0;
+    uiPreset = body.granted;
+    showBanner(body.layer || 1);
+    return {};
   };
 
   /* The hosted preference page returns cross-site with the new token and the
@@ -241,14 +261,18 @@
   };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
-   * ``age``: the visitor ticked the age / guardian box. */
-  const choose = (categories, fresh, age) => {
+   * ``age``: the visitor ticked the age / guardian box; ``shown``: the
+   * notice the UI drew (its hash ``h`` and policy version ``v``, as the
+   * service handed them over) and the ``layer`` the visitor chose on. */
+  const choose = (categories, fresh, age, shown) => {
     const id = choice?.i || pending?.consent_id || fresh;
     remember({
       site: S.site,
       granted: categories,
       language: kernel.lang,
-      policy_version: S.v,
+      policy_version: shown.v,
+      notice_hash: shown.h,
+      layer: shown.layer,
       consent_id: id,
       token: choice?.raw,
       gpc: gpc,
@@ -262,21 +286,22 @@
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
-    if (++uiLoading === 2) ready(() => ui.show(uiLayer));
+    if (++uiLoading === 2) ready(() => ui.show(uiLayer, uiPreset));
   };
 
+  /* The UI's files are named by a hash of their bytes (S.ui). */
   const showBanner = (layer) => {
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
-    const base = S.api + 's/' + S.site + '/ui.';
+    const base = S.api + 's/' + S.site + '/';
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    css.href = base + 'css';
+    css.href = base + S.ui.css;
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
-    load(base + 'js');
+    load(base + S.ui.js);
   };
 
   const kernel = {

@@ -50,9 +50,8 @@
   function header(id, parent) {
     const head = el('div', 'bn-head', null, parent);
     el('h2', 'bn-title', T.banner_title, head).id = id;
-    for (const other of Object.keys(DATA.names)) {
-      if (other === lang) continue;
-      const b = button(DATA.names[other], () => switchTo(other), head, 'bn-lang');
+    for (const other of Object.keys(U.o)) {
+      const b = button(U.o[other], () => switchTo(other), head, 'bn-lang');
       b.lang = other;
     }
   }
@@ -239,10 +238,13 @@
     return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
   }
 
+  /* The notice drawn is handed back as the service gave it: its hash and
+   * policy version, and the layer the visitor chose on. */
   function decide(categories) {
+    const layer = modal && !modal.hidden ? 2 : 1;
     bar.hidden = true;
     if (modal) modal.hidden = true;
-    K.choose(categories, newId(), aged);
+    K.choose(categories, newId(), aged, { h: U.h, v: U.policy_version, layer: layer });
     if (back && back.isConnected && back.focus) back.focus();
     return true;
   }
@@ -305,7 +307,7 @@
   function mount() {
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status });
+    K.mount({ show: show, status: status, remove: () => root.remove() });
   }
 
   if (d.body) mount();
