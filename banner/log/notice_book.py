@@ -102,23 +102,21 @@ class NoticeBook:
         if notices is self._notices:
             self._archived = True
 
-    def judge(
-        self, config: BannerConfig, site: SiteConfig, language: str, notice_hash: str
-    ) -> None:
-        """Accept the hash of a notice of ``site`` in ``language`` of its current policy version.
+    def judge(self, config: BannerConfig, site: SiteConfig, notice_hash: str) -> str:
+        """Accept the hash of a notice of ``site`` of its current policy version.
 
         An older wording of the current version is accepted: the visitor agreed
         to those words, and the archive holds them.
 
+        :returns: the notice's language (the decision's language: the one shown).
+
         :raises NoticeChanged: the notice is of an older policy version.
-        :raises UnknownNotice: no archived notice of this site and language has this hash.
+        :raises UnknownNotice: no archived notice of this site has this hash.
         :raises banner.log.store.StoreUnavailable: the archive could not be read, or
             this process has not yet taken a config that another one already serves.
         """
         shown = self._shown(config, notice_hash)
         if shown is None or shown.site != site.id:
-            raise UnknownNotice(notice_hash)
-        if shown.language != language:
             raise UnknownNotice(notice_hash)
         if shown.policy_version < site.policy_version:
             raise NoticeChanged(shown.policy_version, site.policy_version)
@@ -126,6 +124,7 @@ class NoticeBook:
             raise StoreUnavailable("a newer config is being loaded", retry_after=2)
         if not self._archived and notice_hash in self._by_hash:
             self._archive()  # the words first, then the decision that refers to them
+        return shown.language
 
     def _shown(self, config: BannerConfig, notice_hash: str) -> _Shown | None:
         self.notices(config)

@@ -150,7 +150,7 @@ class ConsentService:
             raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
-        text_hash = self._notice_hash(config, site, request)
+        text_hash, language = self._notice(config, site, request)
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
@@ -159,7 +159,7 @@ class ConsentService:
             granted=tuple(choice.granted_list()),
             denied=choice.denied,
             policy_version=site.policy_version,
-            language=request.language,
+            language=language,
             text_hash=text_hash,
             source=request.source.value,
             page_origin=clean_text(request.page_origin, 255),
@@ -190,16 +190,17 @@ class ConsentService:
         token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)
 
-    def _notice_hash(self, config: BannerConfig, site: SiteConfig, request: DecisionRequest) -> str:
-        """The archived notice the decision refers to (the words first: Pasal 24 proof).
+    def _notice(
+        self, config: BannerConfig, site: SiteConfig, request: DecisionRequest
+    ) -> tuple[str, str]:
+        """The archived notice the decision refers to and its language (Pasal 24 proof).
 
         :raises banner.log.notice_book.NoticeChanged: shown under an older policy version.
-        :raises banner.log.notice_book.UnknownNotice: not a notice of this site and language.
+        :raises banner.log.notice_book.UnknownNotice: not a notice of this site.
         """
         if request.notice_hash is None:
-            return self.book.published(config, site.id, request.language).hash
-        self.book.judge(config, site, request.language, request.notice_hash)
-        return request.notice_hash
+            return self.book.published(config, site.id, request.language).hash, request.language
+        return request.notice_hash, self.book.judge(config, site, request.notice_hash)
 
     def _token_holder(self, site_id: str, request: DecisionRequest) -> ConsentToken | None:
         """The request's token when it verifies and names the request's consent id."""

@@ -234,7 +234,7 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
         raise store_down(exc) from None
     except UnknownNotice:
         raise BadField(
-            "notice_hash names no notice of this site and language; fetch the current one "
+            "notice_hash names no notice of this site; fetch the current one "
             "from GET /s/SITE/notice?lang=",
             "notice_hash",
         ) from None

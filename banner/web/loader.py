@@ -148,7 +148,7 @@ def gate_settings(
     }
 
 
-def loader_bytes(site: SiteConfig, base_url: str, ui: Mapping[str, str]) -> bytes:
+def loader_bytes(site: SiteConfig, base_url: str, ui: Mapping[str, str] | None = None) -> bytes:
     """The gate script for ``site``, calling the service at ``base_url``.
 
     The parts of the site's tracker kinds come first (each registers itself),

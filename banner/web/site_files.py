@@ -28,13 +28,16 @@ CSS_FILE = "ui.css"
 HASHED_NAME = re.compile(r"ui\.([0-9a-f]{16})\.(js|css)")
 
 
-def ui_data(site: SiteConfig, base_url: str, notices: Mapping[str, Notice]) -> dict[str, Any]:
+def ui_data(
+    site: SiteConfig, base_url: str, notices: Mapping[str, Notice] | None = None
+) -> dict[str, Any]:
     """The banner's theme, and per language its notice document, hash and links.
 
     ``age``: the site asks for the age / guardian box; ``names``: the
     languages a visitor may switch to. Everything the UI draws comes from a
     language's document (``h`` is its hash, ``l`` the pages' addresses).
     """
+    notices = notices or site_notices(site, banner_texts)
     return {
         "theme": dict(site.theme),
         "age": site.asks_guardian,
@@ -60,7 +63,6 @@ def ui_bytes(site: SiteConfig, base_url: str, notices: Mapping[str, Notice] | No
     :param notices: the site's notices by language (the service's archived
         ones); by default built from the catalogs.
     """
-    notices = notices or site_notices(site, banner_texts)
     return fill(static_text(UI_FILE), UI_SENTINEL, ui_data(site, base_url, notices))
 
 
