@@ -122,8 +122,9 @@ class NoticeBook:
             raise NoticeChanged(shown.policy_version, site.policy_version)
         if shown.policy_version > site.policy_version:
             raise StoreUnavailable("a newer config is being loaded", retry_after=2)
-        if not self._archived and notice_hash in self._by_hash:
-            self._archive()  # the words first, then the decision that refers to them
+        current = self._by_hash.get(notice_hash)
+        if current is not None:  # the words first, then the decision that refers to them
+            self.archive.ensure(current.hash, current.document)
         return shown.language
 
     def _shown(self, config: BannerConfig, notice_hash: str) -> _Shown | None:

@@ -125,12 +125,13 @@ class ShownNotice:
         A document of another shape shows none.
         """
         doc = document if isinstance(document, dict) else {}
-        texts = _strings(doc.get("t"))
-        first = _strings(doc.get("n"))
+        # format 2 (the UI's own keys), and the first archive's format
+        texts = _strings(doc.get("t", doc.get("texts")))
+        first = _strings(doc.get("n", doc.get("first_layer")))
         sentences = [texts.get("banner_body", "")] + [
             first.get(k, "") for k in ("intro", "abroad", "kept")
         ]
-        changes = [c[1] for c in _list(doc.get("ch")) if _change_after(c, seen)]
+        changes = [c[1] for c in _list(doc.get("ch", doc.get("changes"))) if _change_after(c, seen)]
         return cls(
             language=str(doc.get("language", "")),
             title=texts.get("banner_title", ""),
