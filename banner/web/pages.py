@@ -112,7 +112,13 @@ def add_security_headers(response: Response) -> Response:
         g.get("banner_nonce", new_nonce()), site.origins if site else ()
     )
     response.vary.add("Accept-Language")
-    cacheable = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code < 400
+    # Behind a proxy, X-Forwarded-Prefix shapes every link url_for writes: such a
+    # page is the requester's own (no-store), never one a shared cache keeps.
+    cacheable = (
+        request.endpoint in CACHEABLE_ENDPOINTS
+        and response.status_code < 400
+        and (request.endpoint == "banner_pages.static" or not state().config.proxy_count)
+    )
     return secure_headers(response, policy, no_store=not cacheable)
 
 
