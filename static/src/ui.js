@@ -196,6 +196,7 @@
     dialog.setAttribute('aria-modal', 'true');
     dialog.setAttribute('aria-labelledby', 'bn-title2');
     header('bn-title2', dialog);
+    changes(dialog);
     gpcNote(dialog);
     U.c.forEach((c) => categoryRow(c, dialog));
     links(dialog, true);
