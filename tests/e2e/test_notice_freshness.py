@@ -409,7 +409,7 @@ def test_a_bump_reaches_a_returning_visitor_after_loader_max_age(
         f"first page view {seen_at - fetched:.1f} s after the gate was fetched "
         f"({seen_at - bumped:.1f} s after the reload; bound {bound} s); "
         f"{len(views) - 1} page view(s) before ran the cached gate "
-        f"({sum(v[2] for v in views[:-1])} tracker request(s) under the old policy, within the bound)"
+        f"({sum(v[2] for v in views[:-1])} tracker request(s) under the old policy, in the bound)"
     )
 
 
