@@ -245,7 +245,7 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
 def notice_changed(site_id: str, exc: NoticeChanged) -> NoticeChangedError:
     """409 with what the UI needs to draw the current notice (files relative to the API base)."""
     site = service().site(site_id)
-    ui = _current_ui(site) if site else {}
+    ui = _current_ui(site) if site else ""
     return NoticeChangedError(
         f"the notice shown (policy version {exc.shown_version}) was replaced by version "
         f"{exc.current}; show the current notice and ask again",
@@ -255,12 +255,11 @@ def notice_changed(site_id: str, exc: NoticeChanged) -> NoticeChangedError:
     )
 
 
-def _current_ui(site: SiteConfig) -> dict[str, str]:
-    """The current UI files' names, relative to the site's folder under the API base."""
+def _current_ui(site: SiteConfig) -> str:
+    """The hash naming the current UI files (``s/SITE/ui.<hash>.js`` and ``.css``)."""
     from banner.web.asset_cache import site_assets
 
-    files = site_assets(state(), site, request.url_root)
-    return {"js": files.ui_name, "css": files.css_name}
+    return site_assets(state(), site, request.url_root).ui
 
 
 def store_down(exc: StoreUnavailable) -> StoreDown:

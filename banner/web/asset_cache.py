@@ -87,15 +87,13 @@ class SiteAssets:
     """One site's served files by name, and the names of its current UI files."""
 
     assets: Mapping[str, Asset]
-    ui_name: str
-    css_name: str
+    #: the hash naming the current UI files
+    ui: str
 
     def current_name(self, name: str) -> str | None:
         """The current UI file of the kind ``name`` names, for an outdated hashed name."""
         found = HASHED_NAME.fullmatch(name)
-        if found is None:
-            return None
-        return self.ui_name if found.group(2) == "js" else self.css_name
+        return None if found is None else f"ui.{self.ui}.{found.group(2)}"
 
 
 def cache_control(name: str, loader_max_age: int) -> str:
@@ -146,7 +144,7 @@ def _build(banner: BannerState, config: BannerConfig, site: SiteConfig, base: st
         )
         for name, body in files.files.items()
     }
-    return SiteAssets(assets, files.ui_name, files.css_name)
+    return SiteAssets(assets, files.ui)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -13,7 +13,6 @@ what the service serves; :mod:`banner.web.asset_cache` holds them as served.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -125,13 +124,11 @@ def gate_parts(site: SiteConfig) -> list[str]:
     return _unique([t["kind"] for t in gate_trackers(site)])
 
 
-def gate_settings(
-    site: SiteConfig, base_url: str, ui: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def gate_settings(site: SiteConfig, base_url: str, ui: str = "") -> dict[str, Any]:
     """What the gate needs to know about ``site``; ``base_url`` ends with ``/``.
 
     ``domain`` (the consent cookie's parent domain) is left out when unset;
-    ``ui`` names the UI's content-addressed files.
+    ``ui`` is the hash that names the UI's files (``ui.<hash>.js`` and ``.css``).
     """
     domain = {"domain": site.cookie_domain} if site.cookie_domain else {}
     return {
@@ -144,17 +141,17 @@ def gate_settings(
         "lang": site.default_language,
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),
-        "ui": dict(ui or {"js": "ui.js", "css": "ui.css"}),
+        "ui": ui,
     }
 
 
-def loader_bytes(site: SiteConfig, base_url: str, ui: Mapping[str, str] | None = None) -> bytes:
+def loader_bytes(site: SiteConfig, base_url: str, ui: str = "") -> bytes:
     """The gate script for ``site``, calling the service at ``base_url``.
 
     The parts of the site's tracker kinds come first (each registers itself),
     then the gate core with the settings filled in.
 
-    :param ui: the UI's file names (``js``, ``css``), relative to the site's folder.
+    :param ui: the hash naming the UI's files (see :mod:`banner.web.site_files`).
     """
     parts = "".join(static_text(f"{PARTS_FOLDER}/{kind}.js") for kind in gate_parts(site))
     gate = fill(static_text(GATE_FILE), SETTINGS_SENTINEL, gate_settings(site, base_url, ui))

@@ -25,7 +25,6 @@
   let ui = null;
   let uiLoading = 0;
   let uiLayer = 0;
-  let uiPreset = null;
   let seen = 0;
 
   const language = () => {
@@ -207,43 +206,26 @@
     const body = pending;
     fetch(S.api + 'api/v1/consent', {
       method: 'POST',
-      body: JSON.stringify({ ...body, layer: undefined }),
+      body: JSON.stringify(body),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => (r.ok ? r.json() : r.status === 409 ? r.json().then((a) => redraw(a, body)) : Promise.reject(r.status)))
+      .then((r) => (r.ok ? r.json() : Promise.reject(r)))
       .then((answer) => {
-        if (body !== pending || !answer.token) return;
+        if (body !== pending) return;
         store(answer.token);
         ui?.status(false);
         apply(answer.granted);
       })
-      .catch((status) => {
+      .catch((r) => {
+        const status = r.status;
         if (body !== pending) return;
-        ui?.status(true);
+        /* the UI tells the visitor, or redraws a notice that changed (409) */
+        ui?.status(r);
         /* A refusal (an outdated policy version, say) cannot succeed later:
          * drop it so the next page asks again; anything else is retried. */
         if (status >= 400 && status < 500 && status !== 429) remember(null);
         else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
       });
-  };
-
-  /* 409: the notice the visitor was shown belongs to an older policy version,
-   * so nothing was recorded. The current UI (named by the answer) draws the
-   * current notice with what changed, on the layer and with the switches the
-   * visitor had; their next click is recorded under what it shows. */
-  const redraw = (answer, body) => {
-    if (body !== pending) return {};
-    if (!answer.ui?.js || typeof answer.policy_version !== 'number') return Promise.reject(409);
-    remember(null);
-    seen = Math.max(seen, body.policy_version);
-    S.v = answer.policy_version;
-    S.ui = answer.ui;
-    ui?.remove();
-    ui = null;
-    uiLoading = 0;
-    uiPreset = body.granted;
-    showBanner(body.layer || 1);
-    return {};
   };
 
   /* The hosted preference page returns cross-site with the new token and the
@@ -262,17 +244,15 @@
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box; ``shown``: the
-   * notice the UI drew (its hash ``h`` and policy version ``v``, as the
-   * service handed them over) and the ``layer`` the visitor chose on. */
+   * notice the UI drew, as the service handed it over (``notice_hash`` and
+   * ``policy_version``). */
   const choose = (categories, fresh, age, shown) => {
     const id = choice?.i || pending?.consent_id || fresh;
     remember({
+      ...shown,
       site: S.site,
       granted: categories,
       language: kernel.lang,
-      policy_version: shown.v,
-      notice_hash: shown.h,
-      layer: shown.layer,
       consent_id: id,
       token: choice?.raw,
       gpc: gpc,
@@ -286,7 +266,7 @@
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
-    if (++uiLoading === 2) ready(() => ui.show(uiLayer, uiPreset));
+    if (++uiLoading === 2) ready(() => ui.show(uiLayer));
   };
 
   /* The UI's files are named by a hash of their bytes (S.ui). */
@@ -294,14 +274,14 @@
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
-    const base = S.api + 's/' + S.site + '/';
+    const base = S.api + 's/' + S.site + '/ui.' + S.ui;
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    css.href = base + S.ui.css;
+    css.href = base + '.css';
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
-    load(base + S.ui.js);
+    load(base + '.js');
   };
 
   const kernel = {

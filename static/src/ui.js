@@ -10,14 +10,17 @@
   const DATA = __BANNER_UI__;
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
+  /* The site's folder on the service, where this file and its successors live. */
+  const BASE = d.currentScript.src.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang;
   let U, T, optional, switches, root, bar, modal, dialog, toast, back;
   let aged = false;
+  let sent = null;
 
   function keptLanguage() {
     try {
       const kept = sessionStorage.getItem(LANG_KEY);
-      return Object.keys(DATA.names).includes(kept) ? kept : null;
+      return kept !== 'theme' && DATA[kept] ? kept : null;
     } catch {
       return null;
     }
@@ -87,7 +90,7 @@
 
   function links(parent, cookieList) {
     const row = el('p', 'bn-links', null, parent);
-    link(T.privacy_policy, U.l.privacy, row);
+    link(T.privacy_policy, U.privacy, row);
     if (cookieList) link(T.cookie_declaration, U.l.cookies, row);
     preferencesLink(row);
   }
@@ -106,7 +109,7 @@
   /* The age / guardian box (sites with children = "guardian"), one state for
    * both layers; its message shows when a grant is tried without it. */
   function ageBox(parent, id) {
-    if (!DATA.age) return;
+    if (!U.age) return;
     const wrap = el('div', 'bn-age', null, parent);
     const label = el('label', null, null, wrap);
     const input = el('input', null, null, label);
@@ -127,7 +130,7 @@
 
   /* Granting needs the box ticked; refusing never does. */
   function allowed(categories, layer) {
-    if (!DATA.age || aged || !categories.length) return true;
+    if (!U.age || aged || !categories.length) return true;
     const box = layer.querySelector('.bn-age');
     box.querySelector('.bn-error').hidden = false;
     box.querySelector('input').focus();
@@ -239,13 +242,13 @@
     return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
   }
 
-  /* The notice drawn is handed back as the service gave it: its hash and
-   * policy version, and the layer the visitor chose on. */
+  /* The notice drawn goes back as the service gave it (its hash and policy
+   * version); the layer and switches are kept in case it has to be redrawn. */
   function decide(categories) {
-    const layer = modal && !modal.hidden ? 2 : 1;
+    sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
     bar.hidden = true;
     if (modal) modal.hidden = true;
-    K.choose(categories, newId(), aged, { h: U.h, v: U.policy_version, layer: layer });
+    K.choose(categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
     if (back && back.isConnected && back.focus) back.focus();
     return true;
   }
@@ -265,12 +268,35 @@
     }
   }
 
+  /* ``failed``: false, or the refusal (an answer, or a network error). */
   function status(failed) {
+    if (failed && failed.status === 409) return stale(failed);
     toast.hidden = !failed;
+  }
+
+  /* 409: the notice drawn here belongs to an older policy version, and
+   * nothing was recorded. The current UI, named in the answer, takes over:
+   * it draws the layer the visitor was on, with their switches and what
+   * changed since the version drawn here; their next click is recorded
+   * under the words it shows (styled by this one's stylesheet: the class
+   * names change only with a release, and a release changes the hash). */
+  function stale(answer) {
+    answer
+      .json()
+      .then((a) => {
+        const seen = U.policy_version;
+        K.seen = () => seen;
+        K.handoff = sent;
+        root.remove();
+        K.load(BASE + 'ui.' + a.ui + '.js');
+      })
+      .catch(() => (toast.hidden = false));
   }
 
   function render() {
     U = DATA[lang];
+    /* the hosted pages sit beside this file on the service */
+    U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
     optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
     switches = {};
@@ -305,10 +331,14 @@
     if (again) again.focus();
   }
 
+  /* A UI taking over from an outdated one shows at once what it handed over. */
   function mount() {
+    const handoff = K.handoff;
+    K.handoff = null;
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status, remove: () => root.remove() });
+    K.mount({ show: show, status: status });
+    if (handoff) show(handoff.layer, handoff.preset);
   }
 
   if (d.body) mount();

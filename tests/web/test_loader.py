@@ -100,8 +100,8 @@ def test_served_bytes_are_the_pure_functions(client: FlaskClient, config: Banner
     site = config.sites["tokodemo"]
     files = site_files(site, BASE)
     assert client.get("/s/tokodemo/loader.js").data == files.files["loader.js"]
-    assert client.get("/s/tokodemo/ui.js").data == ui_bytes(site, BASE)
-    assert client.get(f"/s/tokodemo/{files.ui_name}").data == ui_bytes(site, BASE)
+    assert client.get("/s/tokodemo/ui.js").data == ui_bytes(site)
+    assert client.get(f"/s/tokodemo/{files.ui_name}").data == ui_bytes(site)
 
 
 def test_gate_carries_the_site_settings_once(config: BannerConfig) -> None:
@@ -128,7 +128,7 @@ def test_policy_version_changes_the_etag(client: FlaskClient, tmp_path: Path) ->
 
 
 def test_ui_carries_both_languages(config: BannerConfig) -> None:
-    data = ui_data(config.sites["tokodemo"], BASE)
+    data = ui_data(config.sites["tokodemo"])
     assert data["id"]["t"]["accept_all"] == "Terima semua"
     assert data["en"]["t"]["reject_all"] == "Reject all"
     assert [c["id"] for c in data["id"]["c"]] == [
@@ -139,8 +139,8 @@ def test_ui_carries_both_languages(config: BannerConfig) -> None:
     ]
     analytics = data["en"]["c"][2]
     assert analytics["cookies"] == [["_ga", "Google", "2 years", "Distinguishes visitors"]]
-    assert data["id"]["l"]["cookies"] == f"{BASE}s/tokodemo/cookies?lang=id"
-    assert data["en"]["l"]["preferences"] == f"{BASE}s/tokodemo/preferences?lang=en"
+    assert data["id"]["privacy"] == "https://www.tokodemo.co.id/kebijakan-privasi"
+    assert "http" not in json.dumps({k: v for k, v in data["en"].items() if k != "privacy"})
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_site_texts_cannot_break_out_of_the_ui_script(tmp_path: Path) -> None:
     hostile = "</script><script>alert(1)</script>\u2028"
     texts = {"id": {"banner_title": hostile}, "en": {"banner_body": hostile}}
     config = make_config(f"sqlite:///{tmp_path / 'x.db'}", texts=texts)
-    body = ui_bytes(config.sites["tokodemo"], BASE).decode()
+    body = ui_bytes(config.sites["tokodemo"]).decode()
     assert "</script" not in body
     assert "\u2028" not in body
     assert UI_SENTINEL not in body

@@ -164,8 +164,8 @@ def test_a_reload_archives_the_new_notices_before_the_loader_names_them(
     before = set(archived(live))
     write(path, database_url, body="Kata-kata kedua.")
     gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
-    ui_name = json.loads(gate[gate.index('"ui":') + 5 : gate.index("}", gate.index('"ui":')) + 1])
-    ui = client.get(f"/s/tokodemo/{ui_name['js']}").get_data(as_text=True)
+    named = gate[gate.index('"ui":"') + 6 :].split('"')[0]
+    ui = client.get(f"/s/tokodemo/ui.{named}.js").get_data(as_text=True)
     new = set(archived(live)) - before
     assert len(new) == 1  # the Indonesian wording changed; the English one did not
     [fresh] = new
@@ -178,13 +178,13 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
 
     client = live.test_client()
     gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
-    name = gate[gate.index('"js":"') + 6 :].split('"')[0]
-    served = client.get(f"/s/tokodemo/{name}").get_data(as_text=True)
+    named = gate[gate.index('"ui":"') + 6 :].split('"')[0]
+    served = client.get(f"/s/tokodemo/ui.{named}.js").get_data(as_text=True)
     head, _, tail = static_text("ui.js").partition(UI_SENTINEL)
     data = json.loads(served.removeprefix(head).removesuffix(tail))
     store = archived(live)
     for lang in ("id", "en"):
-        drawn = {k: v for k, v in data[lang].items() if k not in ("h", "l")}
+        drawn = {k: v for k, v in data[lang].items() if k != "h"}
         assert store[data[lang]["h"]] == drawn
         assert data[lang]["h"] == notice(client, lang)["notice_hash"]
 
@@ -268,8 +268,8 @@ def test_a_notice_of_an_older_policy_version_is_409_and_writes_nothing(
         said = answer.get_json()
         assert said["error"] in ("notice_changed", "stale_policy_version")
         assert said["policy_version"] == 4
-        for name in said["ui"].values():  # the current UI the browser redraws with
-            assert client.get(f"/s/tokodemo/{name}").status_code == 200
+        for kind in ("js", "css"):  # the current UI the browser redraws with
+            assert client.get(f"/s/tokodemo/ui.{said['ui']}.{kind}").status_code == 200
     assert rows(live) == 0
     current = notice(client)
     assert "Perubahan versi 4." in json.dumps(current["document"], ensure_ascii=False)
@@ -329,3 +329,30 @@ def test_a_preference_form_of_an_older_policy_saves_nothing_and_draws_the_new_no
     assert _hidden(again, "notice_hash") == notice(client, "id")["notice_hash"]
     switch = re.search(r'<input[^>]*name="grant_analytics"[^>]*>', again)
     assert switch is not None and "checked" in switch.group(0)  # the visitor's switch is kept
+
+
+# --- the receipt shows the archived words --------------------------------------------
+
+
+def test_the_receipt_shows_first_layer_second_layer_and_the_change_shown(
+    live: Flask, path: Path, database_url: str
+) -> None:
+    client = live.test_client()
+    first = client.post("/api/v1/consent", json=decision(notice(client, "en")), headers=HEADERS)
+    consent_id, token = first.get_json()["consent_id"], first.get_json()["token"]
+    page = client.get(f"/s/tokodemo/receipt/{consent_id}?lang=id").get_data(as_text=True)
+    assert "Your choice is kept for 180 days." in page  # the words, in the language shown
+    assert "Changes of version 3." not in page  # a first choice: no change notice drawn
+    write(path, database_url, version=4)
+    again = decision(notice(client, "en"), consent_id=consent_id, token=token, granted=[])
+    assert client.post("/api/v1/consent", json=again, headers=HEADERS).status_code == 201
+    page = client.get(f"/s/tokodemo/receipt/{consent_id}?lang=id").get_data(as_text=True)
+    assert "Changes of version 4." in page  # shown above the buttons to this visitor
+    for never in ("18 or older", "could not be saved yet", "Global Privacy Control signal"):
+        assert never not in page
+    words = client.get(f"/s/tokodemo/receipt/{consent_id}.json").get_json()["notice"]["words"]
+    assert words["language"] == "en" and words["changes"] == ["Changes of version 4."]
+    assert words["first_layer"][0] == "Your privacy choices"
+    assert any(s.startswith("Toko Demo uses essential cookies") for s in words["first_layer"])
+    labels = [c["label"] for c in words["second_layer"]]
+    assert labels == ["Essential", "Functional", "Analytics", "Preferences"]
