@@ -27,6 +27,10 @@ TRACKER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 COOKIE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}\*?$")
 GTM_MODES = ("basic", "advanced")
 COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
+#: Cookies banner itself sets beside the consent cookie: the hosted pages' session
+#: (Flask's ``session``) and the dashboard's login (:mod:`banner.admin.session`).
+#: A configured cookie may not take one of these names, nor any ``banner_`` name.
+SERVICE_COOKIES: tuple[str, ...] = ("session", "banner_admin")
 PARAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Texts a site may override per language (shown as text, never HTML).
@@ -127,6 +131,8 @@ class SiteConfig:
     changes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     #: ``guardian``: granting needs the visitor to confirm age or a guardian's consent
     children: str = "off"
+    #: the privacy policy's section on the data subject's rights (an https URL)
+    rights_url: str | None = None
 
     @property
     def the_controller(self) -> Controller:
@@ -171,3 +177,5 @@ class BannerConfig:
     public_url: str = ""
     #: seconds a browser or cache may keep ``loader.js`` (0: revalidate every page view)
     loader_max_age: int = 60
+    #: the consent log's Ed25519 signing key (PEM); ``None``: one kept in the database
+    log_key_file: str | None = None

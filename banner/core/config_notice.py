@@ -21,6 +21,7 @@ from banner.core.config_values import (
     is_bilingual,
     is_policy_url,
     is_str,
+    report,
 )
 
 CONTROLLER_KEYS = ("name", "contact", "address")
@@ -60,15 +61,17 @@ def parse_changes(site: Reader) -> dict[int, dict[str, str]]:
     """``changes``: ``"4" = { id = "...", en = "..." }`` per policy version."""
     table = site.table.get("changes", {})
     if not isinstance(table, dict):
-        raise site.fail("changes", 'a table like "2" = { id = "…", en = "…" }')
+        report(site.fail("changes", 'a table like "2" = { id = "…", en = "…" }'))
+        table = {}
     changes: dict[int, dict[str, str]] = {}
     for version, text in table.items():
         key = site.key(f"changes.{version}")
         if not re.fullmatch(r"[1-9][0-9]{0,5}", version):
-            raise ConfigError(site.source, key, "a policy version (a whole number >= 1) as key")
-        if not is_bilingual(text):
-            raise ConfigError(site.source, key, BILINGUAL, text)
-        changes[int(version)] = dict(text)
+            report(ConfigError(site.source, key, "a policy version (a whole number >= 1) as key"))
+        elif not is_bilingual(text):
+            report(ConfigError(site.source, key, BILINGUAL, text))
+        else:
+            changes[int(version)] = dict(text)
     return dict(sorted(changes.items()))
 
 

@@ -11,6 +11,7 @@ from banner.core.config_model import (
     DEFAULT_THEME,
     DEFAULT_TIMEZONE,
     OVERRIDABLE_TEXTS,
+    SERVICE_COOKIES,
     SITE_ID,
     THEME_KEYS,
     THEME_PAIRS,
@@ -37,6 +38,7 @@ from banner.core.config_values import (
     is_timezone,
     list_of,
     matches,
+    report,
 )
 from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
 
@@ -59,17 +61,20 @@ _SITE_KEYS = (
     "controller",
     "changes",
     "children",
+    "rights_url",
 )
 
 
 def _categories(site: Reader) -> tuple[Category, ...]:
     declared = site.table.get("categories", {})
     if not isinstance(declared, dict):
-        raise site.fail("categories", "a table of categories")
+        report(site.fail("categories", "a table of categories"))
+        declared = {}
     extra: list[Category] = []
     for cid in declared:
         if not CATEGORY_ID.fullmatch(cid) or cid == ESSENTIAL:
-            raise ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id")
+            report(ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id"))
+            continue
         known = ("label", "description")
         entry = site.sub("categories", tuple(declared)).sub(cid, known)
         default = {} if cid in BUILTIN_CATEGORIES else REQUIRED
@@ -89,7 +94,8 @@ def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any]
 def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
     entries = site.table.get("cookies", [])
     if not isinstance(entries, list):
-        raise site.fail("cookies", "an array of tables ([[sites.ID.cookies]])")
+        report(site.fail("cookies", "an array of tables ([[sites.ID.cookies]])"))
+        return ()
     keys = ("name", "provider", "category", "duration", "purpose")
     found = []
     for n, raw in enumerate(entries):
@@ -130,20 +136,22 @@ def _theme(site: Reader) -> dict[str, str]:
     theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
-    if not all(isinstance(colour, str) for colour in theme.values()):
-        return theme  # a colour is already reported as wrong
-    colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
-    for key, against in THEME_PAIRS:
-        if key not in theme and against not in theme:
-            continue
-        ratio = contrast_ratio(colours[key], colours[against])
-        if ratio < MIN_CONTRAST:
-            raise entry.fail(
-                key if key in theme else against,
-                f"colours readable together: {key} {colours[key]} against {against} "
-                f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1",
-            )
+    valid = {k: v for k, v in theme.items() if isinstance(v, str)}  # the others are reported
+    colours = {**DEFAULT_THEME, **valid, "label": "#ffffff"}
+    for key, against in THEME_PAIRS:  # every unreadable pair is its own mistake
+        if key in valid or against in valid:
+            _check_pair(entry, key, against, colours)
     return theme
+
+
+def _check_pair(entry: Reader, key: str, against: str, colours: dict[str, str]) -> None:
+    ratio = contrast_ratio(colours[key], colours[against])
+    if ratio < MIN_CONTRAST:
+        readable = (
+            f"colours readable together: {key} {colours[key]} against {against} "
+            f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1"
+        )
+        report(entry.fail(key if key in entry.table else against, readable))
 
 
 def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:
@@ -179,7 +187,10 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
             "cookie_domain", is_cookie_domain, 'a domain like ".example.co.id"', None
         ),
         cookie_name=site.get(
-            "cookie_name", matches(COOKIE_NAME), "a cookie name", "banner_consent"
+            "cookie_name",
+            lambda v: matches(COOKIE_NAME)(v) and v.lower() not in SERVICE_COOKIES,
+            f"a cookie name other than {' and '.join(SERVICE_COOKIES)} (banner sets those)",
+            "banner_consent",
         ),
         default_language=site.get(
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
@@ -195,4 +206,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         controller=parse_controller(site),
         changes=parse_changes(site),
         children=parse_children(site),
+        rights_url=site.get(
+            "rights_url", is_policy_url, "an https URL of the privacy policy's rights section", None
+        ),
     )

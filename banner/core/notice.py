@@ -22,7 +22,13 @@ from typing import Any
 from banner.core.config import SiteConfig
 from banner.core.consent import LANGUAGES
 from banner.core.cookie_list import CookieRow
-from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
+from banner.core.disclosure import (
+    CategoryNotice,
+    category_notices,
+    changes_since,
+    first_layer,
+    transfers,
+)
 
 #: Each language named in itself, for the language switch.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -62,7 +68,11 @@ def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -
         "language": language,
         "policy_version": site.policy_version,
         "t": {k: v for k, v in sorted(texts.items()) if k not in dropped and v},
-        "n": first_layer(site, language, texts.get("manage", "")),
+        "n": first_layer(
+            site, language, texts.get("manage", ""), texts.get("preferences_page", "")
+        ),
+        # the recipients abroad the first layer names, as data: name, ISO code, country, basis
+        "transfers": transfers(site, language),
         "c": [_category(c) for c in category_notices(site, language)],
         "ch": [[v, text] for v, text in changes],
         "age": site.asks_guardian,

@@ -22,6 +22,7 @@ BANNER_TEXTS: Mapping[str, str] = {
     "banner_title": N_("Your privacy choices"),
     "accept_all": N_("Accept all"),
     "reject_all": N_("Reject all"),
+    "withdraw_all": N_("Withdraw all consent"),
     "manage": N_("Manage choices"),
     "save": N_("Save choices"),
     "close": N_("Close"),
@@ -41,6 +42,10 @@ BANNER_TEXTS: Mapping[str, str] = {
     "save_failed": N_(
         "Your choice could not be saved yet. We will try again; until then, optional "
         "cookies stay off."
+    ),
+    "withdraw_failed": N_(
+        "Your withdrawal could not be saved yet. It already applies in this browser: what "
+        "you withdrew stays off, and we keep trying to save it."
     ),
 }
 

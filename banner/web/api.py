@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
-from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
 from banner.log.notice_book import NoticeChanged, UnknownNotice
@@ -55,6 +55,7 @@ CONSENT_FIELDS = (
     "age_confirmed",
     "token",
     "notice_hash",
+    "retry_key",
 )
 VERIFY_FIELDS = ("site", "token")
 #: The hex SHA-256 of a notice document.
@@ -172,6 +173,16 @@ def _optional(document: dict[str, Any], field: str) -> Any:
     return document.get(field)
 
 
+def _retry_key(document: dict[str, Any]) -> str | None:
+    """The client's key for this decision, if it sent one (16-128 URL-safe characters)."""
+    key = _optional(document, "retry_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not RETRY_KEY.fullmatch(key):
+        raise BadField("retry_key must be 16 to 128 characters of A-Z a-z 0-9 _ -", "retry_key")
+    return key
+
+
 def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) -> DecisionRequest:
     """Validate a consent body into a :class:`DecisionRequest`."""
     body.reject_unknown(document, CONSENT_FIELDS)
@@ -207,6 +218,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         age_confirmed=_age_confirmed(document, site, granted),
         token=token,
         notice_hash=_notice_hash(document),
+        retry_key=_retry_key(document),
     )
 
 
@@ -227,7 +239,8 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
         return consent.record(decision)
     except TokenRequired:
         raise TokenRequiredError(
-            "this consent id already has a different choice; send its current token to change it",
+            "this consent id already has a choice; send its current token, or retry with "
+            "the retry_key of the request that made it",
             "token",
         ) from None
     except StoreUnavailable as exc:

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, SubmitField  # type: ignore[impor
 from wtforms.validators import Length, Optional  # type: ignore[import-untyped]
 
 from banner.core.config import SiteConfig
-from banner.core.consent import optional_categories
+from banner.core.consent import RETRY_KEY, new_retry_key, optional_categories
 from banner.core.i18n import gettext_for
 from banner.core.texts import N_
 from banner.core.token import MAX_TOKEN_BYTES
@@ -72,6 +72,9 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     state = HiddenField()
     #: The hash of the notice this page drew (the archive's), recorded with the choice.
     notice_hash = HiddenField()
+    #: A fresh key per rendered form: a resent form is a retry of the same decision
+    #: and gets its token again; nothing else does (issue 26).
+    retry_key = HiddenField()
     save = SubmitField()
     withdraw = SubmitField()
 
@@ -88,6 +91,11 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
         """Every field's errors in our own translated words."""
         words = FormWords(self.meta.language)
         return [words.gettext(str(e)) for field in self for e in field.errors]
+
+    def posted_retry_key(self) -> str | None:
+        """The form's retry key when it is one (an old or altered form has none)."""
+        key = self.retry_key.data
+        return key if isinstance(key, str) and RETRY_KEY.fullmatch(key) else None
 
     def csrf_failed(self) -> bool:
         return bool(self.csrf_token.errors)
@@ -130,6 +138,12 @@ def preferences_form(
     current = {switch_name(c): True for c in granted}
     form: PreferencesForm = form_class(
         meta={"language": language},
-        data={**current, "token": token, "return_to": return_to, "state": state},
+        data={
+            **current,
+            "token": token,
+            "return_to": return_to,
+            "state": state,
+            "retry_key": new_retry_key(),
+        },
     )
     return form

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from banner.core.config import SiteConfig
 from banner.core.config_model import Tracker
-from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
+from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies, tracker_storage
 from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
 from banner.web.request_body import MAX_BODY_BYTES, cap_body
@@ -107,15 +107,16 @@ def gate_trackers(site: SiteConfig) -> list[dict[str, Any]]:
 
 
 def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
-    """The cookie name patterns of the site's trackers, by the category that sets them.
+    """The cookie and storage key patterns of the site's trackers, by the category that sets them.
 
-    The gate deletes a cookie that some category sets when none of those
-    categories is granted (a trailing ``*`` matches any suffix).
+    The gate deletes a cookie, and a localStorage or sessionStorage key, that
+    some category sets when none of those categories is granted (a trailing
+    ``*`` matches any suffix); each pattern applies to cookies and keys alike.
     """
     owned: dict[str, list[str]] = {}
     for tracker in site.trackers:
         patterns = owned.setdefault(tracker.category, [])
-        patterns += tracker_cookies(tracker.kind, tracker.settings)
+        patterns += tracker_cookies(tracker.kind, tracker.settings) + tracker_storage(tracker.kind)
     return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
 
 

@@ -1,7 +1,9 @@
 /* banner UI: the first layer (the short notice and three equal buttons) and
  * the second layer (per category: purpose, trackers and their recipients,
  * cookies, one switch). Loaded by the gate only when a choice is needed; the
- * service replaces the sentinel with both languages' texts as JSON. Every
+ * service replaces the sentinel with both languages' notice documents as
+ * JSON, each with its hash: every word drawn comes from the document of the
+ * language shown, and the hash goes back with the decision. Every
  * text is set with textContent; styles come from ui.css and CSS variables.
  * The language switch redraws the UI in place and is kept for the visit in
  * sessionStorage (no cookie). */
@@ -13,9 +15,10 @@
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = d.currentScript.src.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang;
-  let U, T, optional, switches, root, bar, modal, dialog, toast, back;
+  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse;
   let aged = false;
   let sent = null;
+  let failure = 0;
 
   function keptLanguage() {
     try {
@@ -99,11 +102,12 @@
   function changes(parent) {
     const seen = K.seen ? K.seen() : 0;
     const news = U.ch.filter((c) => seen && c[0] > seen);
-    if (!news.length) return;
+    if (!news.length) return false;
     const box = el('div', 'bn-changes', null, parent);
     el('p', 'bn-changes-title', T.changes_heading, box);
     const list = el('ul', null, null, box);
     for (const c of news) el('li', null, c[1], list);
+    return true;
   }
 
   /* The age / guardian box (sites with children = "guardian"), one state for
@@ -142,13 +146,17 @@
     bar.setAttribute('aria-labelledby', 'bn-title');
     bar.tabIndex = -1;
     header('bn-title', bar);
-    changes(bar);
-    if (T.banner_body) el('p', 'bn-text', T.banner_body, bar);
-    el('p', 'bn-text', U.n.intro, bar);
-    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, bar);
-    el('p', 'bn-text', U.n.kept, bar);
-    gpcNote(bar);
-    links(bar, true);
+    /* The notice scrolls; the age box and the buttons below it stay in view
+     * on the smallest phones. A plain notice keeps to 60% of the screen. */
+    const text = el('div', 'bn-scroll', null, bar);
+    if (changes(text) || U.age) bar.classList.add('bn-tall');
+    if (T.banner_body) el('p', 'bn-text', T.banner_body, text);
+    el('p', 'bn-text', U.n.intro, text);
+    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
+    el('p', 'bn-text', U.n.kept, text);
+    el('p', 'bn-text', U.n.controller, text);
+    gpcNote(text);
+    links(text, true);
     ageBox(bar, 'bn-age1');
     const row = el('div', 'bn-actions', null, bar);
     // data-banner-accept: the stable hook `banner scan` clicks (never the text).
@@ -199,12 +207,16 @@
     dialog.setAttribute('aria-modal', 'true');
     dialog.setAttribute('aria-labelledby', 'bn-title2');
     header('bn-title2', dialog);
-    changes(dialog);
-    gpcNote(dialog);
-    U.c.forEach((c) => categoryRow(c, dialog));
-    links(dialog, true);
+    const text = el('div', 'bn-scroll', null, dialog);
+    changes(text);
+    gpcNote(text);
+    U.c.forEach((c) => categoryRow(c, text));
+    links(text, true);
     ageBox(dialog, 'bn-age2');
+    /* Withdrawing is one click, as accepting is: the three look alike. */
     const row = el('div', 'bn-actions', null, dialog);
+    refuse = button(T.reject_all, () => decide([]), row);
+    button(T.accept_all, () => allowed(optional, dialog) && decide(optional), row);
     button(T.save, save, row);
     button(T.close, close, row, 'bn-btn bn-quiet');
     dialog.addEventListener('keydown', keys);
@@ -259,19 +271,22 @@
       if (!modal) buildModal();
       if (modal.hidden && !preset) back = d.activeElement;
       for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
+      refuse.textContent = K.decided() && optional.some(K.has) ? T.withdraw_all : T.reject_all;
       bar.hidden = true;
       modal.hidden = false;
       (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
-    } else {
+    } else if (layer) {
       bar.hidden = false;
       bar.focus();
     }
   }
 
-  /* ``failed``: false, or the refusal (an answer, or a network error). */
+  /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
+   * holds in this browser meanwhile, and the gate keeps sending it). */
   function status(failed) {
-    if (failed && failed.status === 409) return stale(failed);
+    failure = failed;
     toast.hidden = !failed;
+    toast.textContent = failed === 2 ? T.withdraw_failed : T.save_failed;
   }
 
   /* 409: the notice drawn here belongs to an older policy version, and
@@ -281,16 +296,11 @@
    * under the words it shows (styled by this one's stylesheet: the class
    * names change only with a release, and a release changes the hash). */
   function stale(answer) {
-    answer
-      .json()
-      .then((a) => {
-        const seen = U.policy_version;
-        K.seen = () => seen;
-        K.handoff = sent;
-        root.remove();
-        K.load(BASE + 'ui.' + a.ui + '.js');
-      })
-      .catch(() => (toast.hidden = false));
+    const seen = U.policy_version;
+    K.seen = () => seen;
+    K.handoff = sent;
+    root.remove();
+    K.load(BASE + 'ui.' + answer.ui + '.js');
   }
 
   function render() {
@@ -316,7 +326,6 @@
   function switchTo(next) {
     const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
     const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
-    const failed = !toast.hidden;
     lang = K.lang = next;
     try {
       sessionStorage.setItem(LANG_KEY, next);
@@ -325,7 +334,7 @@
     }
     root.remove();
     render();
-    status(failed);
+    status(failure);
     if (layer) show(layer, preset);
     const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
     if (again) again.focus();
@@ -337,10 +346,11 @@
     K.handoff = null;
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status });
+    K.mount({ show: show, status: status, stale: stale });
     if (handoff) show(handoff.layer, handoff.preset);
   }
 
   if (d.body) mount();
   else d.addEventListener('DOMContentLoaded', mount);
-})(document);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);

@@ -6,7 +6,7 @@
  * follows in dataLayer, for the container's triggers. */
 (window.__bannerParts = window.__bannerParts || {}).gtm = (k) => {
   let loaded = false;
-  const push = (message) => (window.dataLayer = window.dataLayer || []).push(message);
+  const push = (message) => k.push(message);
 
   function container(t) {
     loaded = true;
@@ -14,7 +14,7 @@
     k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
-  document.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
+  k.d.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
     start: (t, on) => k.first(t, on) && !loaded && container(t),
