@@ -38,7 +38,14 @@ SITE: dict[str, Any] = {
             "category": "analytics",
             "duration": {"id": "2 tahun", "en": "2 years"},
             "purpose": {"id": "Membedakan pengunjung", "en": "Distinguishes visitors"},
-        }
+        },
+        {
+            "name": "bahasa",
+            "provider": "Toko Demo",
+            "category": "preference",
+            "duration": {"id": "1 tahun", "en": "1 year"},
+            "purpose": {"id": "Mengingat bahasa pilihan Anda", "en": "Remembers your language"},
+        },
     ],
 }
 

@@ -92,8 +92,10 @@ def _slot(count: int, width: float = PLOT_W) -> float:
     return width / max(count, 1)
 
 
-def _x_labels(days: Sequence[date], width: float = PLOT_W) -> list[DayLabel]:
-    step = max(1, math.ceil(len(days) / MAX_LABELS))
+def _x_labels(
+    days: Sequence[date], width: float = PLOT_W, most: int = MAX_LABELS
+) -> list[DayLabel]:
+    step = max(1, math.ceil(len(days) / most))
     slot = _slot(len(days), width)
     return [DayLabel(LEFT + slot * (i + 0.5), d) for i, d in enumerate(days) if i % step == 0]
 
@@ -137,7 +139,8 @@ def rate_lines(days: Sequence[date], series: Mapping[str, Sequence[float | None]
             if v is not None
         ]
         lines.append(Line(key, _paths(values, slot), points))
-    chart = Chart([], _labelled(lines), _ticks(100), _x_labels(days, width))
+    # the names take room on the right: fewer day labels, so they never touch
+    chart = Chart([], _labelled(lines), _ticks(100), _x_labels(days, width, MAX_LABELS - 2))
     return Chart(chart.blocks, chart.lines, chart.y_ticks, chart.x_labels, right_edge=LEFT + width)
 
 

@@ -26,7 +26,7 @@ from banner.core.tracker_kinds import KINDS
 from banner.web.page_context import LANGUAGE_NAMES, label
 
 SOURCE_NAMES = {
-    "banner": N_("The banner"),
+    "banner": N_("The site's banner"),
     "preferences": N_("The preference page"),
     "api": N_("The API"),
 }
@@ -37,10 +37,16 @@ NONE = "\u2013"
 YESTERDAY = N_("yesterday, %(time)s")
 
 
-def tracker_name(tracker: Tracker) -> str:
+#: Kinds whose name is a description rather than a product's name.
+KIND_NAMES = {"referral": N_("Partner referral tracking")}
+
+
+def tracker_name(tracker: Tracker, language: str) -> str:
     """``Google Analytics 4``; a custom script by the name the config gives it."""
     if tracker.kind == "custom":
         return str(tracker.settings.get("name") or tracker.kind)
+    if tracker.kind in KIND_NAMES:
+        return Translator(language)(KIND_NAMES[tracker.kind])
     kind = KINDS.get(tracker.kind)
     return kind.title if kind else tracker.kind
 
@@ -72,7 +78,7 @@ def moment_text(moment: datetime, zone: ZoneInfo | str, language: str) -> str:
 def label_globals() -> dict[str, Any]:
     language: str = g.get("admin_lang", "id")
     return {
-        "tracker_name": tracker_name,
+        "tracker_name": lambda tracker: tracker_name(tracker, language),
         "categories_text": lambda site, ids: categories_text(site, ids, language),
         "category_name": lambda site, category: category_name(site, category, language),
         "language_names": LANGUAGE_NAMES,

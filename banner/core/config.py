@@ -161,6 +161,8 @@ def _public_url(main: Reader, proxy_count: int) -> str:
         return ""
     url: str = main.get("public_url", is_public_url, expected, "")
     return url if not url or url.endswith("/") else url + "/"
+
+
 def _log_key_file(main: Reader, source: str) -> str | None:
     """``[banner] log_key_file``, relative to the config file's folder, checked to exist."""
     name = main.get("log_key_file", is_str, "the path of an Ed25519 private key (PEM)", None)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from banner.core.config import SiteConfig
-from banner.core.consent import LANGUAGES
+from banner.core.consent import ESSENTIAL, LANGUAGES
 from banner.core.cookie_list import CookieRow
 from banner.core.disclosure import (
     CategoryNotice,
@@ -29,6 +29,8 @@ from banner.core.disclosure import (
     first_layer,
     transfers,
 )
+from banner.core.i18n import translate
+from banner.core.texts import N_, category_label
 
 #: Each language named in itself, for the language switch.
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -38,6 +40,14 @@ AGE_TEXTS = ("age_label", "age_needed")
 CHANGE_TEXTS = ("changes_heading",)
 #: The document's format; a later format gets a new number.
 FORMAT = 2
+
+#: A blocked embed's placeholder (issue 21), per optional category.
+ALLOW = N_("Allow %(category)s and load")
+BLOCKED = N_(
+    "This content sets cookies or sends data for “%(category)s”. It loads only once you "
+    "consent to that category."
+)
+SETTINGS = N_("Privacy settings")
 
 #: Gives the banner texts shown for (site, language) (catalogs plus the site's overrides).
 TextSource = Callable[[SiteConfig, str], Mapping[str, str]]
@@ -78,7 +88,24 @@ def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -
         "age": site.asks_guardian,
         "o": {other: name for other, name in LANGUAGE_NAMES.items() if other != language},
         "privacy": site.privacy_policy_url,
+        "e": placeholder_texts(site, language),
     }
+
+
+def placeholder_texts(site: SiteConfig, language: str) -> dict[str, dict[str, str]]:
+    """Per optional category, what a blocked embed's placeholder says (``embeds.js``)."""
+    texts = {}
+    for category in site.category_ids:
+        if category == ESSENTIAL:
+            continue
+        label = category_label(site, category, language)
+        texts[category] = {
+            "label": label,
+            "allow": translate(language, ALLOW, category=label),
+            "text": translate(language, BLOCKED, category=label),
+            "settings": translate(language, SETTINGS),
+        }
+    return texts
 
 
 def _category(category: CategoryNotice) -> dict[str, Any]:

@@ -49,8 +49,9 @@ def build_report(scan: ScanInput, passes: list[PassResult], classifier: Classifi
     first = passes[0]
     cookies = _cookies(passes, classifier, scan.site)
     storage = _storage(passes, classifier)
-    requests = _requests(passes, classifier)
-    failed = failed_scripts(passes, classifier)
+    outcomes = script_outcomes(passes)
+    requests = _requests(passes, classifier, outcomes)
+    failed = failed_scripts(outcomes, classifier)
     unseen = _unseen(scan.site, cookies, failed, classifier) if scan.site else ([], [])
     return {
         "url": scan.url,
@@ -145,7 +146,9 @@ def _storage(passes: list[PassResult], classifier: Classifier) -> list[Record]:
     return records
 
 
-def _requests(passes: list[PassResult], classifier: Classifier) -> list[Record]:
+def _requests(
+    passes: list[PassResult], classifier: Classifier, outcomes: dict[str, str]
+) -> list[Record]:
     merged = _merge(((r.url,), n, r) for n, r in _ordered(passes, "requests"))
     records = []
     for item, before in merged.values():
@@ -158,6 +161,8 @@ def _requests(passes: list[PassResult], classifier: Classifier) -> list[Record]:
                 "initiator": r.initiator,
                 "page": r.page,
                 "before_consent": before,
+                # scripts only: "loaded", "HTTP 503", "net::ERR_..." (any pass loading it wins)
+                "outcome": outcomes.get(r.url),
                 **_verdict(classifier.request(r.url)),
             }
         )
@@ -201,13 +206,18 @@ def _undeclared(cookies: list[Record]) -> list[Record]:
     ]
 
 
-def failed_scripts(passes: list[PassResult], classifier: Classifier) -> list[Record]:
-    """Known tracker scripts that never loaded in any pass, with how each attempt ended."""
+def script_outcomes(passes: list[PassResult]) -> dict[str, str]:
+    """How each script from another host ended; loaded in any pass counts as loaded."""
     outcomes: dict[str, str] = {}
     for p in passes:
         for url, outcome in p.scripts.items():
             if outcomes.get(url) != LOADED:
                 outcomes[url] = outcome
+    return outcomes
+
+
+def failed_scripts(outcomes: dict[str, str], classifier: Classifier) -> list[Record]:
+    """Known tracker scripts that never loaded in any pass, with how each attempt ended."""
     found = []
     for url, outcome in outcomes.items():
         verdict = classifier.request(url)

@@ -31,11 +31,12 @@ logger = logging.getLogger("banner")
 def blueprints() -> list[Blueprint]:
     """Every blueprint banner mounts, imported late to keep imports one-way."""
     from banner.web.api import api
+    from banner.web.embeds import embeds
     from banner.web.loader import loader
     from banner.web.log_routes import log_routes
     from banner.web.pages import pages
 
-    return [api, loader, pages, log_routes]
+    return [api, loader, embeds, pages, log_routes]
 
 
 class Banner:

@@ -79,6 +79,9 @@ def fill(source: str, sentinel: str, data: Any) -> bytes:
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:
     fields = {key: tracker.settings[name] for name, key in GATE_FIELDS[tracker.kind].items()}
+    if tracker.kind == "gtm":  # the container loads once any of its tags' categories is granted
+        tags = [t.category for t in tracker.settings.get("tags", ())]
+        fields["cats"] = _unique([tracker.category, *tags])
     return {"kind": tracker.kind, "category": tracker.category, **fields}
 
 
@@ -91,9 +94,13 @@ def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
     google = [t for t in site.trackers if t.kind in CONSENT_MODE_KINDS]
     if not google:
         return []
-    analytics = [t.category for t in google if t.kind != "google_ads"]
-    ads = [t.category for t in google if t.kind == "google_ads"]
-    ads += [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    analytics: list[str] = []
+    ads = [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    for t in google:
+        # A container's declared tags each follow their own category.
+        tags = t.settings.get("tags", ()) or (t,)
+        analytics += [g.category for g in tags if g.kind in ("ga4", "gtm")]
+        ads += [g.category for g in tags if g.kind == "google_ads"]
     return [{"kind": CONSENT_MODE, "analytics": _unique(analytics), "ads": _unique(ads)}]
 
 
@@ -114,7 +121,7 @@ def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
     ``*`` matches any suffix); each pattern applies to cookies and keys alike.
     """
     owned: dict[str, list[str]] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         patterns = owned.setdefault(tracker.category, [])
         patterns += tracker_cookies(tracker.kind, tracker.settings) + tracker_storage(tracker.kind)
     return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
@@ -140,6 +147,7 @@ def gate_settings(site: SiteConfig, base_url: str, ui: str = "") -> dict[str, An
         "cookie": site.cookie_name,
         **domain,
         "lang": site.default_language,
+        "cats": [c for c in site.category_ids if c != "essential"],
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),
         "ui": ui,
@@ -190,7 +198,7 @@ def loader_store_error(error: StoreUnavailable) -> Response:
     )
 
 
-def _serve(site_id: str, name: str) -> Response:
+def serve_file(site_id: str, name: str) -> Response:
     """Answer with the gzip variant when accepted; ``304`` when the ETag matches.
 
     An outdated ``ui.<hash>`` name (a page holding an older gate) is sent to
@@ -216,22 +224,22 @@ def _serve(site_id: str, name: str) -> Response:
 @loader.get("/s/<site_id>/loader.js")
 def loader_js(site_id: str) -> Response:
     """The gate: runs on every page view of the site; names the current UI files."""
-    return _serve(site_id, "loader.js")
+    return serve_file(site_id, "loader.js")
 
 
 @loader.get("/s/<site_id>/ui.<digest>.<extension>")
 def ui_hashed(site_id: str, digest: str, extension: str) -> Response:
     """The banner UI with its notices, or its stylesheet, under a name hashed from its bytes."""
-    return _serve(site_id, f"ui.{digest}.{extension}")
+    return serve_file(site_id, f"ui.{digest}.{extension}")
 
 
 @loader.get("/s/<site_id>/ui.js")
 def ui_js(site_id: str) -> Response:
     """The current UI under its old fixed name (gates cached before the names were hashed)."""
-    return _serve(site_id, "ui.js")
+    return serve_file(site_id, "ui.js")
 
 
 @loader.get("/s/<site_id>/ui.css")
 def ui_css(site_id: str) -> Response:
     """The banner's stylesheet under its old fixed name."""
-    return _serve(site_id, "ui.css")
+    return serve_file(site_id, "ui.css")

@@ -22,6 +22,7 @@ from banner.core.config import SiteConfig
 from banner.core.consent import LANGUAGES
 from banner.core.notice import Notice, site_notices
 from banner.core.texts import banner_texts
+from banner.web.embeds import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds_css_bytes
 from banner.web.loader import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
@@ -89,6 +90,7 @@ def site_files(
     ``ui.js`` and ``ui.css`` are the same bytes under fixed names, for pages
     that still hold a gate from before the names were hashed.
     """
+    notices = notices or site_notices(site, banner_texts)
     ui, css = ui_bytes(site, notices), css_bytes()
     named = ui_hash(ui, css)
     gate = loader_bytes(site, base_url, named)
@@ -98,5 +100,7 @@ def site_files(
         f"ui.{named}.css": css,
         "ui.js": ui,
         "ui.css": css,
+        EMBEDS_FILE: embeds_bytes(site, base_url, notices),
+        EMBEDS_CSS: embeds_css_bytes(),
     }
     return SiteFiles(files, named)

@@ -27,6 +27,9 @@
   const parts = w.__bannerParts || {};
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
+  /* embeds that wait for a category: each shows a placeholder (embeds.js) */
+  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
+  const warned = new Set();
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
   const queue = [];
@@ -177,6 +180,26 @@
     console.warn('banner: not loaded, not an http(s) URL:', url);
   };
 
+  /* A tagged element of a category the site does not ask for can never be
+   * granted: it stays blocked, and the console says so once per category. */
+  const unasked = () => {
+    for (const e of d.querySelectorAll(GATED + ',' + EMBEDS)) {
+      const c = e.dataset.category;
+      if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
+      warned.add(c);
+      console.warn('banner: "' + c + '" is not a category of this site; its elements stay blocked');
+    }
+  };
+
+  /* Placeholders for blocked embeds come in a part of their own, fetched
+   * only when the page has an embed still waiting for its category. */
+  let embeds = 0;
+  const placeholders = () => {
+    if (embeds || ![...d.querySelectorAll(EMBEDS)].some((e) => !has(e.dataset.category))) return;
+    embeds = 1;
+    load(S.api + 's/' + S.site + '/embeds.js');
+  };
+
   const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
       if (!has(f.dataset.category)) continue;
@@ -251,6 +274,7 @@
     for (const t of S.trackers) guard(() => kinds[t.kind].start(t, has(t.category)));
     ready(frames);
     ready(scripts);
+    ready(unasked);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) away ? reload() : location.reload();
     return stopped;
@@ -336,11 +360,12 @@
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box; ``shown``: the
-   * notice the UI drew, as the service handed it over (``notice_hash`` and
-   * ``policy_version``). */
+   * notice the UI (or a placeholder) drew, as the service handed it over
+   * (``notice_hash``, ``policy_version``; a placeholder adds its ``source``). */
   const choose = (categories, fresh, age, shown) => {
     sync();
     const id = choice?.i || pending?.consent_id || fresh;
+    ui?.hide?.();
     const held = remember({
       ...shown,
       site: S.site,
@@ -404,6 +429,8 @@
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
+    cats: S.cats,
+    open: () => showBanner(2),
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -429,6 +456,7 @@
   for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
+  ready(placeholders);
   pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
@@ -445,6 +473,7 @@
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
     } else {
       guard(sweep);
+      ready(unasked);
     }
     if (pending && !passed) send(0);
     else if (!choice) showBanner(1);

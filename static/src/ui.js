@@ -281,6 +281,12 @@
     }
   }
 
+  /* A choice made elsewhere (a placeholder's button) closes both layers. */
+  function hide() {
+    bar.hidden = true;
+    if (modal) modal.hidden = true;
+  }
+
   /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
    * holds in this browser meanwhile, and the gate keeps sending it). */
   function status(failed) {
@@ -346,7 +352,7 @@
     K.handoff = null;
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status, stale: stale });
+    K.mount({ show: show, status: status, hide: hide, stale: stale });
     if (handoff) show(handoff.layer, handoff.preset);
   }
 

@@ -190,7 +190,9 @@ def test_the_overview_lists_every_site_with_its_facts(
 ) -> None:
     seed(log)
     page = operator.get("/admin/?lang=en").text
-    assert "Toko Demo" in page and "Google Analytics 4, Meta Pixel, Referral" in page
+    assert (
+        "Toko Demo" in page and "Google Analytics 4, Meta Pixel, Partner referral tracking" in page
+    )
     assert "Essential, Functional, Analytics, Preferences" in page
     assert 'datetime="2026-11-03T17:00:00+00:00"' in page  # its newest decision
     assert "The signing key in use was first seen today, " in page and " WIB." in page

@@ -128,6 +128,10 @@ def test_a_leak_exits_1_and_names_the_cookie_the_page_and_the_request(leaky: Sca
     ]
     assert summary["violations"] == leaky.report["violations"]
     assert (summary["exit_status"], summary["pages"]) == (1, 6)
+    pixel = leaky.record("requests", "url", "https://connect.facebook.net/en_US/fbevents.js")
+    assert pixel["outcome"] == "loaded"
+    failed = {f["platform"] for f in leaky.report["failed_scripts"]}
+    assert failed == {"Google Analytics 4"}  # gtag.js, blocked by --route *=block
     fbp = leaky.record("cookies", "name", "_fbp")
     assert (fbp["before_consent"], fbp["declared"], fbp["page"]) == (True, False, promo)
 
@@ -457,4 +461,28 @@ def test_without_a_config_gtm_js_is_google_tag_manager(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     [gtm] = [r for r in report["requests"] if "gtm.js" in r["url"]]
     assert (gtm["platform"], gtm["category"]) == ("Google Tag Manager", "analytics")
+    assert gtm["outcome"].startswith("net::ERR_BLOCKED_BY_CLIENT")  # every script's outcome
     assert result.returncode == 1 and report["not_observable"] == []
+
+
+HOSTILE_PAGE = (
+    "<script>localStorage.setItem('lone\\ud800key', '1');"
+    " localStorage.setItem('esc\\u001b[2Jkey', '1');"
+    " sessionStorage.setItem('bidi\\u202etxt.exe', '1');</script>"
+    + "".join(f'<a href="/deep/{n % 40 + 1}?v={n}">x</a>' for n in range(3000))
+)
+
+
+def test_hostile_storage_keys_and_many_links_make_a_report_and_a_clean_terminal(
+    tmp_path: Path,
+) -> None:
+    """A lone surrogate crashed the scan (exit 1, empty report); escapes reached the terminal."""
+    scanned = scan_fixture(tmp_path, "--pages", "3", start="hostile", **{"/hostile": HOSTILE_PAGE})
+    assert scanned.result.returncode == 0, scanned.result.stderr
+    keys = {s["key"] for s in scanned.report["storage"]}
+    assert {"lone\\ud800key", "esc\\x1b[2Jkey", "bidi\\u202etxt.exe"} <= keys
+    for text in (scanned.result.stdout, scanned.result.stderr):
+        assert "\x1b" not in text and "\u202e" not in text
+    html = (scanned.out / "report.html").read_text(encoding="utf-8")
+    assert "\x1b" not in html and "esc\\x1b[2Jkey" in html
+    assert len(scanned.report["pages"]) == 3

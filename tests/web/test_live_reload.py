@@ -44,6 +44,7 @@ name = "Toko Demo"
 origins = ["{SHOP_ORIGIN}"]
 policy_version = {version}
 privacy_policy_url = "https://www.tokodemo.co.id/privasi"
+categories = ["analytics"]
 """,
         encoding="utf-8",
     )
