@@ -129,7 +129,7 @@ class ShownNotice:
         texts = _strings(doc.get("t", doc.get("texts")))
         first = _strings(doc.get("n", doc.get("first_layer")))
         sentences = [texts.get("banner_body", "")] + [
-            first.get(k, "") for k in ("intro", "abroad", "kept")
+            first.get(k, "") for k in ("intro", "abroad", "kept", "controller")
         ]
         changes = [c[1] for c in _list(doc.get("ch", doc.get("changes"))) if _change_after(c, seen)]
         return cls(
