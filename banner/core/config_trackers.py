@@ -77,8 +77,8 @@ def parse_trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
         else:
             entry = table.sub(kind, _TRACKER_KEYS[kind])
             found.append(Tracker(kind, _tracker_category(entry, ids), settings[kind](entry, ids)))
-            if kind == "gtm":
-                tags = _container_tags(entry, ids, consent_cookie)
+            tags = _container_tags(entry, ids, consent_cookie) if kind == "gtm" else ()
+            if tags:
                 found[-1] = Tracker(kind, found[-1].category, {**found[-1].settings, "tags": tags})
     return tuple(found)
 

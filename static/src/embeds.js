@@ -98,4 +98,5 @@
   d.head.appendChild(css);
   for (const embed of d.querySelectorAll(EMBEDS)) place(embed);
   d.addEventListener('banner:change', release);
-})(document);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);

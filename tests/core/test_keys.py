@@ -39,6 +39,7 @@ name = "{id}"
 origins = ["{origin}"]
 policy_version = 3
 privacy_policy_url = "{origin}/privasi"
+categories = ["analytics"]
 """
 
 
