@@ -110,8 +110,22 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'bench.db'}"
 
 
-def consent_body(granted: tuple[str, ...] = ("analytics",)) -> bytes:
-    document = {"site": SITE, "granted": list(granted), "language": "id", "policy_version": 1}
+def notice_hash(service_url: str) -> str:
+    """The hash of the benchmark site's current notice (``GET /s/SITE/notice``)."""
+    with urllib.request.urlopen(f"{service_url}/s/{SITE}/notice?lang=id", timeout=10) as answer:
+        found: str = json.load(answer)["notice_hash"]
+        return found
+
+
+def consent_body(notice: str, granted: tuple[str, ...] = ("analytics",)) -> bytes:
+    """A decision as the loader sends it, naming the notice shown (``notice``: its hash)."""
+    document = {
+        "site": SITE,
+        "granted": list(granted),
+        "language": "id",
+        "policy_version": 1,
+        "notice_hash": notice,
+    }
     return json.dumps(document).encode()
 
 
@@ -119,7 +133,7 @@ def obtain_token(service_url: str, shop_origin: str) -> str:
     """A real token for the benchmark site, through ``POST /api/v1/consent``."""
     request = urllib.request.Request(
         f"{service_url}/api/v1/consent",
-        data=consent_body(),
+        data=consent_body(notice_hash(service_url)),
         headers={"Content-Type": "application/json", "Origin": shop_origin},
         method="POST",
     )

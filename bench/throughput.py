@@ -118,7 +118,8 @@ def cases(running: Services) -> list[Case]:
     token = deployment.obtain_token(site, SHOP)
     # Each request carries a new consent id, as the loader sends (bench/wrk/request.lua),
     # so the write path checks for a retry of that id before inserting.
-    consent = {**json.loads(deployment.consent_body()), "consent_id": CONSENT_ID_SLOT}
+    notice = deployment.notice_hash(site)
+    consent = {**json.loads(deployment.consent_body(notice)), "consent_id": CONSENT_ID_SLOT}
     found = [
         Case(HELLO, load.Shape(f"{running.hello}/"), 200),
         Case("loader.js 200", load.Shape(loader, headers=encoding), 200),

@@ -79,3 +79,28 @@ def signed_token(consent_id: str, granted: Sequence[str], age: float = 0.0) -> s
         clock=lambda: issued,
     )
     return codec.sign(consent_id, granted)[0]
+
+
+def with_notice(client: Any, body: Any) -> Any:
+    """``body`` with the current ``notice_hash`` of its site and language, as a browser sends.
+
+    The hash comes from ``GET /s/SITE/notice?lang=`` (what API clients do);
+    a body that is not a dict, or already has one, is left as it is.
+    """
+    if not isinstance(body, dict) or "notice_hash" in body or "site" not in body:
+        return body
+    language = body.get("language") if body.get("language") in ("id", "en") else "id"
+    answer = client.get(f"/s/{body['site']}/notice?lang={language}").get_json()
+    if not isinstance(answer, dict) or "notice_hash" not in answer:
+        return body
+    return {**body, "notice_hash": answer["notice_hash"]}
+
+
+def url_notice_hash(url: str, site: str = "tokodemo", language: str = "id") -> str:
+    """The current notice hash of a running server at ``url``."""
+    import json as _json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/s/{site}/notice?lang={language}", timeout=10) as answer:
+        found: str = _json.loads(answer.read())["notice_hash"]
+    return found

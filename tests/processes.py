@@ -106,7 +106,12 @@ class ServerProcess:
 def post_json(
     url: str, body: dict[str, object], origin: str = SHOP_ORIGIN
 ) -> tuple[int, dict[str, object]]:
-    """POST ``body`` as JSON from ``origin``; the status and the JSON answer (``0`` when none)."""
+    """POST ``body`` as JSON from ``origin``; the status and the JSON answer (``0`` when none).
+
+    A decision without ``notice_hash`` gets the server's current one for its
+    site and language (as a browser or API client does).
+    """
+    body = _with_notice(url, body)
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
@@ -120,6 +125,28 @@ def post_json(
     except (OSError, http.client.HTTPException):
         # No answer, or one cut off (a SIGKILL mid-body): not acknowledged.
         return 0, {}
+
+
+#: Notice hashes already fetched, by (server, site, language): a server's notice
+#: changes only when a test rewrites its config, and those tests send their own.
+_NOTICES: dict[tuple[str, str, str], str] = {}
+
+
+def _with_notice(url: str, body: dict[str, object]) -> dict[str, object]:
+    if not url.endswith("/api/v1/consent") or not isinstance(body, dict):
+        return body
+    site, language = body.get("site"), body.get("language")
+    if "notice_hash" in body or not isinstance(site, str) or language not in ("id", "en"):
+        return body
+    base = url.removesuffix("/api/v1/consent")
+    key = (base, site, str(language))
+    if key not in _NOTICES:
+        try:
+            with urllib.request.urlopen(f"{base}/s/{site}/notice?lang={language}", timeout=10) as a:
+                _NOTICES[key] = json.load(a)["notice_hash"]
+        except (OSError, ValueError, KeyError, http.client.HTTPException):
+            return body
+    return {**body, "notice_hash": _NOTICES[key]}
 
 
 def api_call(url: str, body: dict[str, object]) -> dict[str, object]:

@@ -339,22 +339,38 @@ def stats(config_path: str | None, site: str, days: int) -> None:
 @click.option("--output", required=True, type=click.Path(file_okay=False), help="folder to write")
 @click.option(
     "--base-url",
-    required=True,
-    help="where the service answers, ending with / (e.g. https://consent.example.co.id/)",
+    default=None,
+    help="where the service answers, ending with / (default: [banner] public_url)",
 )
 @click.option("--site", "only", multiple=True, help="only these sites (default: all)")
 @friendly
 def export_static(
-    config_path: str | None, output: str, base_url: str, only: tuple[str, ...]
+    config_path: str | None, output: str, base_url: str | None, only: tuple[str, ...]
 ) -> None:
-    """Write each site's loader files to a folder for nginx or a CDN."""
+    """Write each site's loader files to a folder for nginx or a CDN.
+
+    Every notice the files can show is archived in the consent log first.
+    """
+    from banner.log.notices import NoticeArchive
     from banner.web.static_export import export_sites, valid_base_url
 
-    if not valid_base_url(base_url):
-        raise click.BadParameter("expected an http(s) URL ending with /", param_hint="--base-url")
     config = _config(config_path)
+    base_url = base_url or config.public_url
+    if not valid_base_url(base_url):
+        raise click.BadParameter(
+            "expected an http(s) URL ending with / (or set [banner] public_url)",
+            param_hint="--base-url",
+        )
     sites = [config.sites[_site_of(config, s)] for s in only] or list(config.sites.values())
-    written = export_sites(sites, base_url, Path(output), lambda p: click.echo(f"wrote {p}"))
+    with _log(config) as store:
+        archive = NoticeArchive(store.engine)
+        written = export_sites(
+            sites,
+            base_url,
+            Path(output),
+            lambda p: click.echo(f"wrote {p}"),
+            lambda notice: archive.ensure(notice.hash, notice.document),
+        )
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
 
 

@@ -36,6 +36,7 @@ from banner.core.config_values import (
     is_database_url,
     is_int_between,
     is_origin,
+    is_public_url,
     is_rate,
     is_str,
     list_of,
@@ -117,11 +118,16 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
     database_url = env.get("BANNER_DATABASE_URL") or main.get(
         "database_url", is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
     )
+    proxy_count = main.get("proxy_count", is_int_between(0, 5), "a number from 0 to 5", 0)
     return BannerConfig(
         secret_keys=_secret_keys(main, env),
         database_url=database_url or DEFAULT_DATABASE_URL,
         default_language=language,
-        proxy_count=main.get("proxy_count", is_int_between(0, 5), "a number from 0 to 5", 0),
+        proxy_count=proxy_count,
+        public_url=_public_url(main, proxy_count),
+        loader_max_age=main.get(
+            "loader_max_age", is_int_between(0, 86400), "a number of seconds from 0 to 86400", 60
+        ),
         sites={sid: site for sid, site in sites.items() if site is not None},
         source=source,
         rate_limit=main.get(
@@ -136,6 +142,25 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
         ),
         log_key_file=_log_key_file(main, source),
     )
+
+
+def _public_url(main: Reader, proxy_count: int) -> str:
+    """``[banner] public_url`` ending with ``/``; ``""`` when unset (no proxy in front).
+
+    Behind a proxy the request's host, scheme and prefix come from forwarded
+    headers, which must never reach a cacheable response: the base written
+    into the loader and the UI is then this configured URL.
+    """
+    expected = "the https URL where visitors reach this service, like https://consent.example.com/"
+    if proxy_count and "public_url" not in main.table and not main.broken:
+        report(
+            ConfigError(
+                main.source, main.key("public_url"), f"{expected} (required when proxy_count > 0)"
+            )
+        )
+        return ""
+    url: str = main.get("public_url", is_public_url, expected, "")
+    return url if not url or url.endswith("/") else url + "/"
 
 
 def _log_key_file(main: Reader, source: str) -> str | None:
@@ -161,6 +186,8 @@ _BANNER_KEYS = (
     "database_url",
     "default_language",
     "proxy_count",
+    "public_url",
+    "loader_max_age",
     "rate_limit",
     "rate_limit_storage",
     "log_key_file",

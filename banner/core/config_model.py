@@ -182,5 +182,9 @@ class BannerConfig:
     demo: bool = False
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
+    #: the base (ending with ``/``) written into cacheable responses; ``""``: the request's
+    public_url: str = ""
+    #: seconds a browser or cache may keep ``loader.js`` (0: revalidate every page view)
+    loader_max_age: int = 60
     #: the consent log's Ed25519 signing key (PEM); ``None``: one kept in the database
     log_key_file: str | None = None

@@ -233,6 +233,25 @@ def is_origin(value: Any) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and is_local_host(parts.hostname))
 
 
+def is_public_url(value: Any) -> bool:
+    """Where visitors reach the service: an absolute http(s) URL, no query or fragment.
+
+    http only for localhost, like :func:`is_origin`; a path prefix is allowed.
+    """
+    if not is_str(value) or value != value.strip():
+        return False
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return False
+    if parts.query or parts.fragment or parts.username or not parts.hostname:
+        return False
+    if value.endswith("?") or value.endswith("#") or any(c in value for c in "\\ <>\"'"):
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and is_local_host(parts.hostname))
+
+
 def is_policy_url(value: Any) -> bool:
     """An absolute https URL (http only for localhost)."""
     if not is_str(value):

@@ -15,9 +15,10 @@ from banner.core.config import BannerConfig, SiteConfig
 from banner.core.config_watch import LiveConfig
 from banner.core.consent import Choice, Source, new_consent_id, retry_key_hash, retry_proven
 from banner.core.keys import site_token_keys
-from banner.core.notice import document_hash, notice_document
+from banner.core.notice import Notice
 from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
+from banner.log.notice_book import NoticeBook
 from banner.log.notices import NoticeArchive
 from banner.log.store import ConsentLog, Decision, StoreUnavailable
 
@@ -42,6 +43,8 @@ class DecisionRequest:
     age_confirmed: bool = False
     #: The consent id's current token; required to change an existing id's choice.
     token: str | None = None
+    #: The hash of the notice the visitor was shown; ``None``: the current one of ``language``.
+    notice_hash: str | None = None
     #: The client's random key for this decision (16-128 URL-safe characters); a
     #: retry of the same decision carries it again to get a token without one.
     retry_key: str | None = None
@@ -89,6 +92,7 @@ class ConsentService:
         self.live = config if isinstance(config, LiveConfig) else LiveConfig(config)
         self.log = log
         self.notices = NoticeArchive(log.engine)
+        self.book = NoticeBook(self.notices, texts)
         self.texts = texts
         self.clock = clock
         self._signing = self._codecs(self.live.current())
@@ -115,10 +119,23 @@ class ConsentService:
         config = self.live.current()
         if signing[0] is not config:
             signing = self._signing = self._codecs(config)
+            self.book.notices(config)  # a reload: archive what may now be shown
         return signing
 
     def site(self, site_id: str) -> SiteConfig | None:
         return self.config.sites.get(site_id)
+
+    def notice(self, site_id: str, language: str) -> Notice:
+        """The current notice of a site in ``language``, archived before it is handed out.
+
+        :raises KeyError: for an unknown site.
+        :raises banner.log.store.StoreUnavailable: when it could not be archived.
+        """
+        return self.book.published(self.config, site_id, language)
+
+    def publish(self) -> None:
+        """Build and archive every notice of the current config (at start and on reload)."""
+        self.book.notices(self.config)
 
     def verify(self, site_id: str, token: object) -> Verdict:
         """Verify a token for a configured site (unknown sites never verify)."""
@@ -139,7 +156,7 @@ class ConsentService:
             raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
-        notice = notice_document(site, request.language, self.texts(site, request.language))
+        text_hash, language = self._notice(config, site, request)
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
@@ -148,8 +165,8 @@ class ConsentService:
             granted=tuple(choice.granted_list()),
             denied=choice.denied,
             policy_version=site.policy_version,
-            language=request.language,
-            text_hash=document_hash(notice),
+            language=language,
+            text_hash=text_hash,
             source=request.source.value,
             page_origin=clean_text(request.page_origin, 255),
             page_path=clean_text(request.page_path, 512),
@@ -186,12 +203,22 @@ class ConsentService:
             if not (proven or _is_current(holder, latest)):
                 raise TokenRequired(consent_id)
 
-        # The words first, then the decision that refers to them (Pasal 24 proof).
-        self.notices.ensure(decision.text_hash, notice)
         fresh = request.consent_id is None
         stored = self.log.append(decision, fresh=fresh, amend=after, retry=retry)
         token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)
+
+    def _notice(
+        self, config: BannerConfig, site: SiteConfig, request: DecisionRequest
+    ) -> tuple[str, str]:
+        """The archived notice the decision refers to and its language (Pasal 24 proof).
+
+        :raises banner.log.notice_book.NoticeChanged: shown under an older policy version.
+        :raises banner.log.notice_book.UnknownNotice: not a notice of this site.
+        """
+        if request.notice_hash is None:
+            return self.book.published(config, site.id, request.language).hash, request.language
+        return request.notice_hash, self.book.judge(config, site, request.notice_hash)
 
     def _token_holder(self, site_id: str, request: DecisionRequest) -> ConsentToken | None:
         """The request's token when it verifies and names the request's consent id."""

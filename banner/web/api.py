@@ -8,6 +8,7 @@ form CSRF here.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from banner.core.config import SITE_ID, SiteConfig
 from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
+from banner.log.notice_book import NoticeChanged, UnknownNotice
 from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.web import rate_limits
@@ -29,6 +31,7 @@ from banner.web.errors import (
     InternalError,
     MethodRefused,
     NotFoundError,
+    NoticeChangedError,
     OriginRefused,
     StalePolicy,
     StoreDown,
@@ -51,12 +54,15 @@ CONSENT_FIELDS = (
     "page_path",
     "age_confirmed",
     "token",
+    "notice_hash",
     "retry_key",
     "source",
 )
 #: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
 PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
 VERIFY_FIELDS = ("site", "token")
+#: The hex SHA-256 of a notice document.
+NOTICE_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @api.after_request
@@ -147,6 +153,8 @@ def _policy_version(document: dict[str, Any], site: SiteConfig) -> None:
         raise StalePolicy(
             f"policy version {version} was replaced by {site.policy_version}; show the new notice",
             "policy_version",
+            policy_version=site.policy_version,
+            ui=_current_ui(site),
         )
     if version > site.policy_version:
         raise BadField(f"policy_version {version} does not exist yet", "policy_version")
@@ -220,8 +228,16 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=_age_confirmed(document, site, granted),
         token=token,
+        notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
     )
+
+
+def _notice_hash(document: dict[str, Any]) -> str:
+    value = body.clean_str(body.require(document, "notice_hash"), "notice_hash", 64)
+    if not NOTICE_HASH.fullmatch(value):
+        raise BadField("notice_hash must be 64 lowercase hex digits (SHA-256)", "notice_hash")
+    return value
 
 
 def _iso(stamp: int) -> str:
@@ -240,6 +256,34 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
         ) from None
     except StoreUnavailable as exc:
         raise store_down(exc) from None
+    except UnknownNotice:
+        raise BadField(
+            "notice_hash names no notice of this site; fetch the current one "
+            "from GET /s/SITE/notice?lang=",
+            "notice_hash",
+        ) from None
+    except NoticeChanged as exc:
+        raise notice_changed(decision.site, exc) from None
+
+
+def notice_changed(site_id: str, exc: NoticeChanged) -> NoticeChangedError:
+    """409 with what the UI needs to draw the current notice (files relative to the API base)."""
+    site = service().site(site_id)
+    ui = _current_ui(site) if site else ""
+    return NoticeChangedError(
+        f"the notice shown (policy version {exc.shown_version}) was replaced by version "
+        f"{exc.current}; show the current notice and ask again",
+        "notice_hash",
+        policy_version=exc.current,
+        ui=ui,
+    )
+
+
+def _current_ui(site: SiteConfig) -> str:
+    """The hash naming the current UI files (``s/SITE/ui.<hash>.js`` and ``.css``)."""
+    from banner.web.asset_cache import site_assets
+
+    return site_assets(state(), site, request.url_root).ui
 
 
 def store_down(exc: StoreUnavailable) -> StoreDown:
@@ -309,6 +353,32 @@ def verify() -> Response:
         policy_version=content.policy_version,
         expires_at=_iso(content.expires_at),
     )
+
+
+@api.get("/s/<site_id>/notice")
+def notice(site_id: str) -> Response:
+    """The current notice of a site, for API clients: show it, then send its hash.
+
+    ``?lang=id|en`` (default: the site's language). The notice is archived
+    before it is answered.
+    """
+    site = service().site(site_id) if SITE_ID.fullmatch(site_id) else None
+    if site is None:
+        raise UnknownSite(f"no site {site_id!r} is configured", "site")
+    language = request.args.get("lang", site.default_language)
+    if language not in LANGUAGES:
+        raise BadField('lang must be "id" or "en"', "lang")
+    try:
+        current = service().notice(site.id, language)
+    except StoreUnavailable as exc:
+        raise store_down(exc) from None
+    response = jsonify(
+        notice_hash=current.hash,
+        policy_version=current.policy_version,
+        document=current.document,
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @api.get("/healthz")

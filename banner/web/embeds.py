@@ -4,30 +4,23 @@ The gate fetches this part only on a page with an embed still waiting for
 its category (issue 21), so a shop without embeds never pays for it. Python
 fills one sentinel with, per language and per category the site asks for,
 the category's label and the placeholder's texts, already worded (JS never
-formats a sentence).
+formats a sentence): they are part of the notice document
+(:mod:`banner.core.notice`), whose hash a placeholder's decision carries.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from banner.core.config import SiteConfig
 from banner.core.config_model import DEFAULT_THEME
-from banner.core.consent import ESSENTIAL, LANGUAGES
-from banner.core.i18n import translate
-from banner.core.texts import N_, category_label
-from banner.web.loader import (
-    CSS,
-    JAVASCRIPT,
-    UI_MAX_AGE,
-    _asset,
-    _fill,
-    _serve,
-    _site,
-    static_text,
-)
+from banner.core.consent import LANGUAGES
+from banner.core.notice import Notice, site_notices
+from banner.core.texts import banner_texts
+from banner.web.loader import fill, static_text
 
 embeds = Blueprint("banner_embeds", __name__)
 
@@ -35,43 +28,34 @@ EMBEDS_FILE = "embeds.js"
 EMBEDS_CSS = "embeds.css"
 EMBEDS_SENTINEL = "__BANNER_EMBEDS__"
 
-ALLOW = N_("Allow %(category)s and load")
-BLOCKED = N_(
-    "This content sets cookies or sends data for “%(category)s”. It loads only once you "
-    "consent to that category."
-)
-SETTINGS = N_("Privacy settings")
 
+def embeds_data(
+    site: SiteConfig, base_url: str, notices: Mapping[str, Notice] | None = None
+) -> dict[str, Any]:
+    """Per language, each optional category's label and placeholder texts.
 
-def embeds_data(site: SiteConfig, base_url: str) -> dict[str, Any]:
-    """Per language, each optional category's label and placeholder texts."""
+    They are the ``e`` of that language's notice document; ``h`` gives each
+    language's notice hash and ``v`` its policy version, sent back with a
+    decision made on a placeholder, as the banner sends them.
+    """
+    notices = notices or site_notices(site, banner_texts)
     return {
         "lang": site.default_language,
         "age": site.asks_guardian,
         "primary": site.theme.get("primary", DEFAULT_THEME["primary"]),
         "css": f"{base_url}s/{site.id}/{EMBEDS_CSS}",
-        **{lang: _texts(site, lang) for lang in LANGUAGES},
+        "h": {lang: notices[lang].hash for lang in LANGUAGES},
+        "v": site.policy_version,
+        **{lang: notices[lang].document["e"] for lang in LANGUAGES},
     }
 
 
-def _texts(site: SiteConfig, language: str) -> dict[str, dict[str, str]]:
-    texts = {}
-    for category in site.category_ids:
-        if category == ESSENTIAL:
-            continue
-        label = category_label(site, category, language)
-        texts[category] = {
-            "label": label,
-            "allow": translate(language, ALLOW, category=label),
-            "text": translate(language, BLOCKED, category=label),
-            "settings": translate(language, SETTINGS),
-        }
-    return texts
-
-
-def embeds_bytes(site: SiteConfig, base_url: str) -> bytes:
+def embeds_bytes(
+    site: SiteConfig, base_url: str, notices: Mapping[str, Notice] | None = None
+) -> bytes:
     """The placeholder part for ``site``, both languages included."""
-    return _fill(static_text(EMBEDS_FILE), EMBEDS_SENTINEL, embeds_data(site, base_url))
+    data = embeds_data(site, base_url, notices)
+    return fill(static_text(EMBEDS_FILE), EMBEDS_SENTINEL, data)
 
 
 def embeds_css_bytes() -> bytes:
@@ -80,14 +64,19 @@ def embeds_css_bytes() -> bytes:
 
 @embeds.get("/s/<site_id>/embeds.js")
 def embeds_js(site_id: str) -> Response:
-    """The placeholders of blocked embeds, fetched only by pages that have one."""
-    site = _site(site_id)
-    base = request.url_root
-    key = ("embeds", site.id, base)
-    return _serve(_asset(key, lambda: embeds_bytes(site, base), JAVASCRIPT, UI_MAX_AGE))
+    """The placeholders of blocked embeds, fetched only by pages that have one.
+
+    Served like the loader's files (:mod:`banner.web.asset_cache`): built once
+    per config with the archived notices, the base from ``public_url``,
+    revalidated on every use (``no-cache``, ``ETag``).
+    """
+    from banner.web.loader import serve_file
+
+    return serve_file(site_id, EMBEDS_FILE)
 
 
 @embeds.get("/s/<site_id>/embeds.css")
 def embeds_css(site_id: str) -> Response:
-    _site(site_id)
-    return _serve(_asset(("embeds-css",), embeds_css_bytes, CSS, UI_MAX_AGE))
+    from banner.web.loader import serve_file
+
+    return serve_file(site_id, EMBEDS_CSS)

@@ -83,8 +83,26 @@ class MethodRefused(ApiError):
     error = "method_not_allowed"
 
 
-class StalePolicy(ApiError):
+class NoticeChangedError(ApiError):
+    """The notice the visitor was shown is of an older policy version; nothing was written.
+
+    The body says where the current notice is, so the UI can redraw it.
+    """
+
     code = 409
+    error = "notice_changed"
+
+    def __init__(self, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message, field)
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), **self.extra}
+
+
+class StalePolicy(NoticeChangedError):
+    """The policy version sent is older than the site's (same redraw as a changed notice)."""
+
     error = "stale_policy_version"
 
 

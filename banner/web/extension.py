@@ -98,6 +98,7 @@ class Banner:
         app.extensions[EXTENSION_KEY] = BannerState(log, service)
         init_consent(app, service.live)
         if mount:
+            service.publish()  # every notice that can be shown is archived before it is served
             app.extensions[EXTENSION_KEY].extras["heads"] = keep_heads(log, config)
             _mount(app, config)
         if config.demo:

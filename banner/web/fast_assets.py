@@ -1,63 +1,31 @@
 """The loader's files answered before Flask's dispatch: the hot path of every page view.
 
-``GET``/``HEAD /s/<site>/loader.js`` (and ``ui.js``, ``ui.css``) run on every
-page view of every site. Their answers are a lookup (:class:`banner.web.loader.Asset`
+``GET``/``HEAD /s/<site>/loader.js`` (and the UI files) run on every
+page view of every site. Their answers are a lookup (:class:`banner.web.asset_cache.Asset`
 holds the bytes and headers of each encoding), so Flask's request context,
 URL map and response object were most of their cost. :class:`FastAssets`
 wraps the app's WSGI callable and answers these requests itself with the same
-assets (the same cache, built by the same pure functions of
-:mod:`banner.web.loader`) and exactly the same status, headers and body as
+assets (the same cache, :func:`banner.web.asset_cache.site_assets`) and
+exactly the same status, headers and body as
 the Flask routes; anything else (another method, an unknown site, another
 path) goes on to Flask unchanged, so errors keep their pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import remove_entity_headers
 from werkzeug.wsgi import get_current_url
 
-from banner.core.config import SiteConfig
-from banner.web.loader import (
-    CACHE_LIMIT,
-    CSS,
-    JAVASCRIPT,
-    LOADER_MAX_AGE,
-    UI_MAX_AGE,
-    Asset,
-    Variant,
-    cached_asset,
-    css_bytes,
-    etag_matches,
-    loader_bytes,
-    ui_bytes,
-)
+from banner.log.store import StoreUnavailable
+from banner.web.asset_cache import CACHE_LIMIT, Asset, Variant, etag_matches, site_assets
 from banner.web.state import BannerState
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    """How the Flask route builds one file: its cache key's kind, builder and headers."""
-
-    kind: str
-    build: Callable[[SiteConfig, str], bytes]
-    mimetype: str
-    max_age: int
-    per_site: bool = True
-
-
-#: The same keys, builders and lifetimes as the routes of :mod:`banner.web.loader`.
-ROUTES = {
-    "loader.js": _Route("gate", loader_bytes, JAVASCRIPT, LOADER_MAX_AGE),
-    "ui.js": _Route("ui", ui_bytes, JAVASCRIPT, UI_MAX_AGE),
-    "ui.css": _Route("css", lambda _site, _base: css_bytes(), CSS, UI_MAX_AGE, per_site=False),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +42,10 @@ class _Ready:
         not_modified = list(headers)
         remove_entity_headers(not_modified)
         return cls(ok, not_modified)
+
+
+#: The file names answered here start so (``loader.js``, ``ui.js``, ``ui.<hash>.css``, ...).
+_FILES = ("loader.js", "ui.")
 
 
 class FastAssets:
@@ -100,24 +72,21 @@ class FastAssets:
         if method != "GET" and method != "HEAD":
             return None
         parts = environ.get("PATH_INFO", "").split("/")
-        if len(parts) != 4 or parts[0] or parts[1] != "s" or parts[3] not in ROUTES:
+        if len(parts) != 4 or parts[0] or parts[1] != "s" or not parts[3].startswith(_FILES):
             return None
         site = self.banner.config.sites.get(parts[2])
         if site is None:
             return None
-        return self._cached(ROUTES[parts[3]], site, get_current_url(environ, root_only=True))
-
-    def _cached(self, route: _Route, site: SiteConfig, base: str) -> Asset:
-        key = (route.kind, site.id, base) if route.per_site else (route.kind,)
-        return cached_asset(
-            self.banner, key, lambda: route.build(site, base), route.mimetype, route.max_age
-        )
+        try:
+            found = site_assets(self.banner, site, get_current_url(environ, root_only=True))
+        except StoreUnavailable:
+            return None  # Flask answers 503 with Retry-After
+        return found.assets.get(parts[3])  # an outdated UI name: Flask redirects
 
     def _answer(
         self, asset: Asset, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        gzipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
-        variant = asset.gzipped if gzipped else asset.plain
+        variant = asset.pick(environ.get("HTTP_ACCEPT_ENCODING", ""))
         ready = self._ready(variant)
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH"), variant.etag):
             start_response("304 NOT MODIFIED", ready.not_modified)

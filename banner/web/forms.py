@@ -70,6 +70,8 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     return_to = HiddenField(validators=[Optional(), Length(max=RETURN_MAX, message=RETURN_LONG)])
     #: The loader's random state, handed back with the token (checked when used).
     state = HiddenField()
+    #: The hash of the notice this page drew (the archive's), recorded with the choice.
+    notice_hash = HiddenField()
     #: A fresh key per rendered form: a resent form is a retry of the same decision
     #: and gets its token again; nothing else does (issue 26).
     retry_key = HiddenField()

@@ -69,7 +69,8 @@ def is_foreign_post(origin: str | None, fetch_site: str | None, host: str) -> bo
 
 #: banner's own routes that never use the session: no session is opened for them.
 SESSIONLESS = re.compile(
-    r"^/(s/[^/]+/(loader\.js|ui\.js|ui\.css)|api/v1/(consent|verify)|healthz)$"
+    r"^/(s/[^/]+/(loader\.js|ui\.js|ui\.css|ui\.[0-9a-f]{16}\.(js|css)|notice)"
+    r"|api/v1/(consent|verify)|healthz)$"
 )
 
 

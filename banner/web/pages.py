@@ -31,6 +31,7 @@ from banner.core.disclosure import CategoryNotice, category_notices, first_layer
 from banner.core.i18n import Translator, request_language
 from banner.core.texts import banner_texts
 from banner.core.visitor import client_address
+from banner.log.notice_book import NoticeChanged, UnknownNotice
 from banner.log.service import DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
@@ -118,7 +119,13 @@ def add_security_headers(response: Response) -> Response:
         g.get("banner_nonce", new_nonce()), site.origins if site else ()
     )
     response.vary.add("Accept-Language")
-    cacheable = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code < 400
+    # Behind a proxy, X-Forwarded-Prefix shapes every link url_for writes: such a
+    # page is the requester's own (no-store), never one a shared cache keeps.
+    cacheable = (
+        request.endpoint in CACHEABLE_ENDPOINTS
+        and response.status_code < 400
+        and (request.endpoint == "banner_pages.static" or not state().config.proxy_count)
+    )
     return secure_headers(response, policy, no_store=not cacheable)
 
 
@@ -245,6 +252,7 @@ def _render_preferences(
 ) -> tuple[str, int]:
     language = g.banner_lang
     texts = banner_texts(site, language)
+    form.notice_hash.data = service().notice(site.id, language).hash  # archived before shown
     html = render_template(
         "banner/preferences.html",
         form=form,
@@ -273,7 +281,11 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
     if not form.check_age(site):
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form, previous)
+    try:
+        recorded = _record(site, form, previous)
+    except (NoticeChanged, UnknownNotice) as exc:
+        # Nothing was recorded: the current notice is drawn again, switches kept.
+        return _render_preferences(site, form, None, 409 if isinstance(exc, NoticeChanged) else 400)
     return return_to_site(site, form.return_to.data, recorded.token, form.state.data or "")
 
 
@@ -295,6 +307,7 @@ def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=form.age_ticked(),
         retry_key=form.posted_retry_key(),
+        notice_hash=form.notice_hash.data or "",
     )
     return service().record(decision)
 

@@ -91,29 +91,105 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownCategory:
+    """One category of the second layer as the visitor could read it."""
+
+    label: str
+    description: str
+    trackers: tuple[str, ...]
+    cookies: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ShownNotice:
-    """The words of an archived notice, as the receipt page shows them."""
+    """The words of an archived notice, as the receipt shows them.
+
+    Only what the banner drew: the first layer's sentences, the change
+    notice when one was shown, and each category of the second layer.
+    """
 
     language: str
     title: str
-    body: str
-    #: every other text of the notice, in the archived order
-    texts: tuple[str, ...]
+    #: the first layer's sentences, in the order drawn
+    sentences: tuple[str, ...]
+    changes_heading: str
+    #: the change texts shown above the buttons (empty when none was)
+    changes: tuple[str, ...]
+    categories: tuple[ShownCategory, ...]
+    headings: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: object) -> ShownNotice:
-        """The texts of an archived document; one of another shape shows none."""
-        if not isinstance(document, dict):
-            document = {}
-        raw = document.get("texts")
-        texts = (
-            {k: v for k, v in raw.items() if isinstance(v, str)} if isinstance(raw, dict) else {}
-        )
-        title, body = texts.pop("banner_title", ""), texts.pop("banner_body", "")
-        language = document.get("language")
+    def of(cls, document: object, seen: int = 0) -> ShownNotice:
+        """The words of an archived document; ``seen``: the visitor's earlier policy version.
+
+        A document of another shape shows none.
+        """
+        doc = document if isinstance(document, dict) else {}
+        # format 2 (the UI's own keys), and the first archive's format
+        texts = _strings(doc.get("t", doc.get("texts")))
+        first = _strings(doc.get("n", doc.get("first_layer")))
+        sentences = [texts.get("banner_body", "")] + [
+            first.get(k, "") for k in ("intro", "abroad", "kept", "controller")
+        ]
+        changes = [c[1] for c in _list(doc.get("ch", doc.get("changes"))) if _change_after(c, seen)]
         return cls(
-            language if isinstance(language, str) else "", title, body, tuple(texts.values())
+            language=str(doc.get("language", "")),
+            title=texts.get("banner_title", ""),
+            sentences=tuple(s for s in sentences if s),
+            changes_heading=texts.get("changes_heading", ""),
+            changes=tuple(changes),
+            categories=tuple(
+                _shown_category(c) for c in _list(doc.get("c")) if isinstance(c, dict)
+            ),
+            headings={k: texts.get(k, "") for k in ("recipients_heading", "cookies_in_category")},
         )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "first_layer": [self.title, *self.sentences],
+            "changes": list(self.changes),
+            "second_layer": [
+                {
+                    "label": c.label,
+                    "description": c.description,
+                    "trackers": list(c.trackers),
+                    "cookies": list(c.cookies),
+                }
+                for c in self.categories
+            ],
+        }
+
+
+def _strings(value: object) -> dict[str, str]:
+    return {k: v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _change_after(change: object, seen: int) -> bool:
+    return (
+        bool(seen)
+        and isinstance(change, list)
+        and len(change) == 2
+        and isinstance(change[0], int)
+        and isinstance(change[1], str)
+        and change[0] > seen
+    )
+
+
+def _shown_category(raw: dict[str, Any]) -> ShownCategory:
+    cookies = [
+        " · ".join(str(p) for p in c) for c in _list(raw.get("cookies")) if isinstance(c, list)
+    ]
+    return ShownCategory(
+        str(raw.get("label", "")),
+        str(raw.get("description", "")),
+        tuple(str(t) for t in _list(raw.get("trackers"))),
+        tuple(cookies),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +226,11 @@ class Receipt:
     def shown(self) -> ShownNotice | None:
         """The words of the notice shown before the current decision, when archived."""
         archived = self.notices.get(self.current.text_hash)
-        return None if archived is None else ShownNotice.of(archived.document)
+        if archived is None:
+            return None
+        before = self.events[-2].policy_version if len(self.events) > 1 else 0
+        seen = before if before < self.current.policy_version else 0
+        return ShownNotice.of(archived.document, seen)
 
     @property
     def later_changes(self) -> tuple[Event, ...]:
@@ -171,6 +251,7 @@ class Receipt:
                 "privacy_policy_url": self.site.privacy_policy_url,
                 "language": current.language,
                 "archived": current.text_hash in self.notices,
+                "words": self.shown.as_json() if self.shown else None,
             },
             "notices": self._notices(),
             "language": current.language,

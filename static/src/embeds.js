@@ -35,11 +35,17 @@
     return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
   }
 
-  /* Grants the category (recorded with source "placeholder"); a site that
+  /* Grants the category (recorded with source "placeholder", under the
+   * notice these words belong to, as the service gave its hash); a site that
    * asks for the age / guardian box opens the choices instead. */
   function allow(category) {
     if (DATA.age) return K.open();
-    K.choose([...K.cats.filter(K.has), category], newId(), false, 'placeholder');
+    const shown = DATA[K.lang] ? K.lang : DATA.lang;
+    K.choose([...K.cats.filter(K.has), category], newId(), false, {
+      source: 'placeholder',
+      notice_hash: DATA.h[shown],
+      policy_version: DATA.v,
+    });
   }
 
   function place(embed) {

@@ -315,7 +315,7 @@
       body: JSON.stringify(body),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error]))))
+      .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error, a]))))
       .then((answer) => {
         if (body !== pending) return;
         keep('localStorage', VOUCHED, answer.token);
@@ -334,6 +334,9 @@
           remember(body);
           return send(attempt);
         }
+        /* 409: the notice shown is of an older policy; nothing was recorded.
+         * The current UI (named in the answer) asks again (ui.js, stale). */
+        if (e[0] === 409 && e[2]?.ui && ui) return remember(null), ui.stale(e[2]);
         status(withdraws(body) ? 2 : 1);
         /* A refused grant leaves the earlier choice (the more restrictive
          * one); a withdrawal is never dropped: it is retried, with backoff,
@@ -357,17 +360,18 @@
   };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
-   * ``age``: the visitor ticked the age / guardian box. */
-  const choose = (categories, fresh, age, source) => {
+   * ``age``: the visitor ticked the age / guardian box; ``shown``: the
+   * notice the UI (or a placeholder) drew, as the service handed it over
+   * (``notice_hash``, ``policy_version``; a placeholder adds its ``source``). */
+  const choose = (categories, fresh, age, shown) => {
     sync();
     const id = choice?.i || pending?.consent_id || fresh;
     ui?.hide?.();
     const held = remember({
-      source: source,
+      ...shown,
       site: S.site,
       granted: categories,
       language: kernel.lang,
-      policy_version: S.v,
       consent_id: id,
       token: choice?.raw,
       retry_key: rnd(),
@@ -397,18 +401,19 @@
     if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(failed)));
   };
 
+  /* The UI's files are named by a hash of their bytes (S.ui). */
   const showBanner = (layer) => {
     uiLayer = layer;
     if (ui) return ui.show(layer);
     if (uiLoading) return;
-    const base = S.api + 's/' + S.site + '/ui.';
+    const base = S.api + 's/' + S.site + '/ui.' + S.ui;
     const css = d.createElement('link');
     css.rel = 'stylesheet';
-    css.href = base + 'css';
+    css.href = base + '.css';
     css.nonce = nonce;
     css.onload = css.onerror = partLoaded;
     d.head.appendChild(css);
-    load(base + 'js');
+    load(base + '.js');
   };
 
   const kernel = {

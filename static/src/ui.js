@@ -1,7 +1,9 @@
 /* banner UI: the first layer (the short notice and three equal buttons) and
  * the second layer (per category: purpose, trackers and their recipients,
  * cookies, one switch). Loaded by the gate only when a choice is needed; the
- * service replaces the sentinel with both languages' texts as JSON. Every
+ * service replaces the sentinel with both languages' notice documents as
+ * JSON, each with its hash: every word drawn comes from the document of the
+ * language shown, and the hash goes back with the decision. Every
  * text is set with textContent; styles come from ui.css and CSS variables.
  * The language switch redraws the UI in place and is kept for the visit in
  * sessionStorage (no cookie). */
@@ -10,15 +12,18 @@
   const DATA = __BANNER_UI__;
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
+  /* The site's folder on the service, where this file and its successors live. */
+  const BASE = d.currentScript.src.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang;
   let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse;
   let aged = false;
+  let sent = null;
   let failure = 0;
 
   function keptLanguage() {
     try {
       const kept = sessionStorage.getItem(LANG_KEY);
-      return Object.keys(DATA.names).includes(kept) ? kept : null;
+      return kept !== 'theme' && DATA[kept] ? kept : null;
     } catch {
       return null;
     }
@@ -51,9 +56,8 @@
   function header(id, parent) {
     const head = el('div', 'bn-head', null, parent);
     el('h2', 'bn-title', T.banner_title, head).id = id;
-    for (const other of Object.keys(DATA.names)) {
-      if (other === lang) continue;
-      const b = button(DATA.names[other], () => switchTo(other), head, 'bn-lang');
+    for (const other of Object.keys(U.o)) {
+      const b = button(U.o[other], () => switchTo(other), head, 'bn-lang');
       b.lang = other;
     }
   }
@@ -89,7 +93,7 @@
 
   function links(parent, cookieList) {
     const row = el('p', 'bn-links', null, parent);
-    link(T.privacy_policy, U.l.privacy, row);
+    link(T.privacy_policy, U.privacy, row);
     if (cookieList) link(T.cookie_declaration, U.l.cookies, row);
     preferencesLink(row);
   }
@@ -109,7 +113,7 @@
   /* The age / guardian box (sites with children = "guardian"), one state for
    * both layers; its message shows when a grant is tried without it. */
   function ageBox(parent, id) {
-    if (!DATA.age) return;
+    if (!U.age) return;
     const wrap = el('div', 'bn-age', null, parent);
     const label = el('label', null, null, wrap);
     const input = el('input', null, null, label);
@@ -130,7 +134,7 @@
 
   /* Granting needs the box ticked; refusing never does. */
   function allowed(categories, layer) {
-    if (!DATA.age || aged || !categories.length) return true;
+    if (!U.age || aged || !categories.length) return true;
     const box = layer.querySelector('.bn-age');
     box.querySelector('.bn-error').hidden = false;
     box.querySelector('input').focus();
@@ -145,7 +149,7 @@
     /* The notice scrolls; the age box and the buttons below it stay in view
      * on the smallest phones. A plain notice keeps to 60% of the screen. */
     const text = el('div', 'bn-scroll', null, bar);
-    if (changes(text) || DATA.age) bar.classList.add('bn-tall');
+    if (changes(text) || U.age) bar.classList.add('bn-tall');
     if (T.banner_body) el('p', 'bn-text', T.banner_body, text);
     el('p', 'bn-text', U.n.intro, text);
     if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
@@ -204,6 +208,7 @@
     dialog.setAttribute('aria-labelledby', 'bn-title2');
     header('bn-title2', dialog);
     const text = el('div', 'bn-scroll', null, dialog);
+    changes(text);
     gpcNote(text);
     U.c.forEach((c) => categoryRow(c, text));
     links(text, true);
@@ -249,10 +254,13 @@
     return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
   }
 
+  /* The notice drawn goes back as the service gave it (its hash and policy
+   * version); the layer and switches are kept in case it has to be redrawn. */
   function decide(categories) {
+    sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
     bar.hidden = true;
     if (modal) modal.hidden = true;
-    K.choose(categories, newId(), aged);
+    K.choose(categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
     if (back && back.isConnected && back.focus) back.focus();
     return true;
   }
@@ -287,8 +295,24 @@
     toast.textContent = failed === 2 ? T.withdraw_failed : T.save_failed;
   }
 
+  /* 409: the notice drawn here belongs to an older policy version, and
+   * nothing was recorded. The current UI, named in the answer, takes over:
+   * it draws the layer the visitor was on, with their switches and what
+   * changed since the version drawn here; their next click is recorded
+   * under the words it shows (styled by this one's stylesheet: the class
+   * names change only with a release, and a release changes the hash). */
+  function stale(answer) {
+    const seen = U.policy_version;
+    K.seen = () => seen;
+    K.handoff = sent;
+    root.remove();
+    K.load(BASE + 'ui.' + answer.ui + '.js');
+  }
+
   function render() {
     U = DATA[lang];
+    /* the hosted pages sit beside this file on the service */
+    U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
     optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
     switches = {};
@@ -322,10 +346,14 @@
     if (again) again.focus();
   }
 
+  /* A UI taking over from an outdated one shows at once what it handed over. */
   function mount() {
+    const handoff = K.handoff;
+    K.handoff = null;
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status, hide: hide });
+    K.mount({ show: show, status: status, hide: hide, stale: stale });
+    if (handoff) show(handoff.layer, handoff.preset);
   }
 
   if (d.body) mount();

@@ -56,7 +56,7 @@ def test_jsonl_with_notices_tags_every_line(cli: CliRunner, config_file: Path) -
     found = lines[3:]
     assert [n["hash"] for n in found] == [ids[0], ids[1]]
     assert all(sha256(canonical(n["document"])) == n["hash"] for n in found)
-    assert found[1]["document"]["texts"]["accept_all"] == "Accept all"
+    assert found[1]["document"]["t"]["accept_all"] == "Accept all"
     assert "exported 2 notice(s)" in err
 
 

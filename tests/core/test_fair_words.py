@@ -115,7 +115,7 @@ def test_the_archived_notice_holds_the_transfers_and_the_controller(language: st
     document = notice_document(s, language, banner_texts(s, language))
     assert document["transfers"][0][:2] == ["TikTok Pte. Ltd.", "SG"]
     assert document["transfers"][0][3] == "consent"
-    controller = document["first_layer"]["controller"]
+    controller = document["n"]["controller"]  # the first layer, as the banner draws it
     assert "PT Batik Nusantara Digital (privasi@tokobatik.co.id)" in controller
     label = "Pengendali Data Pribadi" if language == "id" else "Personal data controller"
     assert controller.startswith(label)

@@ -24,7 +24,7 @@ from banner.cli.commands import main
 from banner.core.config import parse_config
 from banner.core.token import TokenCodec
 from banner.web.app import create_app
-from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN, document
+from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN, document, with_notice
 
 OTHER_ORIGIN = "https://www.tokolain.co.id"
 
@@ -99,9 +99,10 @@ def test_a_sites_keys_verify_its_tokens_and_mint_none_for_another_site(two_sites
     app = create_app(load_config(two_sites, env={}))
     client = app.test_client()
     site_a = shown(two_sites, "tokodemo")
+    body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
     issued = client.post(
         "/api/v1/consent",
-        json={"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3},
+        json=with_notice(client, body),
         headers={"Origin": SHOP_ORIGIN},
     ).get_json()["token"]
     # The Python check verifies with the derived keys only, and not with the secrets.

@@ -18,7 +18,7 @@ from banner.core.disclosure import (
     recipient_of,
 )
 from banner.core.local_time import local_time
-from banner.core.notice import notice_hash
+from banner.core.notice import notice_document, notice_hash
 from banner.core.texts import banner_texts
 from banner.core.tracker_kinds import GOOGLE, country_recipient
 from tests.factories import make_config
@@ -191,11 +191,24 @@ def test_change_text_controller_and_age_question_are_part_of_the_hash() -> None:
             site(
                 policy_version=4,
                 changes={"4": {"id": "a", "en": "a"}},
-                controller={"contact": "x@y.co"},
+                controller={"name": "PT Lain", "contact": "x@y.co"},
             ),
         )
     }
     assert len(hashes) == 4
+
+
+def test_words_the_banner_never_draws_are_not_in_the_notice() -> None:
+    """No age box when guardian mode is off; no change heading without a change text."""
+    changes = {"4": {"id": "a", "en": "a"}}
+    base = site(policy_version=4, changes=changes)
+    document = notice_document(base, "en", banner_texts(base, "en"))
+    assert "age_label" not in document["t"] and "age_needed" not in document["t"]
+    assert document["o"] == {"id": "Bahasa Indonesia"}
+    plain = site(policy_version=1)
+    assert "changes_heading" not in notice_document(plain, "en", banner_texts(plain, "en"))["t"]
+    guardian = site(policy_version=1, children="guardian")
+    assert "age_label" in notice_document(guardian, "id", banner_texts(guardian, "id"))["t"]
 
 
 def test_check_config_warns_of_a_raised_policy_without_change_text() -> None:

@@ -12,7 +12,7 @@ from banner.core.config import ConfigError, parse_config
 from banner.core.config_notice import config_warnings
 from banner.web.loader import gate_settings
 from banner.web.state import BannerState
-from tests.factories import SHOP_ORIGIN, document, make_config
+from tests.factories import SHOP_ORIGIN, document, make_config, with_notice
 
 MARKETING = {
     "label": {"id": "Pemasaran", "en": "Marketing"},
@@ -110,7 +110,8 @@ def _post(client: FlaskClient, **body: Any) -> Any:
     document = {"site": "tokodemo", "granted": ["analytics"], "language": "id"}
     document["policy_version"] = 3
     headers = {"Origin": SHOP_ORIGIN, "Content-Type": "application/json"}
-    return client.post("/api/v1/consent", data=json.dumps({**document, **body}), headers=headers)
+    sent = with_notice(client, {**document, **body})
+    return client.post("/api/v1/consent", data=json.dumps(sent), headers=headers)
 
 
 def test_a_placeholder_grant_is_recorded_with_its_source(

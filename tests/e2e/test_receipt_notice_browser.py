@@ -19,6 +19,20 @@ WORDS = {
 }
 
 
+#: Sentences of the first layer of this site (no recipients abroad are configured beyond
+#: Google and Meta, whose sentence is checked by its start).
+FIRST_LAYER = {
+    "id": ["Pilihan privasi Anda", "Pilihan Anda disimpan selama 180 hari."],
+    "en": ["Your privacy choices", "Your choice is kept for 180 days."],
+}
+#: Texts of elements this banner never drew: the age box (guardian mode is off), its
+#: error, the GPC note (no GPC) and the "could not be saved" message.
+NEVER_SHOWN = {
+    "id": ["18 tahun", "Global Privacy Control", "belum dapat disimpan"],
+    "en": ["18 or older", "Global Privacy Control", "could not be saved yet"],
+}
+
+
 @pytest.fixture
 def site_changes() -> dict[str, Any]:
     return {"texts": {lang: {"banner_body": text} for lang, text in WORDS.items()}}
@@ -38,6 +52,12 @@ def test_the_receipt_shows_the_archived_words(
         page.goto(url)
         shown = page.locator("blockquote.notice-shown")
         assert WORDS[lang] in shown.inner_text() and shown.get_attribute("lang") == lang
+        notice = page.locator("blockquote.notice-shown, details.notice-texts")
+        text = " ".join(" ".join(notice.all_text_contents()).split())
+        for sentence in FIRST_LAYER[lang]:  # the first layer's sentences, as shown
+            assert sentence in text
+        for label in NEVER_SHOWN[lang]:  # no label of an element that was not displayed
+            assert label not in text
         summary = page.locator("details.notice-texts summary")
         summary.focus()
         page.keyboard.press("Enter")

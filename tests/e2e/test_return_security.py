@@ -28,6 +28,7 @@ from tests.e2e.test_loader import (
     visit,
     wait_until,
 )
+from tests.factories import url_notice_hash
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +40,7 @@ def attackers_token(deployment: Deployment) -> dict[str, Any]:
         "granted": ["functional", "analytics", "preference"],
         "language": "id",
         "policy_version": 3,
+        "notice_hash": url_notice_hash(deployment.service_url),
     }
     request = urllib.request.Request(
         f"{deployment.service_url}/api/v1/consent",

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from banner.log import store
 from banner.web.state import BannerState
-from tests.factories import SHOP_ORIGIN
+from tests.factories import SHOP_ORIGIN, with_notice
 
 GOOD: dict[str, Any] = {
     "site": "tokodemo",
@@ -22,6 +22,7 @@ GOOD: dict[str, Any] = {
 
 
 def post(client: FlaskClient, body: Any, **headers: str) -> Any:
+    body = with_notice(client, body)
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     headers = {"Origin": SHOP_ORIGIN, "Content-Type": "application/json", **headers}
     return client.post("/api/v1/consent", data=data, headers=headers)

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from werkzeug.test import Client
 
+from banner.web.asset_cache import CACHE_LIMIT
 from banner.web.fast_assets import FastAssets
-from banner.web.loader import CACHE_LIMIT
 
 ROUTES = ("/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css")
 

@@ -112,6 +112,8 @@ def config(database_url: str, request: pytest.FixtureRequest) -> BannerConfig:
     """Directly exposed, and behind one proxy (whose X-Forwarded-* headers are honoured)."""
     doc = document(database_url)
     doc["banner"]["proxy_count"] = request.param
+    if request.param:
+        doc["banner"]["public_url"] = "https://consent.example.com/"
     return parse_config(doc, "test.toml", {})
 
 

@@ -133,6 +133,7 @@ def test_the_service_verify_and_record_learn_a_policy_bump(path: Path, database_
     old = token(3)
     verify = {"site": SITE, "token": old}
     assert client.post("/api/v1/verify", json=verify).get_json()["valid"] is True
+    shown = client.get(f"/s/{SITE}/notice?lang=id").get_json()["notice_hash"]
     write(path, database_url, 4)
     assert client.post("/api/v1/verify", json=verify).get_json() == {
         "valid": False,
@@ -140,8 +141,14 @@ def test_the_service_verify_and_record_learn_a_policy_bump(path: Path, database_
     }
     decision = {"site": SITE, "granted": ["analytics"], "language": "id", "policy_version": 3}
     headers = {"Origin": SHOP_ORIGIN}
-    assert client.post("/api/v1/consent", json=decision, headers=headers).status_code == 409
-    decision["policy_version"] = 4
+    stale = client.post("/api/v1/consent", json={**decision, "notice_hash": shown}, headers=headers)
+    assert stale.status_code == 409
+    current = client.get(f"/s/{SITE}/notice?lang=id").get_json()
+    assert current["policy_version"] == 4 and current["notice_hash"] != shown
+    decision.update(policy_version=4, notice_hash=shown)
+    refused = client.post("/api/v1/consent", json=decision, headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["error"] == "notice_changed"
+    decision["notice_hash"] = current["notice_hash"]
     made = client.post("/api/v1/consent", json=decision, headers=headers)
     assert made.status_code == 201 and made.get_json()["policy_version"] == 4
     app.extensions["banner"].log.dispose()

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from banner.cli.commands import main
 from banner.web.log_lines import escape
-from tests.factories import SHOP_ORIGIN
+from tests.factories import SHOP_ORIGIN, url_notice_hash
 from tests.processes import ServerProcess, write_config
 
 pytestmark = pytest.mark.slow
@@ -27,6 +27,7 @@ HOSTILE_UA = "evil\r\nINFO forged line\x1b[31mred\x1b[0m <svg onload=alert(1)>"
 
 def _post(url: str, user_agent: str) -> tuple[int, dict[str, str]]:
     body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
+    body["notice_hash"] = url_notice_hash(url)
     request = urllib.request.Request(
         url + "/api/v1/consent",
         data=json.dumps({**body, "page_path": "/x\u2028y"}).encode(),

@@ -22,7 +22,9 @@ from tests.factories import SHOP_ORIGIN, make_config
 
 PAGE = "/s/tokodemo/preferences"
 RETURN = f"{SHOP_ORIGIN}/keranjang?step=2"
-HIDDEN = re.compile(r'name="(csrf_token|token|return_to|retry_key)" type="hidden" value="([^"]*)"')
+HIDDEN = re.compile(
+    r'name="(csrf_token|token|return_to|retry_key|notice_hash)" type="hidden" value="([^"]*)"'
+)
 
 
 @pytest.fixture

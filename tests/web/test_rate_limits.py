@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig, parse_config
 from banner.web.app import create_app
-from tests.factories import SHOP_ORIGIN, document, make_config
+from tests.factories import SHOP_ORIGIN, document, make_config, with_notice
 from tests.processes import ServerProcess, free_port, post_json, write_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
@@ -35,7 +35,8 @@ def limited_app(limited_config: BannerConfig) -> Iterator[Flask]:
 
 def post(client: FlaskClient, forwarded: str, **changes: Any) -> Any:
     headers = {"Origin": SHOP_ORIGIN, "X-Forwarded-For": forwarded}
-    return client.post("/api/v1/consent", json={**BODY, **changes}, headers=headers)
+    body = with_notice(client, {**BODY, **changes})
+    return client.post("/api/v1/consent", json=body, headers=headers)
 
 
 def test_limit_answers_429_with_retry_after_and_writes_nothing(limited_app: Flask) -> None:

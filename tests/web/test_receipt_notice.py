@@ -99,7 +99,7 @@ def test_the_receipt_keeps_the_old_words_after_the_config_changed(
     assert body["notice"]["archived"] is True
     [notice] = body["notices"]
     assert notice["hash"] == body["notice"]["hash"]
-    assert notice["document"]["texts"]["banner_body"] == OLD_BODY
+    assert notice["document"]["t"]["banner_body"] == OLD_BODY
 
 
 def test_a_restart_with_new_words_keeps_the_old_receipt(
@@ -132,7 +132,7 @@ def test_every_notice_of_a_history_is_in_the_json(
     hashes = [event["notice_hash"] for event in body["events"]]
     assert len(set(hashes)) == 2
     assert [n["hash"] for n in body["notices"]] == hashes
-    bodies = [n["document"]["texts"]["banner_body"] for n in body["notices"]]
+    bodies = [n["document"]["t"]["banner_body"] for n in body["notices"]]
     assert bodies == [OLD_BODY, NEW_BODY]
     for notice in body["notices"]:  # the archived document hashes to the logged hash
         canonical = json.dumps(notice["document"], sort_keys=True, separators=(",", ":"))
@@ -156,12 +156,12 @@ def test_the_receipt_page_shows_the_words_in_the_notice_language(live_app: Flask
     page = live_app.test_client().get(f"/s/tokodemo/receipt/{consent_id}?lang=id")
     text = page.get_data(as_text=True)
     assert '<blockquote class="notice-shown" lang="en">' in text
-    assert "Your privacy choices" in text and "Accept all" in text
+    assert "Your privacy choices" in text and "Your choice is kept for 180 days" in text
 
 
 def test_hostile_archived_words_are_shown_as_text(live_app: Flask) -> None:
     consent_id = decide(live_app)
-    hostile = {"language": "id", "texts": {"banner_body": "<script>alert(1)</script>", "x": 5}}
+    hostile = {"language": "id", "t": {"banner_body": "<script>alert(1)</script>", "x": 5}}
     with live_app.extensions["banner"].log.engine.begin() as conn:
         conn.execute(notices.update().values(document=json.dumps(hostile)))
     page = live_app.test_client().get(f"/s/tokodemo/receipt/{consent_id}")

@@ -1,0 +1,106 @@
+"""The files a visitor of a site loads, and their content-addressed names.
+
+The gate (``loader.js``) is small and revalidated within ``loader_max_age``;
+it names the UI script and stylesheet by one hash of their bytes
+(``ui.<hash>.js``, ``ui.<hash>.css``: the gate carries only the hash), so
+those are cached for a year and a text change reaches a visitor with the next
+gate. The UI carries each
+language's notice document (:mod:`banner.core.notice`) with its hash: it
+draws from that document only and hands the hash back with the decision.
+The same pure functions serve the service and ``banner export-static``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from banner.core.config import SiteConfig
+from banner.core.consent import LANGUAGES
+from banner.core.notice import Notice, site_notices
+from banner.core.texts import banner_texts
+from banner.web.embeds import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds_css_bytes
+from banner.web.loader import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
+
+CSS_FILE = "ui.css"
+#: A content-addressed UI file: ``ui.<16 hex>.js`` or ``ui.<16 hex>.css``.
+HASHED_NAME = re.compile(r"ui\.([0-9a-f]{16})\.(js|css)")
+
+
+def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
+    """The banner's theme, and per language its notice document and the document's hash.
+
+    Everything the UI draws comes from a language's document; ``h`` is its
+    hash, sent back with the decision. No URL is in it: the UI finds the
+    hosted pages beside its own file, so its bytes are the same whatever
+    address it is served from.
+    """
+    notices = notices or site_notices(site, banner_texts)
+    return {
+        "theme": dict(site.theme),
+        **{lang: {**notices[lang].document, "h": notices[lang].hash} for lang in LANGUAGES},
+    }
+
+
+def ui_bytes(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> bytes:
+    """The banner UI script for ``site``, both languages' notices included.
+
+    :param notices: the site's notices by language (the service's archived
+        ones); by default built from the catalogs.
+    """
+    return fill(static_text(UI_FILE), UI_SENTINEL, ui_data(site, notices))
+
+
+def css_bytes() -> bytes:
+    return static_text(CSS_FILE).encode("utf-8")
+
+
+def ui_hash(ui: bytes, css: bytes) -> str:
+    """The first 16 hex of SHA-256 over both UI files (each prefixed by its length)."""
+    digest = hashlib.sha256()
+    for body in (ui, css):
+        digest.update(len(body).to_bytes(8, "big") + body)
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFiles:
+    """One site's files for one base URL: file name → bytes, and the UI files' hash."""
+
+    files: Mapping[str, bytes]
+    ui: str
+
+    @property
+    def ui_name(self) -> str:
+        return f"ui.{self.ui}.js"
+
+    @property
+    def css_name(self) -> str:
+        return f"ui.{self.ui}.css"
+
+
+def site_files(
+    site: SiteConfig, base_url: str, notices: Mapping[str, Notice] | None = None
+) -> SiteFiles:
+    """The gate naming the current UI files, and those files under their hashed names.
+
+    ``ui.js`` and ``ui.css`` are the same bytes under fixed names, for pages
+    that still hold a gate from before the names were hashed.
+    """
+    notices = notices or site_notices(site, banner_texts)
+    ui, css = ui_bytes(site, notices), css_bytes()
+    named = ui_hash(ui, css)
+    gate = loader_bytes(site, base_url, named)
+    files = {
+        "loader.js": gate,
+        f"ui.{named}.js": ui,
+        f"ui.{named}.css": css,
+        "ui.js": ui,
+        "ui.css": css,
+        EMBEDS_FILE: embeds_bytes(site, base_url, notices),
+        EMBEDS_CSS: embeds_css_bytes(),
+    }
+    return SiteFiles(files, named)
