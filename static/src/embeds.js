@@ -101,4 +101,5 @@
       }
     }
   }).observe(d.documentElement, { childList: true, subtree: true });
-})(document);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);

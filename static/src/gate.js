@@ -66,6 +66,7 @@
    * pending decision being written to localStorage (the storage event). */
   const channel = guard(() => new BroadcastChannel('banner_' + S.site));
 
+  /* 32 hex characters from the browser's CSPRNG: a decision's retry_key, a fresh id. */
   const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
 
   /* Storage may be off (reading window.localStorage itself throws then) or

@@ -451,3 +451,17 @@ def test_with_storage_blocked_the_gate_still_decides_and_withdraws(
     # Nothing was kept, so the choice is verified again: the withdrawal stands.
     wait_until(page, lambda: payload(consent_value(context) or "e30").get("g") == [])
     assert not page.evaluate("window.banner.granted('analytics')")
+
+
+def test_embed_placeholders_survive_clobbering(deployment: Deployment, page: Any) -> None:
+    """The placeholder part reads document through the gate's view too."""
+    deployment.shop.pages["/frame"] = "<!doctype html><title>ok</title>"
+    deployment.shop.pages["/"] = (
+        '<!doctype html><html lang="id"><head><meta charset="utf-8"><title>t</title></head>'
+        f"<body>{''.join(CLOBBERS.values())}"
+        '<iframe data-category="analytics" data-src="/frame" title="Peta"></iframe>'
+        f"{deployment.loader_tag()}</body></html>"
+    )
+    page.goto(deployment.shop.origin + "/")
+    banner_shown(page)
+    page.locator(".bn-embed").wait_for(state="visible")
