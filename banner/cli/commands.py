@@ -21,12 +21,15 @@ import click
 from werkzeug.serving import WSGIRequestHandler
 
 from banner.cli.admin import admin
+from banner.cli.keys import keys
+from banner.cli.log_proof import COMMANDS as LOG_COMMANDS
 from banner.cli.options import config_from as _config
 from banner.cli.options import config_option, friendly
 from banner.cli.options import open_log as _log
+from banner.cli.options import site_of as _site_of
 from banner.cli.scan import scan
 from banner.cli.starter import init
-from banner.core.config import BannerConfig, demo_config
+from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
 from banner.log.export import (
@@ -37,6 +40,7 @@ from banner.log.export import (
     write_notices_csv,
     write_notices_jsonl,
 )
+from banner.log.iso27560 import write_iso27560
 from banner.log.notices import NoticeArchive
 from banner.log.stats import format_table, opt_in_rates
 from banner.web import log_lines
@@ -181,19 +185,19 @@ def _when(value: str | None, name: str) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
-def _site_of(config: BannerConfig, site: str) -> str:
-    if site not in config.sites:
-        known = ", ".join(sorted(config.sites))
-        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
-    return site
-
-
 @log.command("export")
 @config_option
 @click.option("--site", required=True)
 @click.option("--since", help="first day (UTC), e.g. 2026-11-01")
 @click.option("--until", help="day after the last (UTC), e.g. 2026-12-01")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice((*FORMATS, "iso27560")),
+    default="csv",
+    show_default=True,
+    help="iso27560: one ISO/IEC TS 27560 consent record per line (docs/proof.md)",
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="default: stdout")
 @click.option(
     "--with-notices",
@@ -217,6 +221,12 @@ def export(
             "with --format csv the notices go to a second file: give --output FILE",
             param_hint="--with-notices",
         )
+    if with_notices and fmt == "iso27560":
+        raise click.BadParameter(
+            "ISO 27560 records name their notice by hash; export the notices with"
+            " --format jsonl --with-notices",
+            param_hint="--with-notices",
+        )
     config = _config(config_path)
     site = _site_of(config, site)
     start, end = _when(since, "--since"), _when(until, "--until")
@@ -226,7 +236,7 @@ def export(
         out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         try:
             rows = store.export(site, start, end)
-            writer = WRITERS[fmt]
+            writer = WRITERS.get(fmt) or functools.partial(write_iso27560, site=config.sites[site])
             if with_notices:
                 rows = remembering(rows, hashes)
                 writer = functools.partial(write_jsonl, tagged=True) if fmt == "jsonl" else writer
@@ -291,12 +301,17 @@ def show(config_path: str | None, consent_id: str) -> None:
 def purge(config_path: str | None, days: int) -> None:
     """Delete rows older than DAYS days (retention), and the notices no row refers to any more."""
     before = datetime.now(UTC) - timedelta(days=days)
-    with _log(_config(config_path)) as store:
+    config = _config(config_path)
+    with _log(config) as store:
         removed = store.purge(before)
         notices = NoticeArchive(store.engine).purge_unreferenced(before)
+        from banner.cli.log_proof import heads_after_purge
+
+        signed = heads_after_purge(config, store)
     click.echo(
         f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC"
-        f" and {notices} notice(s) no remaining row refers to"
+        f" and {notices} notice(s) no remaining row refers to; their leaf hashes stay"
+        f" in the log ({signed} signed head(s) of the trees as they are now)"
     )
 
 
@@ -346,3 +361,6 @@ def export_static(
 main.add_command(scan)
 main.add_command(admin)
 main.add_command(init)
+main.add_command(keys)
+for _command in LOG_COMMANDS:
+    log.add_command(_command)

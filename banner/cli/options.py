@@ -58,3 +58,11 @@ def open_log(config: BannerConfig) -> Iterator[ConsentLog]:
         yield log
     finally:
         log.dispose()
+
+
+def site_of(config: BannerConfig, site: str) -> str:
+    """``site`` when the config has it, else a click error naming ``--site``."""
+    if site not in config.sites:
+        known = ", ".join(sorted(config.sites))
+        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
+    return site

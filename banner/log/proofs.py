@@ -28,15 +28,17 @@ class BadProofRequest(ValueError):
 
 def logged_rows(conn: sa.Connection, site: str, consent_id: str) -> list[tuple[int, bytes]]:
     """``(log_index, leaf bytes)`` of every numbered row of ``consent_id`` on ``site``."""
+    # By consent id, then row_id (the order of log_index within a site): the
+    # consent id's index, never a walk along the site's log.
     query = (
         sa.select(consent_log)
         .where(consent_log.c.consent_id == consent_id, consent_log.c.site == site)
-        .where(consent_log.c.log_index.is_not(None))
-        .order_by(consent_log.c.log_index)
+        .order_by(consent_log.c.consent_id, consent_log.c.row_id)
     )
     return [
         (int(row.log_index), tree.leaf_bytes(_decision(row), int(row.log_index)))
         for row in conn.execute(query)
+        if row.log_index is not None
     ]
 
 

@@ -104,27 +104,25 @@ signing_keys = sa.Table(
 )
 
 
-#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`).
-#: Leaves outlive their rows: ``banner log purge`` deletes a decision but keeps
-#: its leaf hash (and notes when), so the tree and every proof still verify.
-log_leaves = sa.Table(
-    "log_leaves",
-    metadata,
-    sa.Column("site", sa.String(40), primary_key=True),
-    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
-    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
-)
-
-#: Every complete subtree above the leaves: level L >= 1, index i covers
-#: leaves [i * 2**L, (i + 1) * 2**L). About one node per leaf.
+#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`):
+#: every complete subtree, level L and index i covering leaves
+#: [i * 2**L, (i + 1) * 2**L). Level 0 are the leaf hashes, about as many
+#: nodes again above them. Leaves outlive their rows: ``banner log purge``
+#: deletes a decision but keeps its leaf (and notes when, in ``purged_at``),
+#: so the tree and every proof still verify.
+#: Keyed by the last leaf a node covers, ``(idx + 1) * 2**level - 1``: the
+#: nodes one batch makes sit side by side at the end of the key, so a commit
+#: touches one or two pages (and on SQLite the table is that key alone).
 log_nodes = sa.Table(
     "log_nodes",
     metadata,
     sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("last_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
+    sqlite_with_rowid=False,
 )
 
 #: Per site: how many leaves, and the roots of the complete subtrees (hex,

@@ -102,6 +102,8 @@ class ConsentLog:
         self.engine = make_engine(url)
         #: called after a commit with the sites that got new rows (signed heads)
         self.listeners: list[Callable[[set[str]], None]] = []
+        #: called by :meth:`dispose` first (the listeners' timers)
+        self.closers: list[Callable[[], None]] = []
 
     def appended(self, sites: set[str]) -> None:
         """Tell the listeners that ``sites`` got rows; their failures are theirs."""
@@ -228,9 +230,10 @@ class ConsentLog:
                 yield _decision(row)
 
     def purge(self, before: datetime) -> int:
-        """Delete rows recorded before ``before``; return how many went."""
+        """Delete rows recorded before ``before`` (their leaf hashes stay); return how many went."""
         try:
             with self.engine.begin() as conn:
+                tree.mark_purged(conn, before, utcnow())  # the leaves stay: proofs still hold
                 result = conn.execute(
                     consent_log.delete().where(consent_log.c.recorded_at < before)
                 )
@@ -248,6 +251,8 @@ class ConsentLog:
             return False
 
     def dispose(self) -> None:
+        for close in self.closers:
+            close()
         self.engine.dispose()
 
 

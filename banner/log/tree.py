@@ -9,23 +9,25 @@ no duplicates across instances.
 
 Appending costs O(log n) per batch and amortised one node per leaf: the
 site's frontier (the roots of its complete subtrees) lives in ``log_state``,
-every complete subtree in ``log_nodes`` and every leaf hash in
-``log_leaves``. A proof reads O(log n) stored hashes in two queries
-(:mod:`banner.log.merkle`).
+every leaf hash and every complete subtree in ``log_nodes``. A proof reads
+O(log n) stored hashes in one query (:mod:`banner.log.merkle`).
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 import zlib
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from banner.log import merkle
 from banner.log.merkle import NodeKey
-from banner.log.schema import log_leaves, log_nodes, log_state
+from banner.log.schema import consent_log, log_nodes, log_state
 
 if TYPE_CHECKING:
     from banner.log.rows import Decision
@@ -67,59 +69,113 @@ def append(conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[s
 def assign(
     conn: sa.Connection, site: str, decisions: Sequence[Decision]
 ) -> list[tuple[int, bytes]]:
-    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier."""
-    lock_site(conn, site)
-    size, frontier = read_state(conn, site)
-    start, placed, nodes = size, [], []
-    for decision in decisions:
-        leaf = merkle.leaf_hash(leaf_bytes(decision, size))
-        placed.append((size, leaf))
-        nodes += merkle.push(frontier, size, leaf)
-        size += 1
-    conn.execute(
-        log_leaves.insert(), [{"site": site, "log_index": i, "leaf_hash": h} for i, h in placed]
+    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier.
+
+    The frontier this process wrote last is remembered: when the stored size
+    is still its size (a compare-and-set ``UPDATE``, which also takes the
+    row's lock), the batch costs no read. Otherwise (another process wrote
+    since, a rolled back batch) the state is read under its lock and the
+    leaves are numbered again.
+    """
+    if not decisions:
+        return []
+    remembered = _remembered(conn).get(site)
+    if remembered is not None:
+        grown = _Growth(remembered[0], list(remembered[1]), decisions)
+        if _swapped(conn, site, remembered[0], grown):
+            return _stored(conn, site, grown)
+    size, frontier, known = locked_state(conn, site)
+    grown = _Growth(size, frontier, decisions)
+    values = grown.state_values()
+    if known:
+        conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
+    else:
+        conn.execute(log_state.insert().values(site=site, **values))
+    return _stored(conn, site, grown)
+
+
+class _Growth:
+    """The leaves, nodes and new frontier of ``decisions`` appended at ``size``."""
+
+    def __init__(self, size: int, frontier: list[bytes], decisions: Sequence[Decision]) -> None:
+        self.placed: list[tuple[int, bytes]] = []
+        self.nodes: list[tuple[NodeKey, bytes]] = []
+        self.frontier = frontier
+        for decision in decisions:
+            leaf = merkle.leaf_hash(leaf_bytes(decision, size))
+            self.placed.append((size, leaf))
+            self.nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
+            size += 1
+        self.size = size
+
+    def state_values(self) -> dict[str, Any]:
+        return {"tree_size": self.size, "frontier": " ".join(h.hex() for h in self.frontier)}
+
+
+def _swapped(conn: sa.Connection, site: str, before: int, grown: _Growth) -> bool:
+    """Store the new state if the stored size is still ``before``."""
+    swap = (
+        log_state.update()
+        .where(log_state.c.site == site, log_state.c.tree_size == before)
+        .values(**grown.state_values())
     )
-    if nodes:
-        conn.execute(
-            log_nodes.insert(),
-            [{"site": site, "level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes],
-        )
-    _save_state(conn, site, start, size, frontier)
-    return placed
+    return conn.execute(swap).rowcount == 1
 
 
-def lock_site(conn: sa.Connection, site: str) -> None:
-    """Hold the site's tree until the transaction ends (PostgreSQL; SQLite holds the file)."""
-    if conn.dialect.name == "postgresql":
+def _stored(conn: sa.Connection, site: str, grown: _Growth) -> list[tuple[int, bytes]]:
+    conn.execute(
+        log_nodes.insert(),
+        [
+            {"site": site, "last_leaf": last_leaf(lv, ix), "level": lv, "idx": ix, "hash": h}
+            for (lv, ix), h in grown.nodes
+        ],
+    )
+    _remembered(conn)[site] = (grown.size, tuple(grown.frontier))
+    return grown.placed
+
+
+#: Per database (engine), per site: the size and frontier this process wrote last.
+_last_written: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, tuple[bytes, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _remembered(conn: sa.Connection) -> dict[str, tuple[int, tuple[bytes, ...]]]:
+    return _last_written.setdefault(conn.engine, {})
+
+
+def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool]:
+    """The site's size and frontier, its tree held until the transaction ends.
+
+    PostgreSQL: the state row's lock (one statement), or, before the site's
+    first leaf, an advisory lock; SQLite's ``BEGIN IMMEDIATE`` holds the file.
+    The last value says whether the state row exists.
+    """
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    postgres = conn.dialect.name == "postgresql"
+    row = conn.execute(query.with_for_update() if postgres else query).first()
+    if row is None and postgres:
         key = zlib.crc32(site.encode()) - 2**31
-        conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_TREE_LOCK, "b": key}
-        )
+        lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
+        conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+        row = conn.execute(query.with_for_update()).first()  # another may have begun it
+    if row is None:
+        return 0, [], False
+    return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()], True
+
+
+def last_leaf(level: int, idx: int) -> int:
+    """The last leaf under node ``(level, idx)``: the first part of its key."""
+    return ((idx + 1) << level) - 1
 
 
 def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
-    """The site's tree size and frontier (``0, []`` before its first leaf)."""
-    row = conn.execute(
-        sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
-    ).first()
+    """The site's tree size and frontier (``0, []`` before its first leaf), without a lock."""
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    row = conn.execute(query).first()
     if row is None:
         return 0, []
     return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()]
-
-
-def _save_state(
-    conn: sa.Connection, site: str, before: int, size: int, frontier: list[bytes]
-) -> None:
-    values = {"tree_size": size, "frontier": " ".join(h.hex() for h in frontier)}
-    if before == 0 and _missing(conn, site):
-        conn.execute(log_state.insert().values(site=site, **values))
-    else:
-        conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
-
-
-def _missing(conn: sa.Connection, site: str) -> bool:
-    query = sa.select(log_state.c.site).where(log_state.c.site == site)
-    return conn.execute(query).first() is None
 
 
 def sites(conn: sa.Connection) -> list[str]:
@@ -128,23 +184,25 @@ def sites(conn: sa.Connection) -> list[str]:
 
 
 def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-    """The stored hashes of the complete subtrees ``keys`` (level 0: leaves)."""
-    keys = list(keys)
-    found: dict[NodeKey, bytes] = {}
-    leaves = [ix for lv, ix in keys if lv == 0]
-    if leaves:
-        query = sa.select(log_leaves.c.log_index, log_leaves.c.leaf_hash).where(
-            log_leaves.c.site == site, log_leaves.c.log_index.in_(leaves)
+    """The stored hashes of the complete subtrees ``keys`` (level 0: leaves), in one query."""
+    by_level: dict[int, set[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(level, set()).add(idx)
+    if not by_level:
+        return {}
+    # One SELECT per level, joined by UNION ALL: each walks the primary key
+    # (an OR of them makes SQLite scan the site's whole tree).
+    per_level = [
+        sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
+            log_nodes.c.site == site,
+            log_nodes.c.last_leaf.in_(sorted(last_leaf(level, idx) for idx in ids)),
+            log_nodes.c.level == level,
         )
-        found.update({(0, int(i)): bytes(h) for i, h in conn.execute(query)})
-    inner = [key for key in keys if key[0] > 0]
-    if inner:
-        pair = sa.tuple_(log_nodes.c.level, log_nodes.c.idx)
-        query = sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
-            log_nodes.c.site == site, pair.in_(inner)
-        )
-        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)})
-    missing = set(keys) - found.keys()
+        for level, ids in sorted(by_level.items())
+    ]
+    query = per_level[0] if len(per_level) == 1 else sa.union_all(*per_level)
+    found = {(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)}
+    missing = {(lv, ix) for lv, ids in by_level.items() for ix in ids} - found.keys()
     if missing:
         raise LookupError(f"{site}: tree nodes missing: {sorted(missing)[:3]}")
     return found
@@ -166,3 +224,14 @@ def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
     return merkle.range_hash(0, size, lookup(conn, site, merkle.peaks(0, size)))
+
+
+def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
+    """Note on their leaves that the rows recorded before ``before`` are being purged."""
+    doomed = sa.exists().where(
+        consent_log.c.site == log_nodes.c.site,
+        consent_log.c.log_index == log_nodes.c.last_leaf,
+        consent_log.c.recorded_at < before,
+    )
+    leaves = sa.and_(log_nodes.c.level == 0, log_nodes.c.purged_at.is_(None))
+    conn.execute(log_nodes.update().where(leaves, doomed).values(purged_at=now))

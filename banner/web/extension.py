@@ -113,6 +113,7 @@ def keep_heads(log: ConsentLog, config: BannerConfig) -> HeadKeeper:
     keeper = HeadKeeper(log.engine, key)
     keeper.cover_all()
     log.listeners.append(keeper.note)
+    log.closers.append(keeper.close)
     return keeper
 
 

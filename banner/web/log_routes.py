@@ -8,6 +8,8 @@ sizes never changes, so it is cached as immutable; the rest for a short while.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -68,6 +70,11 @@ def proof(site_id: str, consent_id: str) -> Response:
     if found is None:
         raise NotFoundError("no logged decision of this consent id", field="consent_id")
     return _cached(found)
+
+
+def receipt_proof(site: str, consent_id: str) -> dict[str, Any] | None:
+    """The proof a receipt carries (``None`` when none of its rows is in the log)."""
+    return inclusion_document(state().log.engine, keeper(), site, consent_id)
 
 
 @log_routes.get("/s/<site_id>/log/consistency")

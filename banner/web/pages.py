@@ -36,6 +36,7 @@ from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
 from banner.web import rate_limits
 from banner.web.forms import PreferencesForm, preferences_form, switch_name
+from banner.web.log_routes import receipt_proof
 from banner.web.page_context import (
     LANGUAGE_NAMES,
     SOURCE_NAMES,
@@ -324,8 +325,13 @@ def _receipt(site: SiteConfig, consent_id: str) -> Receipt:
 
 @pages.get("/s/<site_id>/receipt/<consent_id>.json")
 def receipt_json(site_id: str, consent_id: str) -> Response:
-    """The receipt as JSON, field names after ISO/IEC TS 27560."""
-    return jsonify(_receipt(_site(), consent_id).as_json())
+    """The receipt as JSON, field names after ISO/IEC TS 27560, with its log proof."""
+    return jsonify(_receipt_json(_receipt(_site(), consent_id)))
+
+
+def _receipt_json(found: Receipt) -> dict[str, Any]:
+    """The receipt with ``proof``: its decisions' inclusion proofs under a signed head."""
+    return {**found.as_json(), "proof": receipt_proof(found.site.id, found.consent_id)}
 
 
 @pages.get("/s/<site_id>/receipt/<consent_id>")
@@ -334,7 +340,7 @@ def receipt(site_id: str, consent_id: str) -> Response | str:
     found = _receipt(_site(), consent_id)
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if wanted == "application/json":
-        return jsonify(found.as_json())
+        return jsonify(_receipt_json(found))
     return render_template(
         "banner/receipt.html",
         receipt=found,
