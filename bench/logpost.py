@@ -6,7 +6,8 @@ in turn, round after round, each request a new consent id (as the loader
 sends). The reference (``bench/no_tree_app.py``) is today's write path: the
 group commit without numbering, leaves, nodes or heads.
 
-Run: ``.venv/bin/python -m bench.logpost [ROUNDS]``
+Run: ``.venv/bin/python -m bench.logpost [ROUNDS] [CONNECTIONS]`` (default 5 rounds, the
+throughput bench's 8 connections).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def measure(database: str, rounds: int) -> list[object]:
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
+    if len(sys.argv) > 2:
+        load.CONNECTIONS = int(sys.argv[2])
     load.wrk_path()
     rows = [measure("SQLite", rounds)]
     if deployment.postgres_reachable():

@@ -362,5 +362,5 @@ main.add_command(scan)
 main.add_command(admin)
 main.add_command(init)
 main.add_command(keys)
-for _command in LOG_COMMANDS:
-    log.add_command(_command)
+for command in LOG_COMMANDS:
+    log.add_command(command)

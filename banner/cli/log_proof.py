@@ -14,9 +14,8 @@ from typing import Any
 import click
 
 from banner.cli.options import config_from as _config
-from banner.cli.options import config_option, friendly
+from banner.cli.options import config_option, friendly, site_of
 from banner.cli.options import open_log as _log
-from banner.cli.options import site_of as _site_of
 from banner.core.config import BannerConfig
 from banner.log import bundle, tree
 from banner.log.heads import HeadKeeper, SignedHead
@@ -71,7 +70,7 @@ def verify(config_path: str | None, site: str | None, head_file: str | None) -> 
     config = _config(config_path)
     outside = _outside_head(head_file)
     with _log(config) as store, store.engine.connect() as conn:
-        sites = [_site_of(config, site)] if site else tree.sites(conn)
+        sites = [site_of(config, site)] if site else tree.sites(conn)
         if outside is not None and outside.site not in sites:
             sites.append(outside.site)
         reports = verify_log(conn, sites, outside)
@@ -99,7 +98,7 @@ def verify(config_path: str | None, site: str | None, head_file: str | None) -> 
 def proof(config_path: str | None, site: str, consent_id: str, output: str) -> None:
     """Write a proof bundle of one consent id: rows, notices, proofs, signed head, public key."""
     config = _config(config_path)
-    site = _site_of(config, site)
+    site = site_of(config, site)
     with _log(config) as store:
         found = bundle.build(store.engine, keeper_of(config, store), site, consent_id)
     if found is None:
@@ -131,7 +130,7 @@ def verify_proof(bundle_file: str) -> None:
 def head(config_path: str | None, site: str) -> None:
     """Print a signed head of the site's whole log (made now when needed), to publish it."""
     config = _config(config_path)
-    site = _site_of(config, site)
+    site = site_of(config, site)
     with _log(config) as store:
         found = keeper_of(config, store).make(site)
     click.echo(json.dumps(found.as_json(), ensure_ascii=False))

@@ -61,7 +61,7 @@ def open_log(config: BannerConfig) -> Iterator[ConsentLog]:
 
 
 def site_of(config: BannerConfig, site: str) -> str:
-    """``site`` when the config has it, else a click error naming ``--site``."""
+    """``site`` when the config has it, else a click error listing the sites."""
     if site not in config.sites:
         known = ", ".join(sorted(config.sites))
         raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")

@@ -133,6 +133,8 @@ class SiteConfig:
     children: str = "off"
     #: the privacy policy's section on the data subject's rights (an https URL)
     rights_url: str | None = None
+    #: ``categories = [...]`` chose the categories asked (else: those used)
+    categories_listed: bool = False
 
     @property
     def the_controller(self) -> Controller:
@@ -146,6 +148,13 @@ class SiteConfig:
     def needs_age_confirmation(self, granted: Iterable[str]) -> bool:
         """Granting anything non-essential on a ``guardian`` site needs the age box ticked."""
         return self.asks_guardian and any(c != ESSENTIAL for c in granted)
+
+    @property
+    def notice_trackers(self) -> tuple[Tracker, ...]:
+        """Every tracker the notice names and withdrawal sweeps: the configured
+        ones, then the tags each Tag Manager container declares."""
+        tags = (tag for t in self.trackers for tag in t.settings.get("tags", ()))
+        return (*self.trackers, *tags)
 
     @property
     def category_ids(self) -> tuple[str, ...]:

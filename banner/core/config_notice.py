@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from banner.core.config_categories import category_warnings
 from banner.core.config_model import CHILDREN_MODES, BannerConfig, Controller
 from banner.core.config_values import (
     BILINGUAL,
@@ -82,7 +83,8 @@ def parse_children(site: Reader) -> str:
 
 def config_warnings(config: BannerConfig) -> list[str]:
     """What is allowed but probably a mistake: a raised policy with no change text."""
-    return [
+    empty = [w for site in config.sites.values() for w in category_warnings(config.source, site)]
+    return empty + [
         f"{config.source}: sites.{site.id}.changes: policy_version {site.policy_version} has "
         f'no change text; returning visitors see no word on what changed (add "'
         f'{site.policy_version}" = {{ id = "…", en = "…" }})'

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from banner.core.config_categories import asked_categories, parse_categories, used_categories
 from banner.core.config_model import (
     COLOUR,
     COOKIE_NAME,
@@ -15,7 +17,6 @@ from banner.core.config_model import (
     SITE_ID,
     THEME_KEYS,
     THEME_PAIRS,
-    Category,
     CookieDeclaration,
     SiteConfig,
 )
@@ -40,7 +41,7 @@ from banner.core.config_values import (
     matches,
     report,
 )
-from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
+from banner.core.consent import ESSENTIAL, LANGUAGES
 
 _SITE_KEYS = (
     "name",
@@ -63,27 +64,6 @@ _SITE_KEYS = (
     "children",
     "rights_url",
 )
-
-
-def _categories(site: Reader) -> tuple[Category, ...]:
-    declared = site.table.get("categories", {})
-    if not isinstance(declared, dict):
-        report(site.fail("categories", "a table of categories"))
-        declared = {}
-    extra: list[Category] = []
-    for cid in declared:
-        if not CATEGORY_ID.fullmatch(cid) or cid == ESSENTIAL:
-            report(ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id"))
-            continue
-        known = ("label", "description")
-        entry = site.sub("categories", tuple(declared)).sub(cid, known)
-        default = {} if cid in BUILTIN_CATEGORIES else REQUIRED
-        label = entry.get("label", is_bilingual, BILINGUAL, default)
-        description = entry.get("description", is_bilingual, BILINGUAL, default)
-        extra.append(Category(cid, label, description))
-    overridden = {c.id: c for c in extra}
-    builtin = [overridden.pop(cid, Category(cid)) for cid in BUILTIN_CATEGORIES]
-    return (*builtin, *overridden.values())
 
 
 def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any], bool]:
@@ -161,10 +141,10 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
     if not isinstance(raw, dict):
         raise ConfigError(source, key, "a table")
     site = Reader(source, key, raw, _SITE_KEYS)
-    categories = _categories(site)
-    ids = tuple(c.id for c in categories)
+    known, listed = parse_categories(site)
+    ids = listed or tuple(c.id for c in known)
     origins_ok = list_of(is_origin, 1, 50)
-    return SiteConfig(
+    config = SiteConfig(
         id=site_id,
         name=site.get("name", lambda v: is_str(v) and len(v) <= 200, "a site name", REQUIRED),
         origins=tuple(
@@ -195,7 +175,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         default_language=site.get(
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
         ),
-        categories=categories,
+        categories=known,
         trackers=parse_trackers(site, ids),
         cookies=_cookies(site, ids),
         texts=_texts(site),
@@ -209,4 +189,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         rights_url=site.get(
             "rights_url", is_policy_url, "an https URL of the privacy policy's rights section", None
         ),
+        categories_listed=listed is not None,
     )
+    asked = asked_categories(known, listed, used_categories(config))
+    return replace(config, categories=asked)

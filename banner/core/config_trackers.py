@@ -43,13 +43,14 @@ from banner.core.tracker_kinds import (
     cookie_matches,
     country_recipient,
     is_country_code,
+    tracker_kind,
 )
 
 _TRACKER_KEYS: dict[str, tuple[str, ...]] = {
     "ga4": ("measurement_id", "category", "ads_category"),
     "meta_pixel": ("pixel_id", "category"),
     "referral": ("params", "cookie", "days", "category"),
-    "gtm": ("container_id", "category", "mode", "ads_category"),
+    "gtm": ("container_id", "category", "mode", "ads_category", "tags"),
     "tiktok_pixel": ("pixel_id", "category"),
     "google_ads": ("conversion_id", "category"),
     "custom": (),  # a table of named trackers, each with _CUSTOM_KEYS
@@ -76,6 +77,9 @@ def parse_trackers(site: Reader, ids: tuple[str, ...]) -> tuple[Tracker, ...]:
         else:
             entry = table.sub(kind, _TRACKER_KEYS[kind])
             found.append(Tracker(kind, _tracker_category(entry, ids), settings[kind](entry, ids)))
+            tags = _container_tags(entry, ids, consent_cookie) if kind == "gtm" else ()
+            if tags:
+                found[-1] = Tracker(kind, found[-1].category, {**found[-1].settings, "tags": tags})
     return tuple(found)
 
 
@@ -178,12 +182,22 @@ def _is_script_url(value: Any) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
 
 
+def reaches_banner_keys(pattern: str) -> bool:
+    """``pattern`` could match a ``banner_…`` name: banner's own storage keys (a pending
+    withdrawal, the vouched token, the return state), which the loader's sweep applies
+    every pattern to."""
+    fixed = pattern[:-1] if pattern.endswith("*") else pattern
+    return fixed.startswith("banner_") or (pattern.endswith("*") and "banner_".startswith(fixed))
+
+
 def _cookie_patterns(consent_cookie: str) -> Callable[[Any], bool]:
-    """Name patterns to delete on withdrawal; none may match a cookie banner sets."""
+    """Name patterns to delete on withdrawal; none may match a cookie or key banner sets."""
 
     def ok(pattern: Any) -> bool:
-        return matches(COOKIE_PATTERN)(pattern) and not any(
-            cookie_matches(pattern, name) for name in banner_cookies(consent_cookie)
+        return (
+            matches(COOKIE_PATTERN)(pattern)
+            and not any(cookie_matches(pattern, name) for name in banner_cookies(consent_cookie))
+            and not reaches_banner_keys(pattern)
         )
 
     return list_of(ok, 0, 50)
@@ -222,7 +236,7 @@ def _custom_trackers(trackers: Reader, ids: tuple[str, ...], consent_cookie: str
             "cookies",
             _cookie_patterns(consent_cookie),
             "a list of cookie names, a trailing * for a prefix (never matching "
-            f"{', '.join(banner_cookies(consent_cookie))})",
+            f"{', '.join(banner_cookies(consent_cookie))} or banner_…)",
             [],
         )
         settings = {
@@ -233,3 +247,50 @@ def _custom_trackers(trackers: Reader, ids: tuple[str, ...], consent_cookie: str
         }
         found.append(Tracker("custom", category, settings))
     return found
+
+
+#: What a tag inside a Tag Manager container may be: ``other`` names its recipient and cookies.
+TAG_KINDS = ("ga4", "google_ads", "meta_pixel", "tiktok_pixel", "other")
+_TAG_KEYS = ("kind", "category", "recipient", "cookies")
+
+
+def _container_tags(gtm: Reader, ids: tuple[str, ...], consent_cookie: str) -> tuple[Tracker, ...]:
+    """``[sites.S.trackers.gtm.tags.NAME]``: what the container runs, each with its category.
+
+    A tag is a :class:`Tracker` the loader never starts itself (the container
+    does): the notice names its recipient and country, withdrawal deletes its
+    cookies. An ``other`` tag is kept as a ``custom`` tracker with its own
+    ``recipient`` and ``cookies``.
+    """
+    declared = gtm.table.get("tags", {})
+    if not isinstance(declared, dict):
+        report(gtm.fail("tags", "a table of named tags ([sites.ID.trackers.gtm.tags.NAME])"))
+        return ()
+    table = gtm.sub("tags", tuple(declared))
+    found = []
+    for name in table.table:
+        if not TRACKER_NAME.fullmatch(name):
+            expected = "a tag name of lower-case letters, digits, - and _"
+            report(ConfigError(table.source, table.key(name), expected))
+            continue
+        found.append(_container_tag(table.sub(name, _TAG_KEYS), name, ids, consent_cookie))
+    return tuple(found)
+
+
+def _container_tag(tag: Reader, name: str, ids: tuple[str, ...], consent_cookie: str) -> Tracker:
+    kind = tag.get("kind", lambda v: v in TAG_KINDS, f"one of {', '.join(TAG_KINDS)}", REQUIRED)
+    category = _tracker_category(tag, ids)
+    if kind != "other":
+        for key in ("recipient", "cookies"):
+            if key in tag.table:
+                report(ConfigError(tag.source, tag.key(key), 'nothing here unless kind = "other"'))
+        title = f"{tracker_kind(kind).title} (Google Tag Manager)" if kind in TAG_KINDS else name
+        return Tracker(str(kind), category, {"name": name, "title": title})
+    patterns = tag.get(
+        "cookies",
+        _cookie_patterns(consent_cookie),
+        "a list of cookie names, a trailing * for a prefix",
+        [],
+    )
+    settings = {"name": name, "cookies": tuple(patterns), "recipient": _recipient(tag)}
+    return Tracker("custom", category, settings)

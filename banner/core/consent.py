@@ -44,6 +44,8 @@ class Source(enum.StrEnum):
     """Where a decision was made."""
 
     BANNER = "banner"
+    #: the button on a blocked embed's placeholder ("Allow <category> and load")
+    PLACEHOLDER = "placeholder"
     PREFERENCES = "preferences"
     API = "api"
 

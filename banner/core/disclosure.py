@@ -116,7 +116,11 @@ def category_notices(
             row.id,
             row.label,
             row.description,
-            tuple(tracker_notice(site, t, language) for t in site.trackers if t.category == row.id),
+            tuple(
+                tracker_notice(site, t, language)
+                for t in site.notice_trackers
+                if t.category == row.id
+            ),
             row.cookies,
         )
         for row in rows
@@ -126,7 +130,7 @@ def category_notices(
 def abroad_recipients(site: SiteConfig, language: str) -> list[str]:
     """Recipients outside Indonesia, each once: ``Google LLC (Amerika Serikat)``."""
     seen: dict[str, str] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         notice = tracker_notice(site, tracker, language)
         if notice.abroad:
             seen.setdefault(notice.recipient, f"{notice.recipient} ({notice.country})")
@@ -140,7 +144,7 @@ def transfers(site: SiteConfig, language: str) -> list[list[str]]:
     Pasal 56), so the basis a site can prove is the visitor's consent.
     """
     seen: dict[str, list[str]] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         recipient = recipient_of(tracker)
         if recipient is not None and recipient.abroad:
             country = recipient.country.get(language, recipient.country.get("en", ""))

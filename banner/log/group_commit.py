@@ -175,13 +175,14 @@ class GroupCommitLog(ConsentLog):
 
     def commit_batch(self, batch: list[Entry]) -> None:
         """Write ``batch`` in one transaction and answer each entry."""
+        prepared = tree.prepare(e.decision for e in batch)  # JSON work before the lock
         try:
             with self.engine.begin() as conn:
                 latest = self._latest_of(conn, batch)
                 written = [e.decision for e in batch if _settle(e, latest)]
                 rows = [_row_values(d) for d in written]
                 if rows:
-                    tree.append(conn, written, rows)
+                    tree.append(conn, written, rows, prepared)
                     conn.execute(consent_log.insert(), rows)
         except SQLAlchemyError as exc:
             _fail(batch, translate_error(exc))

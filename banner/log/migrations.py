@@ -47,9 +47,8 @@ def _step_4_retry_key_hash(conn: sa.Connection) -> None:
 def _step_log_tree(conn: sa.Connection) -> None:
     """Version 5 (issue 22): ``log_index`` and leaves for every row, in recorded order.
 
-    Needs only the tables of :mod:`banner.log.tree_tables` (made by
-    ``create_all``) and the columns it adds itself, so it may run after any
-    other step.
+    Needs only the tree's tables (made by ``create_all``) and the columns it
+    adds itself, so it may run after any other step.
     """
     columns = {c["name"] for c in sa.inspect(conn).get_columns("consent_log")}
     for name, kind in (("log_index", "BIGINT"), ("leaf_hash", "VARCHAR(64)")):

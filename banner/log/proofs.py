@@ -11,11 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import heads, tree
 from banner.log.heads import HeadKeeper
 from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
+from banner.log.store import translate_error
 
 
 class BadProofRequest(ValueError):
@@ -45,7 +47,19 @@ def logged_rows(conn: sa.Connection, site: str, consent_id: str) -> list[tuple[i
 def inclusion_document(
     engine: Engine, keeper: HeadKeeper, site: str, consent_id: str
 ) -> dict[str, Any] | None:
-    """``{"head", "entries": [{"log_index", "leaf", "audit_path"}]}``, ``None`` for no rows."""
+    """``{"head", "entries": [{"log_index", "leaf", "audit_path"}]}``, ``None`` for no rows.
+
+    :raises StoreUnavailable: when the database cannot answer (or take the head).
+    """
+    try:
+        return _inclusion(engine, keeper, site, consent_id)
+    except SQLAlchemyError as exc:
+        raise translate_error(exc) from exc
+
+
+def _inclusion(
+    engine: Engine, keeper: HeadKeeper, site: str, consent_id: str
+) -> dict[str, Any] | None:
     with engine.connect() as conn:
         rows = logged_rows(conn, site, consent_id)
     if not rows:
@@ -72,6 +86,13 @@ def consistency_document(engine: Engine, site: str, first: int, second: int) -> 
         raise BadProofRequest("first", "first must be 1 or more")
     if second < first:
         raise BadProofRequest("second", "second must not be smaller than first")
+    try:
+        return _consistency(engine, site, first, second)
+    except SQLAlchemyError as exc:
+        raise translate_error(exc) from exc
+
+
+def _consistency(engine: Engine, site: str, first: int, second: int) -> dict[str, Any]:
     with engine.connect() as conn:
         for name, size in (("first", first), ("second", second)):
             if heads.at_size(conn, site, size) is None:

@@ -95,6 +95,20 @@ admin_users = sa.Table(
     sqlite_autoincrement=True,  # a deleted account's id is never given again
 )
 
+#: Dashboard sessions (issue 26): the cookie holds a random id; only its SHA-256
+#: is kept here, so logging out (deleting the row) ends a copied cookie too.
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    #: the account's password stamp at login: a new password ends the session
+    sa.Column("stamp", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_admin_sessions_user", "user_id"),
+)
+
 #: When each signing key was first seen, by a fingerprint (a hash, never the key).
 signing_keys = sa.Table(
     "signing_keys",

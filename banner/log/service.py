@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from banner.core.config import BannerConfig, SiteConfig
 from banner.core.config_watch import LiveConfig
 from banner.core.consent import Choice, Source, new_consent_id, retry_key_hash, retry_proven
+from banner.core.keys import site_token_keys
 from banner.core.notice import document_hash, notice_document
 from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
@@ -94,7 +95,7 @@ class ConsentService:
 
     def _codecs(self, config: BannerConfig) -> tuple[BannerConfig, dict[str, TokenCodec]]:
         def codec(site: SiteConfig) -> TokenCodec:
-            keys = config.secret_keys
+            keys = site_token_keys(config.secret_keys, site.id)
             return TokenCodec(site.id, keys, site.policy_version, site.max_age, clock=self.clock)
 
         return config, {sid: codec(site) for sid, site in config.sites.items()}

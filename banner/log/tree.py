@@ -53,21 +53,58 @@ def leaf_bytes(decision: Decision, log_index: int) -> bytes:
     return canonical_bytes(leaf_document(decision, log_index))
 
 
-def append(conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str, Any]]) -> None:
+#: A leaf's bytes before and after its ``log_index`` digits.
+LeafParts = tuple[bytes, bytes]
+_INDEX_KEY = b'"log_index":'
+
+
+def leaf_parts(decision: Decision) -> LeafParts:
+    """The leaf of ``decision`` around its index, made before the index is known.
+
+    The first ``"log_index":0,`` of the canonical bytes is the key itself: a
+    quote inside a string value is escaped, so no value can hold that text.
+    """
+    before, after = canonical_bytes(leaf_document(decision, 0)).split(_INDEX_KEY + b"0,", 1)
+    return before + _INDEX_KEY, b"," + after
+
+
+#: Leaf parts made ahead, by ``id()`` of their decision (kept alive with them).
+Prepared = dict[int, tuple["Decision", LeafParts]]
+
+
+def prepare(decisions: Iterable[Decision]) -> Prepared:
+    """The leaf parts of ``decisions``: JSON work done before the write lock."""
+    return {id(decision): (decision, leaf_parts(decision)) for decision in decisions}
+
+
+def append(
+    conn: sa.Connection,
+    decisions: Sequence[Decision],
+    rows: list[dict[str, Any]],
+    prepared: Prepared | None = None,
+) -> None:
     """Number ``decisions`` (in order, per site) and add their leaves to the trees.
 
     ``rows`` are the ``consent_log`` values of ``decisions`` (same order); each
-    gets its ``log_index`` and ``leaf_hash``. Call inside the inserting transaction.
+    gets its ``log_index`` and ``leaf_hash``. Call inside the inserting
+    transaction; ``prepared`` (:func:`prepare`, before it) saves the JSON work there.
     """
     for site in sorted({d.site for d in decisions}):
         mine = [i for i, d in enumerate(decisions) if d.site == site]
-        placed = assign(conn, site, [decisions[i] for i in mine])
+        parts = [_parts_of(decisions[i], prepared) for i in mine]
+        placed = assign(conn, site, parts)
         for i, (log_index, leaf) in zip(mine, placed, strict=True):
             rows[i]["log_index"], rows[i]["leaf_hash"] = log_index, leaf.hex()
 
 
+def _parts_of(decision: Decision, prepared: Prepared | None) -> LeafParts:
+    found = None if prepared is None else prepared.get(id(decision))
+    # an amended decision is another object: its parts are made now
+    return found[1] if found is not None and found[0] is decision else leaf_parts(decision)
+
+
 def assign(
-    conn: sa.Connection, site: str, decisions: Sequence[Decision]
+    conn: sa.Connection, site: str, decisions: Sequence[Decision | LeafParts]
 ) -> list[tuple[int, bytes]]:
     """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier.
 
@@ -79,13 +116,18 @@ def assign(
     """
     if not decisions:
         return []
+    parts = [d if isinstance(d, tuple) else leaf_parts(d) for d in decisions]
     remembered = _remembered(conn).get(site)
-    if remembered is not None:
-        grown = _Growth(remembered[0], list(remembered[1]), decisions)
+    misses = _misses.setdefault(conn.engine, {})
+    if remembered is not None and misses.get(site, 0) <= 0:
+        grown = _Growth(remembered[0], list(remembered[1]), parts)
         if _swapped(conn, site, remembered[0], grown):
             return _stored(conn, site, grown)
+        # Another process writes too: read first for a while, a miss costs a statement.
+        misses[site] = MISS_PAUSE
+    misses[site] = misses.get(site, 0) - 1
     size, frontier, known = locked_state(conn, site)
-    grown = _Growth(size, frontier, decisions)
+    grown = _Growth(size, frontier, parts)
     values = grown.state_values()
     if known:
         conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
@@ -97,12 +139,12 @@ def assign(
 class _Growth:
     """The leaves, nodes and new frontier of ``decisions`` appended at ``size``."""
 
-    def __init__(self, size: int, frontier: list[bytes], decisions: Sequence[Decision]) -> None:
+    def __init__(self, size: int, frontier: list[bytes], parts: Sequence[LeafParts]) -> None:
         self.placed: list[tuple[int, bytes]] = []
         self.nodes: list[tuple[NodeKey, bytes]] = []
         self.frontier = frontier
-        for decision in decisions:
-            leaf = merkle.leaf_hash(leaf_bytes(decision, size))
+        for before, after in parts:
+            leaf = merkle.leaf_hash(before + str(size).encode() + after)
             self.placed.append((size, leaf))
             self.nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
             size += 1
@@ -138,6 +180,11 @@ def _stored(conn: sa.Connection, site: str, grown: _Growth) -> list[tuple[int, b
 _last_written: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, tuple[bytes, ...]]]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+#: Batches that read the state first after a compare-and-set missed.
+MISS_PAUSE = 32
+_misses: weakref.WeakKeyDictionary[Engine, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def _remembered(conn: sa.Connection) -> dict[str, tuple[int, tuple[bytes, ...]]]:

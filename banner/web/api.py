@@ -52,7 +52,10 @@ CONSENT_FIELDS = (
     "age_confirmed",
     "token",
     "retry_key",
+    "source",
 )
+#: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
+PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
 VERIFY_FIELDS = ("site", "token")
 
 
@@ -161,6 +164,14 @@ def _age_confirmed(document: dict[str, Any], site: SiteConfig, granted: tuple[st
     return confirmed
 
 
+def _source(document: dict[str, Any]) -> Source:
+    """Where the visitor chose; only the places a page's script offers (never the hosted page)."""
+    name = body.clean_str(document.get("source", Source.BANNER), "source", 16)
+    if name not in PAGE_SOURCES:
+        raise BadField(f"source must be one of {', '.join(PAGE_SOURCES)}", "source")
+    return Source(name)
+
+
 def _optional(document: dict[str, Any], field: str) -> Any:
     return document.get(field)
 
@@ -192,15 +203,13 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
     token = _optional(document, "token")
     if token is not None:
         token = body.clean_str(token, "token", MAX_TOKEN_BYTES)
-    if "retry_key" in document:
-        body.retry_key(document["retry_key"])
     return DecisionRequest(
         site=site.id,
         granted=granted,
         language=language,
         consent_id=consent_id,
         gpc=gpc,
-        source=Source.BANNER,
+        source=_source(document),
         page_origin=origin,
         page_path=body.clean_str(document.get("page_path", ""), "page_path", 512),
         ip=client_address(

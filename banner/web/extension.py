@@ -14,6 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from banner.check.flask_consent import consent_required, has_consent, init_consent
 from banner.core.config import BannerConfig, load_config
+from banner.core.keys import PAGE_CSRF, PAGE_SESSION, derive_key, derived_keys
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
 from banner.log.heads import HeadKeeper
@@ -30,11 +31,12 @@ logger = logging.getLogger("banner")
 def blueprints() -> list[Blueprint]:
     """Every blueprint banner mounts, imported late to keep imports one-way."""
     from banner.web.api import api
+    from banner.web.embeds import embeds
     from banner.web.loader import loader
     from banner.web.log_routes import log_routes
     from banner.web.pages import pages
 
-    return [api, loader, pages, log_routes]
+    return [api, loader, embeds, pages, log_routes]
 
 
 class Banner:
@@ -79,9 +81,14 @@ class Banner:
         """
         config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = config.secret_keys[-1]
+            # Keys of their own, never the configured secrets (banner.core.keys).
+            *older, newest = derived_keys(config.secret_keys, PAGE_SESSION)
+            app.config["SECRET_KEY"] = newest
             # Sessions signed before a rotation stay readable (Flask >= 3.1).
-            app.config["SECRET_KEY_FALLBACKS"] = list(config.secret_keys[:-1])
+            app.config["SECRET_KEY_FALLBACKS"] = older
+            app.config.setdefault(
+                "WTF_CSRF_SECRET_KEY", derive_key(config.secret_keys[-1], PAGE_CSRF)
+            )
         # Decisions of concurrent requests share one commit (banner.log.group_commit).
         log = GroupCommitLog(config.database_url)
         mount = self._mount_routes if mount_routes is None else mount_routes

@@ -94,6 +94,9 @@ def _fill(source: str, sentinel: str, data: Any) -> bytes:
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:
     fields = {key: tracker.settings[name] for name, key in GATE_FIELDS[tracker.kind].items()}
+    if tracker.kind == "gtm":  # the container loads once any of its tags' categories is granted
+        tags = [t.category for t in tracker.settings.get("tags", ())]
+        fields["cats"] = _unique([tracker.category, *tags])
     return {"kind": tracker.kind, "category": tracker.category, **fields}
 
 
@@ -106,9 +109,13 @@ def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
     google = [t for t in site.trackers if t.kind in CONSENT_MODE_KINDS]
     if not google:
         return []
-    analytics = [t.category for t in google if t.kind != "google_ads"]
-    ads = [t.category for t in google if t.kind == "google_ads"]
-    ads += [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    analytics: list[str] = []
+    ads = [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    for t in google:
+        # A container's declared tags each follow their own category.
+        tags = t.settings.get("tags", ()) or (t,)
+        analytics += [g.category for g in tags if g.kind in ("ga4", "gtm")]
+        ads += [g.category for g in tags if g.kind == "google_ads"]
     return [{"kind": CONSENT_MODE, "analytics": _unique(analytics), "ads": _unique(ads)}]
 
 
@@ -129,7 +136,7 @@ def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
     ``*`` matches any suffix); each pattern applies to cookies and keys alike.
     """
     owned: dict[str, list[str]] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         patterns = owned.setdefault(tracker.category, [])
         patterns += tracker_cookies(tracker.kind, tracker.settings) + tracker_storage(tracker.kind)
     return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
@@ -154,6 +161,7 @@ def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
         "cookie": site.cookie_name,
         **domain,
         "lang": site.default_language,
+        "cats": [c for c in site.category_ids if c != "essential"],
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),
     }

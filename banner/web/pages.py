@@ -67,7 +67,13 @@ from banner.web.page_security import (
 )
 from banner.web.receipt import Receipt, build_receipt
 from banner.web.request_body import MAX_FORM_BYTES, body_was_read, cap_body
-from banner.web.return_trip import Current, current_consent, loader_state, return_to_site
+from banner.web.return_trip import (
+    Current,
+    current_consent,
+    loader_state,
+    passed_token,
+    return_to_site,
+)
 from banner.web.state import service, state
 
 logger = logging.getLogger("banner")
@@ -190,10 +196,14 @@ def _back_to_preferences(site: SiteConfig) -> str:
     its trip back still reaches the site.
     """
     values = {"site_id": site.id, "lang": g.banner_lang}
-    for key, field in (("return", "return_to"), ("token", "token"), ("state", "state")):
+    for key, field in (("return", "return_to"), ("state", "state")):
         kept = request.args.get(key) or _posted(field)
         if kept:
             values[key] = kept
+    # Only a token this browser brought (its form's, or a trusted ?token=) is kept.
+    token = _posted("token") or passed_token(site, request.args.get("token"))
+    if token:
+        values["token"] = token
     return url_for("banner_pages.preferences", **values)
 
 
@@ -218,7 +228,7 @@ def preferences(site_id: str) -> Any:
     site = _site()
     if request.method == "POST":
         return _save(site)
-    current = current_consent(site, request.args.get("token"))
+    current = current_consent(site, passed_token(site, request.args.get("token")))
     form = preferences_form(
         site,
         g.banner_lang,

@@ -12,7 +12,6 @@ can raise anything else.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import g, request
@@ -136,17 +135,6 @@ def string_list(value: Any, field: str, max_items: int) -> list[str]:
     if len(set(items)) != len(items):
         raise BadField(f"{field} lists a category twice", field)
     return items
-
-
-#: A client's retry key: 16 to 128 characters it picks at random for each decision.
-RETRY_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
-
-
-def retry_key(value: Any, field: str = "retry_key") -> str:
-    """A decision's retry key, as the client chose it."""
-    if not isinstance(value, str) or not RETRY_KEY.fullmatch(value):
-        raise BadField(f"{field} must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -", field)
-    return value
 
 
 def reject_unknown(document: dict[str, Any], known: tuple[str, ...]) -> None:

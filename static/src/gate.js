@@ -27,6 +27,9 @@
   const parts = w.__bannerParts || {};
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
+  /* embeds that wait for a category: each shows a placeholder (embeds.js) */
+  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
+  const warned = new Set();
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
   const queue = [];
@@ -63,11 +66,16 @@
    * pending decision being written to localStorage (the storage event). */
   const channel = guard(() => new BroadcastChannel('banner_' + S.site));
 
+  /* 32 hex characters from the browser's CSPRNG: a decision's retry_key, a fresh id. */
   const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
 
-  /* Storage may be off or full: reads then give null, writes do nothing. */
-  const keep = (store, key, value) =>
-    guard(() => (value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value)));
+  /* Storage may be off (reading window.localStorage itself throws then) or
+   * full: reads then give nothing, writes do nothing. */
+  const keep = (name, key, value) =>
+    guard(() => {
+      const store = w[name];
+      return value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value);
+    });
 
   const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
@@ -95,7 +103,7 @@
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
    * never add it. The one the service vouched for names the choice. */
-  const vouched = (c) => keep(localStorage, VOUCHED) === c.raw;
+  const vouched = (c) => keep('localStorage', VOUCHED) === c.raw;
 
   const readChoice = () => {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
@@ -136,6 +144,8 @@
    * categories set. The service lists the name patterns of each category's
    * trackers; a trailing * matches any suffix. */
   const refused = (name) => {
+    /* never the consent cookie nor banner's own keys (a pending withdrawal) */
+    if (name === S.cookie || name.startsWith('banner_')) return;
     const owners = Object.keys(S.sweep).filter((c) =>
       S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
     );
@@ -169,6 +179,26 @@
   const safe = (url) => {
     if (guard(() => /^https?:$/.test(new URL(url, d.baseURI).protocol))) return url;
     console.warn('banner: not loaded, not an http(s) URL:', url);
+  };
+
+  /* A tagged element of a category the site does not ask for can never be
+   * granted: it stays blocked, and the console says so once per category. */
+  const unasked = () => {
+    for (const e of d.querySelectorAll('[data-category]')) {
+      const c = e.dataset.category;
+      if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
+      warned.add(c);
+      console.warn('banner: not a category of this site, kept blocked:', c);
+    }
+  };
+
+  /* Placeholders for blocked embeds come in a part of their own, fetched
+   * only when the page has an embed still waiting for its category. */
+  let embeds = 0;
+  const placeholders = () => {
+    if (embeds || ![...d.querySelectorAll(EMBEDS)].some((e) => !has(e.dataset.category))) return;
+    embeds = 1;
+    load(S.api + 's/' + S.site + '/embeds.js');
   };
 
   const frames = () => {
@@ -245,16 +275,19 @@
     for (const t of S.trackers) guard(() => kinds[t.kind].start(t, has(t.category)));
     ready(frames);
     ready(scripts);
+    ready(unasked);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) away ? reload() : location.reload();
     return stopped;
   };
 
   /* A decision waiting for the service is kept in localStorage: it is sent
-   * again on the next page view and holds in every tab until it lands. */
+   * again on the next page view and holds in every tab until it lands.
+   * True when it was kept. */
   const remember = (body) => {
     pending = body;
-    keep(localStorage, PENDING, body && JSON.stringify(body));
+    keep('localStorage', PENDING, body && JSON.stringify(body));
+    return keep('localStorage', PENDING) == (body && JSON.stringify(body));
   };
 
   const store = (token) => {
@@ -285,7 +318,7 @@
       .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error]))))
       .then((answer) => {
         if (body !== pending) return;
-        keep(localStorage, VOUCHED, answer.token);
+        keep('localStorage', VOUCHED, answer.token);
         store(answer.token);
         status(0);
         apply(answer.granted);
@@ -317,18 +350,20 @@
    * else's valid token must not grant or replace anything. */
   const adopt = (token, state) => {
     const p = parse(token);
-    const kept = keep(sessionStorage, 'banner_state');
+    const kept = keep('sessionStorage', 'banner_state');
     /* single use: an old link in this tab's history cannot bring back an older choice */
-    keep(sessionStorage, 'banner_state', null);
+    keep('sessionStorage', 'banner_state', null);
     if (p && kept && state === kept && (!choice || (choice.i === p.i && p.t >= choice.t))) store(token);
   };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
-  const choose = (categories, fresh, age) => {
+  const choose = (categories, fresh, age, source) => {
     sync();
     const id = choice?.i || pending?.consent_id || fresh;
-    remember({
+    ui?.hide?.();
+    const held = remember({
+      source: source,
       site: S.site,
       granted: categories,
       language: kernel.lang,
@@ -342,9 +377,10 @@
     });
     /* A withdrawal takes effect at once, in every tab of the site; when
      * running tags force a reload, the fresh page sends the pending choice
-     * instead of this one. */
+     * instead of this one. Where storage cannot keep it, this page sends it
+     * and reloads only once it landed (the cookie then holds it). */
     channel?.postMessage(categories);
-    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)))) send(0);
+    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
   };
 
   /* Another tab's decision: what it took away stops here too (nothing is
@@ -389,6 +425,8 @@
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
+    cats: S.cats,
+    open: () => showBanner(2),
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -414,7 +452,8 @@
   for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
-  pending = guard(() => JSON.parse(keep(localStorage, PENDING)));
+  ready(placeholders);
+  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
@@ -430,6 +469,7 @@
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
     } else {
       guard(sweep);
+      ready(unasked);
     }
     if (pending && !passed) send(0);
     else if (!choice) showBanner(1);
@@ -446,7 +486,7 @@
     fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
       .then((r) => r.json())
       .then((v) => {
-        if (v.valid) keep(localStorage, VOUCHED, unsure.raw), (choice = unsure);
+        if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
         if (v.valid !== undefined) begin();
       }, () => {});
   } else begin();

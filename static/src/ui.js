@@ -273,6 +273,12 @@
     }
   }
 
+  /* A choice made elsewhere (a placeholder's button) closes both layers. */
+  function hide() {
+    bar.hidden = true;
+    if (modal) modal.hidden = true;
+  }
+
   /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
    * holds in this browser meanwhile, and the gate keeps sending it). */
   function status(failed) {
@@ -319,7 +325,7 @@
   function mount() {
     K.lang = lang;
     render();
-    K.mount({ show: show, status: status });
+    K.mount({ show: show, status: status, hide: hide });
   }
 
   if (d.body) mount();

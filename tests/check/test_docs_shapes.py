@@ -12,6 +12,7 @@ from flask import Flask
 
 from banner import Banner, TrackerGate, current_consent
 from banner.core.config import parse_config
+from banner.core.keys import site_token_keys
 from banner.core.token import ConsentToken, TokenCodec
 from tests.factories import KEY_NEW, SITE, document
 
@@ -42,7 +43,7 @@ def test_current_consent_has_the_documented_fields(tmp_path: Path) -> None:
     config = parse_config(doc, "d.toml", {})
     app = Flask("docs")
     Banner(app, config, mount_routes=False)
-    codec = TokenCodec("tokodemo", [KEY_NEW], 3, 86400, clock=time.time)
+    codec = TokenCodec("tokodemo", site_token_keys([KEY_NEW], "tokodemo"), 3, 86400)
     token, made = codec.sign("docs-visitor-0123456789", ["analytics"])
     cookie = f"banner_consent={token}"
     try:

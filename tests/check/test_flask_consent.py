@@ -12,6 +12,7 @@ from flask import Flask, g, render_template_string
 
 from banner.check.flask_consent import consent_required, current_consent, has_consent
 from banner.core.config import BannerConfig, ConfigError, parse_config
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from banner.web.extension import Banner
 from tests.factories import KEY_NEW, KEY_OLD, SITE, document
@@ -76,7 +77,7 @@ def apps(tmp_path: Path) -> Iterator[dict[str, Flask]]:
 
 
 def token(site: str, granted: Sequence[str], keys: Sequence[str], policy: int) -> str:
-    codec = TokenCodec(site, list(keys), policy, 180 * 86400, clock=time.time)
+    codec = TokenCodec(site, site_token_keys(keys, site), policy, 180 * 86400, clock=time.time)
     return codec.sign(VISITOR, granted)[0]
 
 

@@ -33,6 +33,18 @@ cookies = ["{name}"]
 recipient = {{ name = "Heatmap Ltd", country = "SG" }}
 """
 
+GTM_TAG = """
+[sites.tokodemo.trackers.gtm]
+container_id = "GTM-ABC1234"
+category = "analytics"
+
+[sites.tokodemo.trackers.gtm.tags.heatmap]
+kind = "other"
+category = "analytics"
+cookies = ["{name}"]
+recipient = {{ name = "Heatmap Ltd", country = "SG" }}
+"""
+
 
 def _check(cli: CliRunner, config_file: Path, extra: str, site_lines: str = "") -> str:
     text = config_file.read_text(encoding="utf-8")
@@ -76,6 +88,15 @@ def test_check_config_refuses_a_deletion_pattern_matching_a_banner_cookie(
     outcome = _check(cli, config_file, CUSTOM.format(name=pattern))
     assert not outcome.startswith("0|")
     assert "sites.tokodemo.trackers.custom.heatmap.cookies" in outcome
+
+
+@pytest.mark.parametrize("pattern", ["banner_*", "session", "banner_consent"])
+def test_check_config_refuses_a_container_tag_pattern_matching_a_banner_cookie(
+    cli: CliRunner, config_file: Path, pattern: str
+) -> None:
+    outcome = _check(cli, config_file, GTM_TAG.format(name=pattern))
+    assert not outcome.startswith("0|")
+    assert "sites.tokodemo.trackers.gtm.tags.heatmap.cookies" in outcome
 
 
 @pytest.mark.parametrize("name", ["session", "banner_admin", "Session"])

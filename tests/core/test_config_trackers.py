@@ -191,6 +191,28 @@ def test_patterns_may_not_match_a_renamed_consent_cookie() -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("banner_p*", True),
+        ("banner_pending_tokodemo", True),
+        ("ban*", True),
+        ("b*", True),
+        ("bannerx*", False),
+        ("_hm_*", False),
+        ("banne", False),
+    ],
+)
+def test_patterns_may_not_reach_banners_own_storage_keys(pattern: str, refused: bool) -> None:
+    """The loader sweeps storage keys with the same patterns: a pending withdrawal must stay."""
+    if not refused:
+        assert parse(with_custom(cookies=[pattern])).trackers
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse(with_custom(cookies=[pattern]))
+    assert "banner_…" in str(caught.value)
+
+
+@pytest.mark.parametrize(
     ("code", "ok"),
     [
         ("SG", True),

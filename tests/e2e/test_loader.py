@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from tests.e2e.conftest import Deployment, TrackerLog
 from tests.factories import KEY_NEW, KEY_OLD
@@ -308,7 +309,9 @@ def test_refused_choice_is_asked_again(
 
 def _token(site: str = "tokodemo", version: int = 3, age_days: float = 0) -> str:
     issued = time.time() - age_days * 86400
-    codec = TokenCodec(site, [KEY_OLD, KEY_NEW], version, 180 * 86400, clock=lambda: issued)
+    codec = TokenCodec(
+        site, site_token_keys([KEY_OLD, KEY_NEW], site), version, 180 * 86400, clock=lambda: issued
+    )
     return codec.sign("c0nsent-id-0123456789", ["analytics"])[0]
 
 

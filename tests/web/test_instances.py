@@ -16,7 +16,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def decide(
-    url: str, granted: list[str], consent_id: str | None = None, token: object = None
+    url: str,
+    granted: list[str],
+    consent_id: str | None = None,
+    token: object = None,
+    retry_key: str | None = None,
 ) -> dict[str, object]:
     body: dict[str, object] = {
         "site": "tokodemo",
@@ -28,6 +32,8 @@ def decide(
         body["consent_id"] = consent_id
     if token:
         body["token"] = token  # a change carries the id's current token
+    if retry_key:
+        body["retry_key"] = retry_key  # a retry carries the key of the decision it repeats
     return api_call(url + "/api/v1/consent", body)
 
 
@@ -35,9 +41,11 @@ def test_two_instances_share_tokens_log_export_and_stats(tmp_path: Path, postgre
     config = write_config(tmp_path / "banner.toml", postgres_url)
     first, second = ServerProcess(config), ServerProcess(config)
     try:
-        a = decide(first.url, ["analytics"])
+        a = decide(first.url, ["analytics"], retry_key="instances-decision-a")
         b = decide(second.url, [])
-        retried = decide(second.url, ["analytics"], consent_id=str(a["consent_id"]))  # a retry
+        retried = decide(  # a retry, on the other instance
+            second.url, ["analytics"], str(a["consent_id"]), retry_key="instances-decision-a"
+        )
         changed = decide(first.url, ["functional"], str(b["consent_id"]), b["token"])
         for token, server in (
             (a["token"], second),

@@ -106,6 +106,7 @@ def test_the_gate_gets_ids_and_sources_not_recipients(tmp_path: Path) -> None:
         "category": "analytics",
         "id": "GTM-AB12CD3",
         "mode": "basic",
+        "cats": ["analytics"],
     }
     assert by_kind["referral"] == {
         "kind": "referral",

@@ -123,3 +123,30 @@ def test_a_proof_lists_only_that_ids_decisions_on_that_site(
 def test_any_query_is_answered_never_a_500(client: FlaskClient, first: str, second: str) -> None:
     response = client.get(f"{BASE}/consistency", query_string={"first": first, "second": second})
     assert response.status_code in (200, 400) and response.is_json
+
+
+def test_a_leaf_never_carries_the_retry_key_hash(client: FlaskClient, app: Flask) -> None:
+    """The retry key's hash is a secret between the log and its client (issue 26)."""
+    secret = "5e" * 32
+    app.extensions["banner"].log.append(decision(9, retry_key_hash=secret), fresh=True)
+    body = client.get(f"{BASE}/proof/{decision(9).consent_id}").get_json()
+    leaf = body["entries"][0]["leaf"]
+    assert secret not in leaf and "retry_key" not in leaf
+
+
+def test_a_database_that_cannot_sign_is_503_never_500(
+    client: FlaskClient, app: Flask, logged: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from banner.log.heads import HeadKeeper
+
+    def locked(_self: HeadKeeper, _site: str) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(HeadKeeper, "make", locked)
+    app.extensions["banner"].log.append(decision(50), fresh=True)  # not covered by a head
+    proof = client.get(f"{BASE}/proof/{decision(50).consent_id}")
+    assert proof.status_code == 503 and proof.is_json and "Retry-After" in proof.headers
+    receipt = client.get(f"/s/tokodemo/receipt/{decision(50).consent_id}.json")
+    assert receipt.status_code == 503

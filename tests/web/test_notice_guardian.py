@@ -75,8 +75,8 @@ def test_api_records_the_box_and_a_rejection_needs_none(
     csv_text, records = exported(banner_state)
     assert [r["age_confirmed"] for r in records] == [True, False]
     header, first, second = csv_text.splitlines()
-    assert header.endswith(",age_confirmed") and first.endswith(",true")
-    assert second.endswith(",false")
+    assert header.endswith(',"age_confirmed"') and first.endswith(',"true"')
+    assert second.endswith(',"false"')
 
 
 def test_form_refuses_a_grant_without_the_box_and_saves_with_it(

@@ -43,6 +43,8 @@ def hidden_fields(response: TestResponse) -> dict[str, str]:
 def open_page(
     client: FlaskClient, query: str = "", **kw: Any
 ) -> tuple[TestResponse, dict[str, str]]:
+    # Opened from one of the site's pages, as the loader does (a ?token= counts only then).
+    kw["headers"] = {"Referer": f"{SHOP_ORIGIN}/produk/1", **kw.get("headers", {})}
     response = client.get(f"{PAGE}{query}", **kw)
     assert response.status_code == 200
     return response, hidden_fields(response)

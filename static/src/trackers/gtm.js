@@ -17,6 +17,11 @@
   k.d.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
-    start: (t, on) => k.first(t, on) && !loaded && container(t),
+    /* basic: once any category of the container or of its declared tags is
+     * granted (that category then counts as running: withdrawing it reloads) */
+    start: (t) => {
+      for (const c of t.cats) k.first({ category: c }, k.has(c));
+      if (!loaded && t.cats.some(k.has)) container(t);
+    },
   };
 };
