@@ -86,7 +86,8 @@ def _banner_table(log_key_file: str) -> str:
 # add a key from `banner keys new` at the end, and drop the first once tokens signed
 # with it have expired (consent_days).
 secret_keys = ["{secrets.token_urlsafe(32)}"]
-# Signs the consent log's tree heads (Ed25519, PEM), relative to this file's folder.
+# Signs the consent log's tree heads (Ed25519, PEM), relative to this file's folder;
+# another one: banner keys new-log-key --output FILE
 log_key_file = "{log_key_file}"
 # The consent log: SQLite relative to the folder banner starts in, or PostgreSQL:
 # database_url = "postgresql+psycopg://banner@127.0.0.1/banner"
