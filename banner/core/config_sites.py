@@ -10,6 +10,7 @@ from banner.core.config_model import (
     COOKIE_NAME,
     DEFAULT_THEME,
     DEFAULT_TIMEZONE,
+    FIXED_COLOURS,
     OVERRIDABLE_TEXTS,
     SITE_ID,
     THEME_KEYS,
@@ -22,7 +23,6 @@ from banner.core.config_notice import parse_changes, parse_children, parse_contr
 from banner.core.config_trackers import parse_trackers
 from banner.core.config_values import (
     BILINGUAL,
-    MIN_CONTRAST,
     REQUIRED,
     ConfigError,
     Reader,
@@ -132,18 +132,25 @@ def _theme(site: Reader) -> dict[str, str]:
     }
     if not all(isinstance(colour, str) for colour in theme.values()):
         return theme  # a colour is already reported as wrong
-    colours = {**DEFAULT_THEME, **theme, "label": "#ffffff"}
-    for key, against in THEME_PAIRS:
+    colours = {**DEFAULT_THEME, **theme, **{k: c for k, (c, _) in FIXED_COLOURS.items()}}
+    for key, against, minimum in THEME_PAIRS:
         if key not in theme and against not in theme:
             continue
         ratio = contrast_ratio(colours[key], colours[against])
-        if ratio < MIN_CONTRAST:
+        if ratio < minimum:
             raise entry.fail(
                 key if key in theme else against,
-                f"colours readable together: {key} {colours[key]} against {against} "
-                f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1",
+                f"colours readable together: {_named(key, colours)} against "
+                f"{_named(against, colours)} has contrast {ratio:.2f}:1, "
+                f"WCAG AA needs {minimum:g}:1",
             )
     return theme
+
+
+def _named(key: str, colours: dict[str, str]) -> str:
+    """``text #777777``, or for a colour the theme cannot change, what it is."""
+    fixed = FIXED_COLOURS.get(key)
+    return f"{key} {colours[key]}" + (f" (fixed: {fixed[1]})" if fixed else "")
 
 
 def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:

@@ -87,6 +87,15 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
         words = FormWords(self.meta.language)
         return [words.gettext(str(e)) for field in self for e in field.errors]
 
+    def error_targets(self) -> list[tuple[str, str]]:
+        """Each error in our words, with the id of the visible field it is about ("" if none)."""
+        words = FormWords(self.meta.language)
+        return [
+            (words.gettext(str(e)), field.id if field.type == "BooleanField" else "")
+            for field in self
+            for e in field.errors
+        ]
+
     def csrf_failed(self) -> bool:
         return bool(self.csrf_token.errors)
 
