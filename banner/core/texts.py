@@ -42,8 +42,8 @@ BANNER_TEXTS: Mapping[str, str] = {
         "agrees to this choice”."
     ),
     "save_failed": N_(
-        "Your choice could not be saved yet. It is kept in this browser and sent again; "
-        "until then, optional cookies stay off."
+        "Your choice could not be saved yet. For now it is kept in this browser and will be "
+        "sent again; until then, optional cookies stay off."
     ),
     "saved": N_("Your choice is saved."),
     "new_tab": N_("(opens in a new tab)"),

@@ -182,9 +182,13 @@
   function clear(e) {
     const target = e.target;
     if (!root || root.contains(target) || !target.getBoundingClientRect) return;
-    for (const part of [bar, pill, toast]) {
-      if (part.hidden || !covered(target, part)) continue;
-      scrollBy(0, target.getBoundingClientRect().bottom - part.getBoundingClientRect().top + 12);
+    const parts = [bar, pill, toast].filter((part) => !part.hidden);
+    /* first where the browser would scroll it, then clear of the parts */
+    if (parts.length) target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    for (const part of parts) {
+      if (!covered(target, part)) continue;
+      const by = target.getBoundingClientRect().bottom - part.getBoundingClientRect().top + 12;
+      scrollBy({ top: by, behavior: 'instant' });
       if (!covered(target, part)) continue;
       if (part === bar) collapse();
       else part.classList.add('bn-up');
@@ -357,7 +361,7 @@
     theme(root);
     buildBar(root);
     bar.hidden = true;
-    pill = button(T.privacy_choices, () => show(1), root, 'bn-pill');
+    pill = button(T.privacy_choices, () => show(1), root, 'bn-lang bn-pill');
     pill.hidden = true;
     toast = el('div', 'bn-toast', null, root);
     el('p', null, T.save_failed, toast);
