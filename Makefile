@@ -46,10 +46,11 @@ translations-extract: $(STAMP)
 	$(EXTRACT) -o $(POT) .
 
 # update: merge new ids into both catalogs (sorted, no line numbers), keeping
-# every translation; new entries arrive empty, never fuzzy-guessed.
+# every translation; new entries arrive empty, never fuzzy-guessed; ids the code
+# no longer uses are dropped (no #~ entries).
 translations-update: translations-extract
 	$(BIN)/pybabel update -i $(POT) -d translations --no-fuzzy-matching --width 100 \
-	  --ignore-pot-creation-date
+	  --ignore-pot-creation-date --ignore-obsolete
 
 # check: extracts from the sources itself, then fails on any id missing,
 # empty or fuzzy in either language, a dropped placeholder or HTML.

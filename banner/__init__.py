@@ -8,7 +8,8 @@ a check-only user (Django, a worker) never pulls in Flask::
 
 The parts, each a subpackage whose ``__init__`` says what it may import:
 :mod:`banner.core` (pure), :mod:`banner.log` (consent log),
-:mod:`banner.check` (server-side check), :mod:`banner.web` (Flask service and
+:mod:`banner.check` (what a site's back end imports: the server-side check and
+the Flask helpers), :mod:`banner.web` (the consent service and its Flask
 extension), :mod:`banner.cli` (command line).
 """
 
@@ -22,9 +23,9 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it
 _PUBLIC = {
     "Banner": "banner.web.extension",
-    "has_consent": "banner.web.flask_consent",
-    "consent_required": "banner.web.flask_consent",
-    "current_consent": "banner.web.flask_consent",
+    "has_consent": "banner.check.flask_consent",
+    "consent_required": "banner.check.flask_consent",
+    "current_consent": "banner.check.flask_consent",
     "check_consent": "banner.check.checker",
     "ConsentChecker": "banner.check.checker",
     "LiveChecker": "banner.check.live",
@@ -60,13 +61,13 @@ __all__ = [
 if TYPE_CHECKING:
     from banner.app import create_app
     from banner.check.checker import ConsentChecker, check_consent
+    from banner.check.flask_consent import consent_required, current_consent, has_consent
     from banner.check.live import LiveChecker
     from banner.check.middleware import ConsentMiddleware, consent_in
     from banner.check.tracker_gate import TrackerGate
     from banner.core.config import BannerConfig, ConfigError, load_config
     from banner.core.token import ConsentToken
     from banner.web.extension import Banner
-    from banner.web.flask_consent import consent_required, current_consent, has_consent
 
 
 def __getattr__(name: str) -> Any:

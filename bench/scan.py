@@ -31,10 +31,10 @@ PAGES = 20
 BARE = """
 import sys
 from playwright.sync_api import sync_playwright
-from banner.scan.chromium import FLAGS, find_chromium
+from banner.scan.chromium import FLAGS, NO_SANDBOX, find_chromium
 urls = sys.argv[1:]
 with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path=find_chromium(), args=list(FLAGS))
+    browser = p.chromium.launch(executable_path=find_chromium(), args=[NO_SANDBOX, *FLAGS])
     for _ in range(2):
         context = browser.new_context()
         page = context.new_page()
@@ -69,6 +69,7 @@ def measure(runs: int) -> str:
                     str(PAGES),
                     "--output",
                     str(out),
+                    "--unsafe-no-sandbox",  # the bench machine runs as root
                     *fixture.routes(),
                 ]
             )
@@ -104,7 +105,7 @@ def demo() -> str:
             [
                 *(sys.executable, "-m", "banner", "scan", shop.url),
                 *("--config", str(shop.config), "--site", "tokodemo"),
-                *("--output", f"{folder}/out", *shop.routes),
+                *("--output", f"{folder}/out", "--unsafe-no-sandbox", *shop.routes),
             ]
         )
         proposal = (Path(folder) / "out" / "cookies.toml").read_text(encoding="utf-8")

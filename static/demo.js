@@ -35,13 +35,14 @@
     list('ttq-calls', Array.from(w.ttq || []).map((call) => call[0]));
     list('cookies', d.cookie ? d.cookie.split(/; */).map((c) => c.split('=')[0]) : []);
     const granted = OPTIONAL.filter((c) => w.banner && w.banner.granted(c));
-    d.getElementById('granted').textContent = granted.join(', ') || 'hanya yang wajib';
+    d.getElementById('granted').textContent = granted.join(', ') || 'hanya yang diperlukan';
   }
 
   new MutationObserver((records) => {
     for (const r of records) for (const n of r.addedNodes) if (n.src) note(n.src);
   }).observe(d.documentElement, { childList: true, subtree: true });
-  d.querySelectorAll('script[src], iframe[src]').forEach((n) => note(n.src));
+  /* a text/plain script is inert until the gate re-creates it */
+  d.querySelectorAll('script[src]:not([type="text/plain"]), iframe[src]').forEach((n) => note(n.src));
   d.addEventListener('banner:change', render);
   setInterval(render, 1000);
   render();

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from banner.core.config import BannerConfig, parse_config
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 
 KEY_OLD = "old-key-0123456789abcdef0123456789abcdef"
@@ -37,7 +38,14 @@ SITE: dict[str, Any] = {
             "category": "analytics",
             "duration": {"id": "2 tahun", "en": "2 years"},
             "purpose": {"id": "Membedakan pengunjung", "en": "Distinguishes visitors"},
-        }
+        },
+        {
+            "name": "bahasa",
+            "provider": "Toko Demo",
+            "category": "preference",
+            "duration": {"id": "1 tahun", "en": "1 year"},
+            "purpose": {"id": "Mengingat bahasa pilihan Anda", "en": "Remembers your language"},
+        },
     ],
 }
 
@@ -63,5 +71,11 @@ def make_config(database_url: str, **site_changes: Any) -> BannerConfig:
 def signed_token(consent_id: str, granted: Sequence[str], age: float = 0.0) -> str:
     """A valid token for the ``tokodemo`` site of :func:`document`, issued ``age`` s ago."""
     issued = time.time() - age
-    codec = TokenCodec("tokodemo", [KEY_OLD, KEY_NEW], 3, 180 * 86400, clock=lambda: issued)
+    codec = TokenCodec(
+        "tokodemo",
+        site_token_keys([KEY_OLD, KEY_NEW], "tokodemo"),
+        3,
+        180 * 86400,
+        clock=lambda: issued,
+    )
     return codec.sign(consent_id, granted)[0]

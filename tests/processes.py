@@ -46,6 +46,7 @@ name = "Toko Demo"
 origins = ["{SHOP_ORIGIN}"]
 policy_version = 3
 privacy_policy_url = "https://www.tokodemo.co.id/kebijakan-privasi"
+categories = ["functional", "analytics", "preference"]
 """,
         encoding="utf-8",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,18 +18,29 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from banner.admin.reading import reader
-from banner.log.schema import admin_users
+from banner.log.schema import admin_sessions, admin_users
 from banner.log.store import ConsentLog, as_utc, translate_error
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
+#: Password checks running at once in this process, and how long a login waits its turn.
+#: scrypt takes ~16 MB and tens of milliseconds of a core per check; on a small
+#: machine a burst of logins (each one allowed by the limits, from many networks)
+#: would otherwise take every core from the threads that record consent. One at a
+#: time leaves the other cores to them; a login past the wait is answered 429.
+HASHING = threading.BoundedSemaphore(1)
+HASH_WAIT_SECONDS = 10.0
 #: Checked against when the name is unknown, so both cases take as long.
 _DUMMY_HASH = generate_password_hash("banner-no-such-account", method="scrypt")
 
 
 class AccountError(ValueError):
     """A name, password or site list the account commands refuse."""
+
+
+class HashingBusy(Exception):
+    """Every password-check slot stayed busy for :data:`HASH_WAIT_SECONDS`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +102,11 @@ def create_user(log: ConsentLog, name: str, password: str, sites: tuple[str, ...
 
 
 def delete_user(log: ConsentLog, name: str) -> bool:
-    """Remove an account; ``False`` when there was none. Its sessions stop working."""
+    """Remove an account; ``False`` when there was none. Its sessions end with it."""
     try:
         with log.engine.begin() as conn:
+            gone = sa.select(admin_users.c.user_id).where(admin_users.c.name == name)
+            conn.execute(admin_sessions.delete().where(admin_sessions.c.user_id.in_(gone)))
             result = conn.execute(admin_users.delete().where(admin_users.c.name == name))
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
@@ -140,6 +154,12 @@ def authenticate(log: ConsentLog, name: str, password: str) -> Account | None:
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
     stored = str(row.password_hash) if row else _DUMMY_HASH
-    if not check_password_hash(stored, password[:MAX_PASSWORD]) or row is None:
+    if not HASHING.acquire(timeout=HASH_WAIT_SECONDS):
+        raise HashingBusy()
+    try:
+        right = check_password_hash(stored, password[:MAX_PASSWORD])
+    finally:
+        HASHING.release()
+    if not right or row is None:
         return None
     return user_by_id(log, int(row.user_id))

@@ -16,6 +16,12 @@ WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 36
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_LABELS = 7
+#: Room right of a line chart's plot for each line's name.
+LABEL_W = 132
+#: Line names closer than this (viewBox units) are moved apart.
+LABEL_GAP = 14
+#: Widest bar: a one-day range is one bar, not a wall.
+MAX_BAR_W = 56
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +52,14 @@ class DayLabel:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A series as polylines (broken where a day has no value)."""
+    """A series as polylines (broken where a day has no value), a marker on each
+    day's value, and its name written at its last value (``label_y``, moved apart
+    from the other lines' names so none covers another)."""
 
     key: str
     paths: list[str]
+    points: list[tuple[float, float]]
+    label_y: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +88,15 @@ def nice_ceiling(value: float) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def _slot(count: int) -> float:
-    return PLOT_W / max(count, 1)
+def _slot(count: int, width: float = PLOT_W) -> float:
+    return width / max(count, 1)
 
 
-def _x_labels(days: Sequence[date]) -> list[DayLabel]:
-    step = max(1, math.ceil(len(days) / MAX_LABELS))
-    slot = _slot(len(days))
+def _x_labels(
+    days: Sequence[date], width: float = PLOT_W, most: int = MAX_LABELS
+) -> list[DayLabel]:
+    step = max(1, math.ceil(len(days) / most))
+    slot = _slot(len(days), width)
     return [DayLabel(LEFT + slot * (i + 0.5), d) for i, d in enumerate(days) if i % step == 0]
 
 
@@ -102,7 +114,7 @@ def stacked_bars(
     """A bar per day, stacked by ``keys`` in order (bottom first)."""
     top = nice_ceiling(max((sum(c.values()) for c in counts), default=0))
     slot = _slot(len(days))
-    width = round(max(slot * 0.7, 1), 2)
+    width = round(min(max(slot * 0.7, 1), MAX_BAR_W), 2)
     blocks: list[Block] = []
     for i, day_counts in enumerate(counts):
         x, base = round(LEFT + slot * i + (slot - width) / 2, 2), 0
@@ -117,17 +129,44 @@ def stacked_bars(
 
 def rate_lines(days: Sequence[date], series: Mapping[str, Sequence[float | None]]) -> Chart:
     """A line per key from 0 to 100 %; ``None`` (no visitors that day) breaks the line."""
-    slot = _slot(len(days))
+    width = PLOT_W - LABEL_W
+    slot = _slot(len(days), width)
     lines = []
     for key, values in series.items():
-        paths: list[list[str]] = [[]]
-        for i, value in enumerate(values):
-            if value is None:
-                paths.append([])
-                continue
-            paths[-1].append(f"{LEFT + slot * (i + 0.5):.1f},{_y(value * 100, 100):.1f}")
-        lines.append(Line(key, [_path(points) for points in paths if points]))
-    return Chart([], lines, _ticks(100), _x_labels(days))
+        points = [
+            (round(LEFT + slot * (i + 0.5), 1), round(_y(v * 100, 100), 1))
+            for i, v in enumerate(values)
+            if v is not None
+        ]
+        lines.append(Line(key, _paths(values, slot), points))
+    # the names take room on the right: fewer day labels, so they never touch
+    chart = Chart([], _labelled(lines), _ticks(100), _x_labels(days, width, MAX_LABELS - 2))
+    return Chart(chart.blocks, chart.lines, chart.y_ticks, chart.x_labels, right_edge=LEFT + width)
+
+
+def _paths(values: Sequence[float | None], slot: float) -> list[str]:
+    runs: list[list[str]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{LEFT + slot * (i + 0.5):.1f},{_y(value * 100, 100):.1f}")
+    return [_path(run) for run in runs if run]
+
+
+def _labelled(lines: list[Line]) -> list[Line]:
+    """Each line with a name position by its last value, at least ``LABEL_GAP`` apart."""
+    ends = sorted((line.points[-1][1], n) for n, line in enumerate(lines) if line.points)
+    placed: dict[int, float] = {}
+    floor = TOP + 4.0
+    for y, n in ends:
+        placed[n] = max(y + 4, floor)
+        floor = placed[n] + LABEL_GAP
+    overflow = max(0.0, floor - LABEL_GAP - (TOP + PLOT_H + 4))
+    return [
+        Line(line.key, line.paths, line.points, placed[n] - overflow if n in placed else None)
+        for n, line in enumerate(lines)
+    ]
 
 
 def _path(points: list[str]) -> str:

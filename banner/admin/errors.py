@@ -7,13 +7,13 @@ from banner.web.page_errors import PageError
 
 
 class TooManyLogins(PageError):
-    """Failed logins from this network reached the limit."""
+    """Logins from this network, or for this account, reached their limit."""
 
     code = 429
     title = N_("Too many attempts")
     explanation = N_(
-        "Too many wrong passwords were entered from your network. Wait a few minutes, "
-        "then try again."
+        "Too many wrong passwords were entered from your network or for this account. "
+        "Wait a few minutes, then try again."
     )
 
 

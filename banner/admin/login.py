@@ -1,31 +1,32 @@
 """Logging in and out of the dashboard.
 
-Failed logins count against the client's masked network (IPv4 /24, IPv6 /48)
-in the service's own limiter storage (memory, or Redis across instances);
-past :data:`LOGIN_LIMIT` the login answers 429 until the window slides on.
+Each attempt counts, before its password is checked, against the client's
+masked network (IPv4 /24, IPv6 /48) and against the account
+(:mod:`banner.admin.login_limits`); past a limit the login answers 429 until
+the window ends. A right password opens a server-side session
+(:mod:`banner.admin.sessions`); logging out ends it.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import g, redirect, request, url_for
 from flask_limiter import Limiter
-from limits import parse
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from banner.admin.accounts import authenticate, has_users
+from banner.admin.accounts import HashingBusy, authenticate, has_users
 from banner.admin.errors import AdminFormExpired, TooManyLogins
 from banner.admin.forms import LoginForm, login_form, logout_form
+from banner.admin.login_limits import Attempt, LoginLimits
 from banner.admin.page import admin, cookie_path, render
 from banner.admin.session import clear_login
+from banner.admin.sessions import end_session, open_session
 from banner.core.texts import N_
 from banner.core.visitor import client_address, mask_ip
 from banner.web.page_security import is_foreign_post
 from banner.web.state import state
 
-LOGIN_LIMIT = parse("5 per 5 minutes")
 WRONG = N_("The name or the password is wrong.")
 NEXT_MAX = 512
 
@@ -55,9 +56,8 @@ def _limiter() -> Limiter:
     return found
 
 
-def _wait() -> int:
-    reset = _limiter().limiter.get_window_stats(LOGIN_LIMIT, _network()).reset_time
-    return max(1, int(reset - time.time()) + 1)
+def _limits() -> LoginLimits:
+    return LoginLimits(_limiter().limiter.storage)
 
 
 def _show(form: LoginForm, status: int = 200, wrong: bool = False) -> tuple[str, int]:
@@ -81,17 +81,22 @@ def login() -> Any:
         request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
     ):
         raise AdminFormExpired()
-    if not _limiter().limiter.test(LOGIN_LIMIT, _network()):
-        raise TooManyLogins(_wait())
     if not form.validate_on_submit():
         if form.csrf_failed():
             raise AdminFormExpired()
         return _show(form, 400)
-    found = authenticate(state().log, form.name.data, form.password.data)
+    attempt = _limits().count(_network(), str(form.name.data))
+    if not isinstance(attempt, Attempt):
+        raise TooManyLogins(attempt)
+    try:
+        found = authenticate(state().log, form.name.data, form.password.data)
+    except HashingBusy:
+        raise TooManyLogins(2) from None
     if found is None:
-        _limiter().limiter.hit(LOGIN_LIMIT, _network())
         return _show(form, 401, wrong=True)
-    g.admin_account = found  # the after-request hook writes the session cookie
+    _limits().give_back(attempt)
+    g.admin_account = found
+    g.admin_opened = open_session(state().log, found)  # the after-request hook sets the cookie
     return redirect(safe_next(request.form.get("next")), 303)
 
 
@@ -102,6 +107,7 @@ def logout() -> WerkzeugResponse:
     if not form.validate_on_submit():
         raise AdminFormExpired()
     g.admin_logged_out = True
+    end_session(state().log, g.admin_session)  # every copy of the cookie stops working
     response = redirect(url_for("banner_admin.login", lang=g.admin_lang), 303)
     clear_login(response, cookie_path(), request.is_secure)
     return response

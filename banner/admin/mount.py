@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from banner.admin import labels as _labels  # noqa: F401 - the words for ids in templates
 from banner.admin import login as _login  # noqa: F401 - registers the login routes
 from banner.admin import records as _records  # noqa: F401 - registers lookup, export, scan
 from banner.admin import views as _views  # noqa: F401 - registers the page routes

@@ -9,18 +9,19 @@ translated error pages.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from banner.admin.accounts import Account, user_by_id
-from banner.admin.session import Login, clear_login, read_login, write_login
+from banner.admin.session import COOKIE, clear_login, read_session_id, write_session_id
+from banner.admin.sessions import Session, find_session, touch
 from banner.core.i18n import Translator, request_language
+from banner.core.keys import ADMIN_SESSION, derived_keys
 from banner.log.store import StoreUnavailable
 from banner.web.page_context import language_links
 from banner.web.page_errors import (
@@ -47,7 +48,8 @@ def cookie_path() -> str:
 
 
 def secret_keys() -> list[str]:
-    return list(state().config.secret_keys)
+    """The dashboard session's own keys, derived from the configured ones (oldest first)."""
+    return list(derived_keys(state().config.secret_keys, ADMIN_SESSION))
 
 
 @admin.before_request
@@ -60,24 +62,32 @@ def guard() -> WerkzeugResponse | None:
         state().config.default_language,
     )
     g.admin_nonce = new_nonce()
-    login = read_login(request, secret_keys())
-    account = user_by_id(state().log, login.user_id) if login else None
-    same = account and login and (account.name, account.stamp) == (login.name, login.stamp)
+    session = _session()
+    account = user_by_id(state().log, session.user_id) if session else None
+    same = account is not None and session is not None and account.stamp == session.stamp
     g.admin_account = account if same else None
+    g.admin_session = session if same else None
     if g.admin_account is None and request.endpoint not in OPEN_ENDPOINTS:
         query = urlencode({"next": request.full_path.rstrip("?"), "lang": g.admin_lang})
         return redirect(f"{url_for('banner_admin.login')}?{query}", 303)
     return None
 
 
+def _session() -> Session | None:
+    session_id = read_session_id(request, secret_keys())
+    return find_session(state().log, session_id) if session_id else None
+
+
 @admin.after_request
 def finish(response: Response) -> Response:
     """Security headers; the session's idle clock restarts on every page it opens."""
-    account: Account | None = g.get("admin_account")
-    if account is not None and not g.get("admin_logged_out"):
-        login = Login(account.user_id, account.name, account.stamp, time.time())
-        write_login(response, login, secret_keys(), cookie_path(), request.is_secure)
-    elif request.cookies.get("banner_admin") and g.get("admin_account") is None:
+    session: Session | None = g.get("admin_session")
+    opened: str | None = g.get("admin_opened")
+    if opened is not None:  # a login: the new session's id goes to the browser
+        write_session_id(response, opened, secret_keys(), cookie_path(), request.is_secure)
+    elif session is not None and not g.get("admin_logged_out"):
+        touch(state().log, session)
+    elif request.cookies.get(COOKIE) and g.get("admin_account") is None:
         clear_login(response, cookie_path(), request.is_secure)
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")
@@ -100,9 +110,6 @@ def page_globals() -> dict[str, Any]:
         "account": g.get("admin_account"),
         "language_links": language_links(language),
         "day_text": lambda day, style="medium": format_date(day, style, locale=language),
-        "when": lambda moment, zone="UTC": format_datetime(
-            moment, "medium", tzinfo=zone, locale=language
-        ),
     }
 
 

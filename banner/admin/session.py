@@ -1,18 +1,21 @@
-"""The dashboard's own session cookie: who is logged in, and since when they were idle.
+"""The dashboard's session: a random id in a cookie, the session itself in the database.
 
 Apart from the hosted pages' session (``SameSite=Lax``, carrying CSRF tokens),
-the login lives in a cookie of its own: signed with the service's keys
-(rotation-aware), ``HttpOnly``, ``SameSite=Strict``, ``Secure`` on https,
-scoped to the dashboard's path, and refused after :data:`IDLE_SECONDS`
-without a request. Each request reads the account again, so a deleted
-account's session stops at once.
+the login lives in a cookie of its own: ``HttpOnly``, ``SameSite=Strict``,
+``Secure`` on https, scoped to the dashboard's path. Its content is a random
+id (256 bits) signed with the dashboard's own derived key
+(:data:`banner.core.keys.ADMIN_SESSION`, rotation-aware): nothing in it can be
+read, and the server keeps only the id's SHA-256 (:mod:`banner.admin.sessions`).
+So logging out ends the session for every copy of the cookie, a session lasts
+at most :data:`LIFETIME_SECONDS` (12 hours) whatever happens, and ends after
+:data:`IDLE_SECONDS` without a request (issue 26).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import hashlib
+import re
+import secrets
 
 from flask import Request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -20,50 +23,43 @@ from werkzeug.wrappers import Response
 
 COOKIE = "banner_admin"
 IDLE_SECONDS = 30 * 60
-SALT = "banner.admin.session"
-MAX_COOKIE_CHARS = 1024
+LIFETIME_SECONDS = 12 * 60 * 60
+SALT = "banner.admin.session.v2"
+MAX_COOKIE_CHARS = 256
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
-@dataclass(frozen=True, slots=True)
-class Login:
-    """A session's content: the account (id, name, password stamp) and its last request."""
+def new_session_id() -> str:
+    """A fresh random session id (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
 
-    user_id: int
-    name: str
-    stamp: str
-    seen: float
+
+def session_hash(session_id: str) -> str:
+    """What the database keeps of a session id."""
+    return hashlib.sha256(session_id.encode("ascii")).hexdigest()
 
 
 def _serializer(keys: list[str]) -> URLSafeSerializer:
     return URLSafeSerializer(keys, salt=SALT)
 
 
-def read_login(
-    request: Request, keys: list[str], clock: Callable[[], float] = time.time
-) -> Login | None:
-    """The login in the request's cookie, or ``None`` (absent, forged, idle too long)."""
+def read_session_id(request: Request, keys: list[str]) -> str | None:
+    """The session id in the request's cookie, or ``None`` (absent, forged, malformed)."""
     raw = request.cookies.get(COOKIE)
     if not raw or len(raw) > MAX_COOKIE_CHARS:
         return None
     try:
-        data = _serializer(keys).loads(raw)
+        found = _serializer(keys).loads(raw)
     except BadSignature:
         return None
-    if not isinstance(data, dict):
-        return None
-    user_id, name, stamp, seen = (data.get(k) for k in ("u", "n", "s", "t"))
-    if not (isinstance(user_id, int) and isinstance(name, str) and isinstance(stamp, str)):
-        return None
-    if not isinstance(seen, int | float) or not 0 <= clock() - seen <= IDLE_SECONDS:
-        return None
-    return Login(user_id, name, stamp, float(seen))
+    return found if isinstance(found, str) and _SESSION_ID.fullmatch(found) else None
 
 
-def write_login(response: Response, login: Login, keys: list[str], path: str, secure: bool) -> None:
-    """Set (or refresh) the session cookie; it lasts as long as the browser session."""
-    value = _serializer(keys).dumps(
-        {"u": login.user_id, "n": login.name, "s": login.stamp, "t": int(login.seen)}
-    )
+def write_session_id(
+    response: Response, session_id: str, keys: list[str], path: str, secure: bool
+) -> None:
+    """Set the session cookie; it lasts as long as the browser session (the server decides more)."""
+    value = _serializer(keys).dumps(session_id)
     response.set_cookie(COOKIE, value, path=path, httponly=True, samesite="Strict", secure=secure)
 
 

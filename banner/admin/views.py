@@ -7,7 +7,6 @@ table beside it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,13 +60,13 @@ def overview() -> tuple[str, int]:
     sites = visible_sites()
     signing = state().config.secret_keys[-1]
     added = first_seen(state().log, signing)
-    age = (datetime.now(UTC) - added).days if added else None
     return render(
         "overview.html",
         sites=sites,
         last=last_decisions(state().log, [s.id for s in sites]),
         key_added=added,
-        key_age=age,
+        # the key serves every site: its time is in the first site's zone
+        key_zone=zone_of(sites[0]) if sites else "UTC",
         key_count=len(state().config.secret_keys),
         zone_of=zone_of,
         logout=logout_form(g.admin_lang),

@@ -6,7 +6,7 @@ from the raw ``Cookie`` header, with the site's keys::
 
     from banner.check import check_consent
 
-    consent = check_consent("tokodemo", SECRET_KEYS, cookie_header=environ.get("HTTP_COOKIE"),
+    consent = check_consent("tokodemo", SITE_KEYS, cookie_header=environ.get("HTTP_COOKIE"),
                             policy_version=3, consent_days=180)
     if consent is not None and consent.allows("analytics"):
         send_purchase_event(...)
@@ -42,6 +42,7 @@ from functools import lru_cache
 
 from banner.core.config import SiteConfig
 from banner.core.consent import ESSENTIAL
+from banner.core.keys import site_token_keys
 from banner.core.token import CLOCK_SKEW_SECONDS, Clock, ConsentToken, TokenCodec, Verdict
 
 __all__ = [
@@ -122,7 +123,9 @@ class ConsentChecker:
     """Checks consent tokens of one site; build it once and reuse it.
 
     :param site: the site id tokens must belong to.
-    :param secret_keys: the service's keys, oldest first (all verify).
+    :param secret_keys: the site's token keys, oldest first (all verify): what
+        ``banner keys show --site SITE`` prints, derived from the service's
+        ``secret_keys`` (:mod:`banner.core.keys`); never the service's own keys.
     :param policy_version: the site's current policy version; tokens issued
         under an older one are no consent.
     :param consent_days: how long a choice is kept (the token's lifetime).
@@ -156,10 +159,14 @@ class ConsentChecker:
         clock: Clock = time.time,
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> ConsentChecker:
-        """A checker for a configured site (policy, lifetime and cookie name from it)."""
+        """A checker for a configured site (policy, lifetime and cookie name from it).
+
+        :param secret_keys: the service's configured ``secret_keys``; the site's
+            token keys are derived from them here.
+        """
         return cls(
             site.id,
-            secret_keys,
+            site_token_keys(secret_keys, site.id),
             policy_version=site.policy_version,
             consent_days=site.consent_days,
             cookie_name=site.cookie_name,
@@ -276,7 +283,8 @@ def check_consent(
     :param site: a site id, or a :class:`~banner.core.config.SiteConfig` whose
         policy version, consent days and cookie name are then used instead
         of the keyword arguments.
-    :param secret_keys: the service's keys, oldest first.
+    :param secret_keys: the site's token keys, oldest first
+        (``banner keys show --site SITE``).
     :param token: the consent token, when the caller already has it.
     :param cookie_header: the raw ``Cookie`` request header, when it has not.
     :returns: the verified consent, or ``None`` for no consent.

@@ -5,7 +5,7 @@ Works with any WSGI framework (Django, Flask, Pyramid, Falcon, Bottle)::
     from banner.check import ConsentChecker
     from banner.check.middleware import ConsentMiddleware
 
-    checker = ConsentChecker("tokodemo", SECRET_KEYS, policy_version=3)
+    checker = ConsentChecker("tokodemo", SITE_KEYS, policy_version=3)
     application = ConsentMiddleware(get_wsgi_application(), checker)
 
 Built from the config file instead, the middleware follows it: a raised

@@ -12,7 +12,9 @@ import sys
 import click
 
 from banner.admin.accounts import AccountError, create_user, delete_user, list_users
-from banner.cli.commands import _config, _log, config_option, friendly
+from banner.cli.options import config_from as _config
+from banner.cli.options import config_option, friendly
+from banner.cli.options import open_log as _log
 
 
 @click.group()

@@ -6,23 +6,32 @@ one readable line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
+import re
+import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from werkzeug.serving import WSGIRequestHandler
 
-from banner.core.config import BannerConfig, ConfigError, load_config
+from banner.cli.admin import admin
+from banner.cli.keys import keys
+from banner.cli.log_proof import COMMANDS as LOG_COMMANDS
+from banner.cli.options import config_from as _config
+from banner.cli.options import config_option, friendly
+from banner.cli.options import open_log as _log
+from banner.cli.options import site_of as _site_of
+from banner.cli.scan import scan
+from banner.cli.starter import init
+from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
-from banner.core.demo_site import DEMO_SHOP_PORT
+from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
 from banner.log.export import (
     FORMATS,
     WRITERS,
@@ -31,75 +40,68 @@ from banner.log.export import (
     write_notices_csv,
     write_notices_jsonl,
 )
+from banner.log.iso27560 import write_iso27560
 from banner.log.notices import NoticeArchive
 from banner.log.stats import format_table, opt_in_rates
-from banner.log.store import ConsentLog, StoreUnavailable
 from banner.web import log_lines
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar="BANNER_CONFIG",
-    help="banner.toml to use (default: $BANNER_CONFIG, else the demo site).",
-)
-
-
-def friendly(command: F) -> F:
-    """Turn banner's own errors into one-line click errors."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            for line in exc.lines():  # every mistake of the file, one line each
-                click.echo(f"Error: configuration error: {line}", err=True)
-            raise click.exceptions.Exit(1) from None
-        except StoreUnavailable as exc:
-            raise click.ClickException(f"consent log unavailable: {exc.reason}") from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _config(path: str | None) -> BannerConfig:
-    return load_config(path)
-
-
-@contextlib.contextmanager
-def _log(config: BannerConfig) -> Iterator[ConsentLog]:
-    """The consent log for one command, its connections closed afterwards."""
-    log = ConsentLog(config.database_url)
-    try:
-        log.create_schema()
-        yield log
-    finally:
-        log.dispose()
 
 
 @click.group()
-@click.version_option(package_name="banner")
+@click.version_option(package_name="banner-consent")
 def main() -> None:
     """banner: a self-hosted consent manager for websites under UU PDP."""
     log_lines.configure()
 
 
+PORT = click.IntRange(1, 65535)
+
+
 @main.command()
 @config_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port", default=DEMO_SERVICE_PORT, show_default=True, type=PORT, envvar="BANNER_PORT"
+)
+@click.option(
+    "--shop-port",
+    default=DEMO_SHOP_PORT,
+    show_default=True,
+    type=PORT,
+    envvar="BANNER_SHOP_PORT",
+    help="the demo shop page's port (demo only)",
+)
 @friendly
-def run(config_path: str | None, host: str, port: int) -> None:
-    """Development server; with no config, the demo site and its shop page."""
+def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
+    """Development server; with no config, the demo site and its shop page.
+
+    The ports also come from BANNER_PORT and BANNER_SHOP_PORT (make demo).
+    """
     from banner.app import create_app
 
     config = _config(config_path)
+    if config.demo:
+        if shop_port == port:
+            raise click.BadParameter("must differ from --port", param_hint="--shop-port")
+        config = demo_config(os.environ, shop_port)
+    _free(host, port, "--port", "BANNER_PORT")
     app = create_app(config)
     if config.demo:
-        _start_demo_shop(f"http://{host}:{port}", host)
+        _free(host, shop_port, "--shop-port", "BANNER_SHOP_PORT")
+        _start_demo_shop(f"http://{host}:{port}", host, shop_port)
     app.run(host=host, port=port, use_reloader=False, request_handler=_AddresslessHandler)
+
+
+def _free(host: str, port: int, flag: str, variable: str) -> None:
+    """Refuse at once, naming the flag, when ``port`` is taken on ``host``."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"port {port} on {host} is not free ({exc.strerror}): choose another with "
+                f"{flag} N (make demo: {variable}=N make demo)"
+            ) from None
 
 
 class _AddresslessHandler(WSGIRequestHandler):
@@ -111,23 +113,29 @@ class _AddresslessHandler(WSGIRequestHandler):
 
     def log(self, type: str, message: str, *args: Any) -> None:
         line = f"[{self.log_date_time_string()}] {message}"
-        logging.getLogger("werkzeug").log(logging.getLevelName(type.upper()), line, *args)
+        text = _TOKEN.sub(r"\1***", line % args if args else line)
+        logging.getLogger("werkzeug").log(logging.getLevelName(type.upper()), "%s", text)
 
 
-def _start_demo_shop(service_url: str, host: str) -> None:
+#: A consent token in a logged URL (``/preferences?token=...``): it grants changes to
+#: the visitor's consent, so the log shows only that one was there.
+_TOKEN = re.compile(r"([?&;](?:token|consent_token)=)[^&;\s\"]*", re.IGNORECASE)
+
+
+def _start_demo_shop(service_url: str, host: str, shop_port: int = DEMO_SHOP_PORT) -> None:
     from werkzeug.serving import make_server
 
     from banner.web.demo import demo_shop_app
 
     shop = make_server(
         host,
-        DEMO_SHOP_PORT,
+        shop_port,
         demo_shop_app(service_url),
         threaded=True,
         request_handler=_AddresslessHandler,
     )
     threading.Thread(target=shop.serve_forever, daemon=True).start()
-    click.echo(f" * Demo shop page: http://localhost:{DEMO_SHOP_PORT}/  (service: {service_url})")
+    click.echo(f" * Demo shop page: http://localhost:{shop_port}/  (service: {service_url})")
 
 
 @main.command()
@@ -177,19 +185,19 @@ def _when(value: str | None, name: str) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
-def _site_of(config: BannerConfig, site: str) -> str:
-    if site not in config.sites:
-        known = ", ".join(sorted(config.sites))
-        raise click.BadParameter(f"no site {site!r} (configured: {known})", param_hint="--site")
-    return site
-
-
 @log.command("export")
 @config_option
 @click.option("--site", required=True)
 @click.option("--since", help="first day (UTC), e.g. 2026-11-01")
 @click.option("--until", help="day after the last (UTC), e.g. 2026-12-01")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice((*FORMATS, "iso27560")),
+    default="csv",
+    show_default=True,
+    help="iso27560: one ISO/IEC TS 27560 consent record per line (docs/proof.md)",
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="default: stdout")
 @click.option(
     "--with-notices",
@@ -213,6 +221,12 @@ def export(
             "with --format csv the notices go to a second file: give --output FILE",
             param_hint="--with-notices",
         )
+    if with_notices and fmt == "iso27560":
+        raise click.BadParameter(
+            "ISO 27560 records name their notice by hash; export the notices with"
+            " --format jsonl --with-notices",
+            param_hint="--with-notices",
+        )
     config = _config(config_path)
     site = _site_of(config, site)
     start, end = _when(since, "--since"), _when(until, "--until")
@@ -222,7 +236,7 @@ def export(
         out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         try:
             rows = store.export(site, start, end)
-            writer = WRITERS[fmt]
+            writer = WRITERS.get(fmt) or functools.partial(write_iso27560, site=config.sites[site])
             if with_notices:
                 rows = remembering(rows, hashes)
                 writer = functools.partial(write_jsonl, tagged=True) if fmt == "jsonl" else writer
@@ -287,12 +301,17 @@ def show(config_path: str | None, consent_id: str) -> None:
 def purge(config_path: str | None, days: int) -> None:
     """Delete rows older than DAYS days (retention), and the notices no row refers to any more."""
     before = datetime.now(UTC) - timedelta(days=days)
-    with _log(_config(config_path)) as store:
+    config = _config(config_path)
+    with _log(config) as store:
         removed = store.purge(before)
         notices = NoticeArchive(store.engine).purge_unreferenced(before)
+        from banner.cli.log_proof import heads_after_purge
+
+        signed = heads_after_purge(config, store)
     click.echo(
         f"purged {removed} row(s) recorded before {before:%Y-%m-%d %H:%M} UTC"
-        f" and {notices} notice(s) no remaining row refers to"
+        f" and {notices} notice(s) no remaining row refers to; their leaf hashes stay"
+        f" in the log ({signed} signed head(s) of the trees as they are now)"
     )
 
 
@@ -339,13 +358,9 @@ def export_static(
     click.echo(f"{len(written)} file(s) in {output}; manifest.json lists their SHA-256")
 
 
-def _add_parts() -> None:
-    """``banner scan`` (issue 15) and ``banner admin`` (issue 16), each in its own module."""
-    from banner.cli.admin import admin
-    from banner.cli.scan import scan
-
-    main.add_command(scan)
-    main.add_command(admin)
-
-
-_add_parts()
+main.add_command(scan)
+main.add_command(admin)
+main.add_command(init)
+main.add_command(keys)
+for command in LOG_COMMANDS:
+    log.add_command(command)

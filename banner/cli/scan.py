@@ -23,6 +23,7 @@ from banner.log.scans import save_scan
 from banner.log.store import ConsentLog, StoreUnavailable
 from banner.scan.chromium import BrowserMissing
 from banner.scan.crawl import BadStartURL, SiteUnreachable, start_url
+from banner.scan.proposal import proposal
 from banner.scan.routes import BadRoute, Routes
 
 
@@ -93,6 +94,7 @@ def _request(url: str, site: SiteConfig | None, options: dict[str, Any]) -> Any:
             float(options["page_timeout"]),
             float(options["timeout"]),
             Routes.parse(options["route"]),
+            sandbox=not options["unsafe_no_sandbox"],
         )
     except (BadStartURL, BadRoute) as exc:
         raise ScanUsageError(str(exc)) from None
@@ -110,6 +112,11 @@ def _human(report: dict[str, Any], written: list[Path]) -> None:
     if report["site"]:
         click.echo("undeclared: " + (", ".join(c["name"] for c in report["undeclared"]) or "none"))
         click.echo("stale: " + (", ".join(c["name"] for c in report["stale"]) or "none"))
+        if report["not_observable"]:
+            names = ", ".join(c["name"] for c in report["not_observable"])
+            click.echo(f"not observable (their tracker's script did not load): {names}")
+    for f in report["failed_scripts"]:
+        click.echo(f"tracker script did not load: {f['url']} ({f['platform']}): {f['outcome']}")
     if not report["complete"]:
         click.echo("the time limit ended the scan early: some pages were not opened")
     click.echo("wrote " + ", ".join(str(p) for p in written))
@@ -121,7 +128,8 @@ def _save(config: BannerConfig, site: SiteConfig, report: dict[str, Any]) -> Non
     log = ConsentLog(config.database_url)
     try:
         log.create_schema()
-        save_scan(log, site.id, datetime.fromisoformat(report["scanned_at"]), report)
+        stored = {**report, "proposed_toml": proposal(report, site)}  # shown on the dashboard
+        save_scan(log, site.id, datetime.fromisoformat(report["scanned_at"]), stored)
     except StoreUnavailable as exc:
         raise ScanUsageError(f"--save: consent log unavailable: {exc.reason}") from None
     finally:
@@ -164,6 +172,12 @@ def _save(config: BannerConfig, site: SiteConfig, report: dict[str, Any]) -> Non
     "--route",
     multiple=True,
     help="HOST=URL|block|direct: send a host's requests elsewhere (staging, tests)",
+)
+@click.option(
+    "--unsafe-no-sandbox",
+    is_flag=True,
+    help="run Chromium without its sandbox (needed as root); only on a machine or "
+    "container that holds no banner keys or database",
 )
 def scan(
     url: str,

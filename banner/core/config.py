@@ -42,7 +42,7 @@ from banner.core.config_values import (
     report,
 )
 from banner.core.consent import LANGUAGES
-from banner.core.demo_site import demo_document
+from banner.core.demo_site import DEMO_SHOP_PORT, demo_document
 
 __all__ = [
     "DEFAULT_THEME",
@@ -134,7 +134,26 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
             'memory:// or a redis:// URL like "redis://127.0.0.1:6379/0"',
             "memory://",
         ),
+        log_key_file=_log_key_file(main, source),
     )
+
+
+def _log_key_file(main: Reader, source: str) -> str | None:
+    """``[banner] log_key_file``, relative to the config file's folder, checked to exist."""
+    name = main.get("log_key_file", is_str, "the path of an Ed25519 private key (PEM)", None)
+    if name is None:
+        return None
+    path = Path(source).parent / Path(name).expanduser()
+    if not path.is_file():
+        report(
+            ConfigError(
+                source,
+                "banner.log_key_file",
+                "an existing file; make one with: banner keys new-log-key --output FILE",
+                str(path),
+            )
+        )
+    return str(path)
 
 
 _BANNER_KEYS = (
@@ -144,6 +163,7 @@ _BANNER_KEYS = (
     "proxy_count",
     "rate_limit",
     "rate_limit_storage",
+    "log_key_file",
 )
 
 
@@ -160,20 +180,32 @@ def load_config(
         return demo_config(env)
     source = str(name)
     try:
-        document = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+        content = Path(source).read_bytes()
     except FileNotFoundError:
         raise ConfigError(source, "(file)", "an existing TOML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(source, "(file)", f"a readable UTF-8 file ({exc})") from None
+    return config_from_bytes(content, source, env)
+
+
+def config_from_bytes(content: bytes, source: str, env: Mapping[str, str]) -> BannerConfig:
+    """Parse the bytes of a config file already read (``source`` names it in errors).
+
+    :raises ConfigError: when they are not UTF-8, not TOML or not valid.
+    """
+    try:
+        document = tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(source, "(file)", f"a readable UTF-8 file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "(syntax)", f"valid TOML ({exc})") from None
     return parse_config(document, source, env)
 
 
-def demo_config(env: Mapping[str, str]) -> BannerConfig:
-    """The no-config demo, with a generated development key."""
+def demo_config(env: Mapping[str, str], shop_port: int = DEMO_SHOP_PORT) -> BannerConfig:
+    """The no-config demo, with a generated development key, its shop on ``shop_port``."""
     config = parse_config(
-        demo_document(),
+        demo_document(shop_port),
         "(built-in demo)",
         {k: v for k, v in env.items() if k == "BANNER_DATABASE_URL"},
     )

@@ -27,6 +27,10 @@ TRACKER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 COOKIE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}\*?$")
 GTM_MODES = ("basic", "advanced")
 COOKIE_NAME = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
+#: Cookies banner itself sets beside the consent cookie: the hosted pages' session
+#: (Flask's ``session``) and the dashboard's login (:mod:`banner.admin.session`).
+#: A configured cookie may not take one of these names, nor any ``banner_`` name.
+SERVICE_COOKIES: tuple[str, ...] = ("session", "banner_admin")
 PARAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Texts a site may override per language (shown as text, never HTML).
@@ -139,6 +143,10 @@ class SiteConfig:
     changes: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
     #: ``guardian``: granting needs the visitor to confirm age or a guardian's consent
     children: str = "off"
+    #: the privacy policy's section on the data subject's rights (an https URL)
+    rights_url: str | None = None
+    #: ``categories = [...]`` chose the categories asked (else: those used)
+    categories_listed: bool = False
 
     @property
     def the_controller(self) -> Controller:
@@ -152,6 +160,13 @@ class SiteConfig:
     def needs_age_confirmation(self, granted: Iterable[str]) -> bool:
         """Granting anything non-essential on a ``guardian`` site needs the age box ticked."""
         return self.asks_guardian and any(c != ESSENTIAL for c in granted)
+
+    @property
+    def notice_trackers(self) -> tuple[Tracker, ...]:
+        """Every tracker the notice names and withdrawal sweeps: the configured
+        ones, then the tags each Tag Manager container declares."""
+        tags = (tag for t in self.trackers for tag in t.settings.get("tags", ()))
+        return (*self.trackers, *tags)
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -179,3 +194,5 @@ class BannerConfig:
     demo: bool = False
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
+    #: the consent log's Ed25519 signing key (PEM); ``None``: one kept in the database
+    log_key_file: str | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from banner.core.config_categories import category_warnings
 from banner.core.config_model import CHILDREN_MODES, BannerConfig, Controller
 from banner.core.config_values import (
     BILINGUAL,
@@ -21,6 +22,7 @@ from banner.core.config_values import (
     is_bilingual,
     is_policy_url,
     is_str,
+    report,
 )
 
 CONTROLLER_KEYS = ("name", "contact", "address")
@@ -60,15 +62,17 @@ def parse_changes(site: Reader) -> dict[int, dict[str, str]]:
     """``changes``: ``"4" = { id = "...", en = "..." }`` per policy version."""
     table = site.table.get("changes", {})
     if not isinstance(table, dict):
-        raise site.fail("changes", 'a table like "2" = { id = "…", en = "…" }')
+        report(site.fail("changes", 'a table like "2" = { id = "…", en = "…" }'))
+        table = {}
     changes: dict[int, dict[str, str]] = {}
     for version, text in table.items():
         key = site.key(f"changes.{version}")
         if not re.fullmatch(r"[1-9][0-9]{0,5}", version):
-            raise ConfigError(site.source, key, "a policy version (a whole number >= 1) as key")
-        if not is_bilingual(text):
-            raise ConfigError(site.source, key, BILINGUAL, text)
-        changes[int(version)] = dict(text)
+            report(ConfigError(site.source, key, "a policy version (a whole number >= 1) as key"))
+        elif not is_bilingual(text):
+            report(ConfigError(site.source, key, BILINGUAL, text))
+        else:
+            changes[int(version)] = dict(text)
     return dict(sorted(changes.items()))
 
 
@@ -79,7 +83,8 @@ def parse_children(site: Reader) -> str:
 
 def config_warnings(config: BannerConfig) -> list[str]:
     """What is allowed but probably a mistake: a raised policy with no change text."""
-    return [
+    empty = [w for site in config.sites.values() for w in category_warnings(config.source, site)]
+    return empty + [
         f"{config.source}: sites.{site.id}.changes: policy_version {site.policy_version} has "
         f'no change text; returning visitors see no word on what changed (add "'
         f'{site.policy_version}" = {{ id = "…", en = "…" }})'

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from banner.core.config_categories import asked_categories, parse_categories, used_categories
 from banner.core.config_model import (
     COLOUR,
     COOKIE_NAME,
@@ -12,10 +14,10 @@ from banner.core.config_model import (
     DEFAULT_TIMEZONE,
     FIXED_COLOURS,
     OVERRIDABLE_TEXTS,
+    SERVICE_COOKIES,
     SITE_ID,
     THEME_KEYS,
     THEME_PAIRS,
-    Category,
     CookieDeclaration,
     SiteConfig,
 )
@@ -37,8 +39,9 @@ from banner.core.config_values import (
     is_timezone,
     list_of,
     matches,
+    report,
 )
-from banner.core.consent import BUILTIN_CATEGORIES, CATEGORY_ID, ESSENTIAL, LANGUAGES
+from banner.core.consent import ESSENTIAL, LANGUAGES
 
 _SITE_KEYS = (
     "name",
@@ -59,26 +62,8 @@ _SITE_KEYS = (
     "controller",
     "changes",
     "children",
+    "rights_url",
 )
-
-
-def _categories(site: Reader) -> tuple[Category, ...]:
-    declared = site.table.get("categories", {})
-    if not isinstance(declared, dict):
-        raise site.fail("categories", "a table of categories")
-    extra: list[Category] = []
-    for cid in declared:
-        if not CATEGORY_ID.fullmatch(cid) or cid == ESSENTIAL:
-            raise ConfigError(site.source, site.key(f"categories.{cid}"), "a new category id")
-        known = ("label", "description")
-        entry = site.sub("categories", tuple(declared)).sub(cid, known)
-        default = {} if cid in BUILTIN_CATEGORIES else REQUIRED
-        label = entry.get("label", is_bilingual, BILINGUAL, default)
-        description = entry.get("description", is_bilingual, BILINGUAL, default)
-        extra.append(Category(cid, label, description))
-    overridden = {c.id: c for c in extra}
-    builtin = [overridden.pop(cid, Category(cid)) for cid in BUILTIN_CATEGORIES]
-    return (*builtin, *overridden.values())
 
 
 def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any], bool]:
@@ -89,7 +74,8 @@ def _category_check(ids: tuple[str, ...], optional_only: bool) -> Callable[[Any]
 def _cookies(site: Reader, ids: tuple[str, ...]) -> tuple[CookieDeclaration, ...]:
     entries = site.table.get("cookies", [])
     if not isinstance(entries, list):
-        raise site.fail("cookies", "an array of tables ([[sites.ID.cookies]])")
+        report(site.fail("cookies", "an array of tables ([[sites.ID.cookies]])"))
+        return ()
     keys = ("name", "provider", "category", "duration", "purpose")
     found = []
     for n, raw in enumerate(entries):
@@ -130,21 +116,23 @@ def _theme(site: Reader) -> dict[str, str]:
     theme = {
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
-    if not all(isinstance(colour, str) for colour in theme.values()):
-        return theme  # a colour is already reported as wrong
-    colours = {**DEFAULT_THEME, **theme, **{k: c for k, (c, _) in FIXED_COLOURS.items()}}
-    for key, against, minimum in THEME_PAIRS:
-        if key not in theme and against not in theme:
-            continue
-        ratio = contrast_ratio(colours[key], colours[against])
-        if ratio < minimum:
-            raise entry.fail(
-                key if key in theme else against,
-                f"colours readable together: {_named(key, colours)} against "
-                f"{_named(against, colours)} has contrast {ratio:.2f}:1, "
-                f"WCAG AA needs {minimum:g}:1",
-            )
+    valid = {k: v for k, v in theme.items() if isinstance(v, str)}  # the others are reported
+    colours = {**DEFAULT_THEME, **valid, **{k: c for k, (c, _) in FIXED_COLOURS.items()}}
+    for key, against, minimum in THEME_PAIRS:  # every unreadable pair is its own mistake
+        if key in valid or against in valid:
+            _check_pair(entry, (key, against, minimum), colours)
     return theme
+
+
+def _check_pair(entry: Reader, pair: tuple[str, str, float], colours: dict[str, str]) -> None:
+    key, against, minimum = pair
+    ratio = contrast_ratio(colours[key], colours[against])
+    if ratio < minimum:
+        readable = (
+            f"colours readable together: {_named(key, colours)} against "
+            f"{_named(against, colours)} has contrast {ratio:.2f}:1, WCAG AA needs {minimum:g}:1"
+        )
+        report(entry.fail(key if key in entry.table else against, readable))
 
 
 def _named(key: str, colours: dict[str, str]) -> str:
@@ -160,10 +148,10 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
     if not isinstance(raw, dict):
         raise ConfigError(source, key, "a table")
     site = Reader(source, key, raw, _SITE_KEYS)
-    categories = _categories(site)
-    ids = tuple(c.id for c in categories)
+    known, listed = parse_categories(site)
+    ids = listed or tuple(c.id for c in known)
     origins_ok = list_of(is_origin, 1, 50)
-    return SiteConfig(
+    config = SiteConfig(
         id=site_id,
         name=site.get("name", lambda v: is_str(v) and len(v) <= 200, "a site name", REQUIRED),
         origins=tuple(
@@ -186,12 +174,15 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
             "cookie_domain", is_cookie_domain, 'a domain like ".example.co.id"', None
         ),
         cookie_name=site.get(
-            "cookie_name", matches(COOKIE_NAME), "a cookie name", "banner_consent"
+            "cookie_name",
+            lambda v: matches(COOKIE_NAME)(v) and v.lower() not in SERVICE_COOKIES,
+            f"a cookie name other than {' and '.join(SERVICE_COOKIES)} (banner sets those)",
+            "banner_consent",
         ),
         default_language=site.get(
             "default_language", lambda v: v in LANGUAGES, '"id" or "en"', default_language
         ),
-        categories=categories,
+        categories=known,
         trackers=parse_trackers(site, ids),
         cookies=_cookies(site, ids),
         texts=_texts(site),
@@ -202,4 +193,10 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
         controller=parse_controller(site),
         changes=parse_changes(site),
         children=parse_children(site),
+        rights_url=site.get(
+            "rights_url", is_policy_url, "an https URL of the privacy policy's rights section", None
+        ),
+        categories_listed=listed is not None,
     )
+    asked = asked_categories(known, listed, used_categories(config))
+    return replace(config, categories=asked)

@@ -7,6 +7,8 @@ backend that checks consent.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable
@@ -20,6 +22,9 @@ BUILTIN_CATEGORIES: tuple[str, ...] = (ESSENTIAL, "functional", "analytics", "pr
 CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 #: Consent ids are random, URL-safe and long enough not to be guessed.
 CONSENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+#: A client's key for one decision (issue 26): 16-128 random URL-safe characters,
+#: chosen afresh per decision and reused only to retry that same decision.
+RETRY_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 LANGUAGES: tuple[str, ...] = ("id", "en")
 
@@ -39,8 +44,25 @@ class Source(enum.StrEnum):
     """Where a decision was made."""
 
     BANNER = "banner"
+    #: the button on a blocked embed's placeholder ("Allow <category> and load")
+    PLACEHOLDER = "placeholder"
     PREFERENCES = "preferences"
     API = "api"
+
+
+def new_retry_key() -> str:
+    """A fresh retry key (192 random bits, 32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def retry_key_hash(key: str | None) -> str:
+    """What the consent log keeps of a retry key: its SHA-256 in hex, ``""`` for none."""
+    return hashlib.sha256(key.encode()).hexdigest() if key else ""
+
+
+def retry_proven(key: str | None, stored_hash: str) -> bool:
+    """True when ``key`` is the retry key whose hash a row stored (never for none)."""
+    return bool(key and stored_hash) and hmac.compare_digest(retry_key_hash(key), stored_hash)
 
 
 def new_consent_id() -> str:

@@ -19,7 +19,7 @@ CONSENT_COOKIE_PURPOSE = N_("Remembers your consent choice for this website.")
 SESSION_COOKIE_PURPOSE = N_(
     "Protects the privacy choices form against requests forged by other websites."
 )
-SESSION_DURATION = N_("Until you close your browser")
+SESSION_DURATION = N_("Until the browser is closed")
 DAYS = N_("%(days)d days")
 
 

@@ -32,14 +32,16 @@ def demo_document(shop_port: int = DEMO_SHOP_PORT) -> dict[str, Any]:
                     "marketing": {
                         "label": {"id": "Pemasaran", "en": "Marketing"},
                         "description": {
-                            "id": "Mengukur iklan kami di TikTok.",
-                            "en": "Measures our advertising on TikTok.",
+                            "id": "Mengukur iklan kami di Meta dan TikTok, dan memuat video "
+                            "dari YouTube dan TikTok di halaman toko.",
+                            "en": "Measures our advertising on Meta and TikTok, and loads "
+                            "videos from YouTube and TikTok on the shop's pages.",
                         },
                     }
                 },
                 "trackers": {
                     "ga4": {"measurement_id": "G-DEMO12345X", "category": "analytics"},
-                    "meta_pixel": {"pixel_id": "123456789012345", "category": "analytics"},
+                    "meta_pixel": {"pixel_id": "123456789012345", "category": "marketing"},
                     # Fake ids: the demo shows what is requested, nothing reaches Google or TikTok.
                     "gtm": {"container_id": "GTM-DEMO123", "category": "analytics"},
                     "tiktok_pixel": {"pixel_id": "CDEMO0000000000TOKO1", "category": "marketing"},
@@ -70,7 +72,7 @@ def demo_document(shop_port: int = DEMO_SHOP_PORT) -> dict[str, Any]:
                     {
                         "name": "_fbp",
                         "provider": "Meta",
-                        "category": "analytics",
+                        "category": "marketing",
                         "duration": {"id": "3 bulan", "en": "3 months"},
                         "purpose": {
                             "id": "Mengukur iklan Meta",

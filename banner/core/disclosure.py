@@ -23,14 +23,19 @@ from banner.core.texts import N_, category_description, category_label
 from banner.core.tracker_kinds import KINDS, Recipient, tracker_recipient
 
 INTRO = N_(
-    "%(controller)s uses essential cookies so that the site works. With your permission it "
-    "also uses cookies for: %(purposes)s."
+    "%(controller)s uses cookies that the site needs in order to work. With your consent, "
+    "cookies are also used for the following purposes: %(purposes)s."
 )
-ABROAD = N_("Some of this data goes to recipients outside Indonesia: %(recipients)s.")
+#: UU PDP Pasal 56: each recipient abroad and its country, and the basis of the transfer.
+ABROAD = N_(
+    "Some of your personal data may be sent to recipients outside Indonesia: %(recipients)s. "
+    "It is sent there on the basis of the consent asked for here."
+)
 KEPT = N_(
-    "Your choice is kept for %(days)d days. You can change or withdraw it at any time under "
-    "“%(manage)s” or in the full privacy settings."
+    "Your choice is kept for %(days)d days. You can change your choice or withdraw your "
+    "consent at any time under “%(manage)s” or on the “%(settings)s” page."
 )
+CONTROLLER = N_("Personal data controller: %(controller)s (%(contact)s)")
 THIS_SITE = N_("%(site)s (this website)")
 #: Tracker kinds whose name is a description rather than a product's name.
 KIND_TITLES: Mapping[str, str] = {"referral": N_("Referral tracking")}
@@ -111,7 +116,11 @@ def category_notices(
             row.id,
             row.label,
             row.description,
-            tuple(tracker_notice(site, t, language) for t in site.trackers if t.category == row.id),
+            tuple(
+                tracker_notice(site, t, language)
+                for t in site.notice_trackers
+                if t.category == row.id
+            ),
             row.cookies,
         )
         for row in rows
@@ -121,29 +130,49 @@ def category_notices(
 def abroad_recipients(site: SiteConfig, language: str) -> list[str]:
     """Recipients outside Indonesia, each once: ``Google LLC (Amerika Serikat)``."""
     seen: dict[str, str] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         notice = tracker_notice(site, tracker, language)
         if notice.abroad:
             seen.setdefault(notice.recipient, f"{notice.recipient} ({notice.country})")
     return list(seen.values())
 
 
-def first_layer(site: SiteConfig, language: str, manage: str) -> dict[str, str]:
-    """The first layer's sentences: intro, abroad (``""`` when none) and kept.
+def transfers(site: SiteConfig, language: str) -> list[list[str]]:
+    """Each recipient outside Indonesia once, as ``[name, ISO code, country, basis]``.
+
+    Indonesia has no list of countries with equal protection yet (UU PDP
+    Pasal 56), so the basis a site can prove is the visitor's consent.
+    """
+    seen: dict[str, list[str]] = {}
+    for tracker in site.notice_trackers:
+        recipient = recipient_of(tracker)
+        if recipient is not None and recipient.abroad:
+            country = recipient.country.get(language, recipient.country.get("en", ""))
+            seen.setdefault(recipient.name, [recipient.name, recipient.country_code, country])
+    return [[*row, "consent"] for row in seen.values()]
+
+
+def first_layer(site: SiteConfig, language: str, manage: str, settings: str) -> dict[str, str]:
+    """The first layer's sentences: intro, abroad (``""`` when none), kept and controller.
 
     :param manage: the label of the button that opens the second layer.
+    :param settings: the name of the link to the full privacy settings page.
     """
+    controller = site.the_controller
     purposes = [category_label(site, c, language) for c in optional_categories(site.category_ids)]
     abroad = abroad_recipients(site, language)
     return {
         "intro": translate(
             language,
             INTRO,
-            controller=site.the_controller.name,
+            controller=controller.name,
             purposes=format_list(purposes, locale=language) if purposes else "-",
         ),
         "abroad": translate(language, ABROAD, recipients="; ".join(abroad)) if abroad else "",
-        "kept": translate(language, KEPT, days=site.consent_days, manage=manage),
+        "kept": translate(language, KEPT, days=site.consent_days, manage=manage, settings=settings),
+        "controller": translate(
+            language, CONTROLLER, controller=controller.name, contact=controller.contact
+        ),
     }
 
 

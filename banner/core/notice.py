@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from banner.core.config import SiteConfig
-from banner.core.disclosure import category_notices, changes_since, first_layer
+from banner.core.disclosure import category_notices, changes_since, first_layer, transfers
 
 
 def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -> dict[str, Any]:
@@ -28,7 +28,10 @@ def notice_document(site: SiteConfig, language: str, texts: Mapping[str, str]) -
     return {
         "site": site.id,
         "controller": [controller.name, controller.contact, controller.address],
-        "first_layer": first_layer(site, language, texts.get("manage", "")),
+        "first_layer": first_layer(
+            site, language, texts.get("manage", ""), texts.get("preferences_page", "")
+        ),
+        "transfers": transfers(site, language),
         "trackers": [
             [c.id, [t.line() for t in c.trackers]] for c in category_notices(site, language)
         ],

@@ -22,6 +22,7 @@ BANNER_TEXTS: Mapping[str, str] = {
     "banner_title": N_("Your privacy choices"),
     "accept_all": N_("Accept all"),
     "reject_all": N_("Reject all"),
+    "withdraw_all": N_("Withdraw all consent"),
     "manage": N_("Manage choices"),
     "save": N_("Save choices"),
     "close": N_("Close"),
@@ -42,13 +43,17 @@ BANNER_TEXTS: Mapping[str, str] = {
         "agrees to this choice”."
     ),
     "save_failed": N_(
-        "Your choice could not be saved yet. For now it is kept in this browser and will be "
-        "sent again; until then, optional cookies stay off."
+        "Your choice could not be saved yet, so optional cookies stay off for now. Until it "
+        "is saved, this site may ask you again."
     ),
     "saved": N_("Your choice is saved."),
     "new_tab": N_("(opens in a new tab)"),
     "privacy_choices": N_("Privacy choices"),
     "banner_open": N_("The privacy banner is open: make your choice there when you are ready."),
+    "withdraw_failed": N_(
+        "Your withdrawal could not be saved yet. It already applies in this browser: what "
+        "you withdrew stays off, and we keep trying to save it."
+    ),
 }
 
 CATEGORY_LABELS: Mapping[str, str] = {

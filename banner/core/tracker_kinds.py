@@ -48,15 +48,20 @@ class TrackerKind:
     cookies: tuple[str, ...] = ()
     #: hosts it loads from or sends to (suffix match)
     hosts: tuple[str, ...] = field(default_factory=tuple)
+    #: localStorage / sessionStorage key patterns it writes (cleared on withdrawal)
+    storage: tuple[str, ...] = ()
 
 
 UNITED_STATES = {"id": "Amerika Serikat", "en": "United States"}
 GOOGLE = Recipient("Google LLC", UNITED_STATES, "US")
 META = Recipient("Meta Platforms, Inc.", UNITED_STATES, "US")
-TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "di luar Indonesia", "en": "outside Indonesia"}, "")
+#: TikTok's pixel data goes to TikTok Pte. Ltd. in Singapore (its terms for Indonesia).
+TIKTOK = Recipient("TikTok Pte. Ltd.", {"id": "Singapura", "en": "Singapore"}, "SG")
 GOOGLE_HOSTS = ("googletagmanager.com", "google-analytics.com", "analytics.google.com")
 ADS_HOSTS = ("googleadservices.com", "googlesyndication.com", "doubleclick.net")
 GA4_COOKIES = ("_ga", "_ga_*", "_gid", "_gat*")
+#: The conversion linker keeps its click ids in localStorage too (``_gcl_ls``): the
+#: gate applies these patterns to storage keys as well.
 ADS_COOKIES = ("_gcl_*",)
 
 KINDS: Mapping[str, TrackerKind] = {
@@ -72,7 +77,11 @@ KINDS: Mapping[str, TrackerKind] = {
             (*GOOGLE_HOSTS, *ADS_HOSTS),
         ),
         TrackerKind(
-            "google_ads", "Google Ads", GOOGLE, ADS_COOKIES, ("googletagmanager.com", *ADS_HOSTS)
+            "google_ads",
+            "Google Ads",
+            GOOGLE,
+            ADS_COOKIES,
+            ("googletagmanager.com", *ADS_HOSTS),
         ),
         TrackerKind(
             "meta_pixel",
@@ -87,6 +96,7 @@ KINDS: Mapping[str, TrackerKind] = {
             TIKTOK,
             ("_ttp", "_tt_enable_cookie", "ttcsid*"),
             ("analytics.tiktok.com", "tiktok.com"),
+            ("_ttp", "tt_appInfo", "tt_sessionId", "tt_pixel_session_index"),
         ),
         TrackerKind("referral", "Referral", None),
         TrackerKind("custom", "Custom script", None),
@@ -123,6 +133,14 @@ def tracker_cookies(kind: str, settings: Mapping[str, Any]) -> tuple[str, ...]:
     if kind == "referral":
         return (settings["cookie"],)
     return KINDS[kind].cookies
+
+
+def tracker_storage(kind: str) -> tuple[str, ...]:
+    """localStorage / sessionStorage key patterns a tracker kind writes (cleared on withdrawal).
+
+    A ``custom`` tracker's ``cookies`` patterns are applied to storage keys as well.
+    """
+    return KINDS[kind].storage
 
 
 def country_recipient(name: str, country_code: str) -> Recipient:

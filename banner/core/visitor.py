@@ -10,17 +10,49 @@ import ipaddress
 USER_AGENT_MAX = 200
 
 
+#: IPv6 ranges whose last 32 bits are an IPv4 address: IPv4-translated
+#: (RFC 2765), NAT64's well-known prefix (RFC 6052) and IPv4-compatible (RFC 4291).
+_LOW_32_BITS_IPV4 = (
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The visitor's IPv4 address carried inside an IPv6 one, if any.
+
+    IPv4-mapped (``::ffff:a.b.c.d``), 6to4 (``2002::/16``: bits 16-47, inside
+    a /48), Teredo (``2001::/32``: the client's address, obfuscated, in the
+    last 32 bits), NAT64 and the other forms of :data:`_LOW_32_BITS_IPV4`.
+    Such an address is masked as the IPv4 address it carries, so a /48 never
+    keeps a whole IPv4 address (issue 26).
+    """
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in ipaddress.IPv6Network("::/127"):  # the unspecified and loopback addresses
+        return None
+    if any(ip in network for network in _LOW_32_BITS_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def mask_ip(address: str | None) -> str:
     """Mask an address to its network: IPv4 to /24, IPv6 to /48.
 
-    Anything that is not an address becomes ``""``.
+    An IPv6 address carrying an IPv4 one (:func:`embedded_ipv4`) is masked
+    as that IPv4 address, to /24. Anything that is not an address becomes ``""``.
     """
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return ""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from banner.log.notices import ArchivedNotice
 from banner.log.store import Decision
@@ -43,28 +44,49 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Cells starting with these are formulas to spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A formula start at the start of a cell or after anything a spreadsheet may split
+#: cells on (``,`` ``;`` tab, a line end), past blanks and quotes: a program that
+#: splits on ``;`` (Indonesian settings) sees ``Mozilla;=WEBSERVICE(...)`` as two cells.
+_FORMULA_CELL = re.compile(r"(^|[,;\t\r\n])([\s\"']*)(?=[=+\-@\t\r])")
 FORMATS = ("csv", "jsonl")
 NOTICE_COLUMNS: tuple[str, ...] = ("hash", "first_seen", "document")
 
 
 def spreadsheet_safe(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with ``'``."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """``value`` with ``'`` before every formula start a spreadsheet could see.
+
+    Not only at the start of the cell: after every ``,`` ``;`` tab or line
+    end too (and the blanks or quotes after it), as a spreadsheet splitting
+    on another separator than ours would start a cell there (issue 26).
+    """
+    return _FORMULA_CELL.sub(r"\1\2'", value)
 
 
-def _csv_cells(decision: Decision) -> list[str]:
+def _csv_cells(decision: Decision) -> list[str | int]:
     record = decision.as_record()
     record["granted"] = " ".join(decision.granted)
     record["denied"] = " ".join(decision.denied)
     record["gpc"] = "true" if decision.gpc else "false"
     record["age_confirmed"] = "true" if decision.age_confirmed else "false"
-    return [spreadsheet_safe(str(record[c])) for c in COLUMNS]
+    return [_cell(record[c]) for c in COLUMNS]
+
+
+def _cell(value: object) -> str | int:
+    """Whole numbers as numbers; anything else as text made spreadsheet-safe (quoted)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return spreadsheet_safe(str(value))
+
+
+def csv_writer(out: IO[str]) -> Any:
+    """A :mod:`csv` writer quoting every text cell (numbers stay bare)."""
+    return csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def csv_lines(rows: Iterable[Decision]) -> Iterator[str]:
     """The header, then one CSV line per row (``\\r\\n`` ends, as :mod:`csv` writes)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     yield _taken(buffer, writer.writerow(COLUMNS))
     for decision in rows:
         yield _taken(buffer, writer.writerow(_csv_cells(decision)))
@@ -122,11 +144,18 @@ def write_notices_jsonl(notices: Iterable[ArchivedNotice], out: IO[str]) -> None
 
 
 def write_notices_csv(notices: Iterable[ArchivedNotice], out: IO[str]) -> None:
-    writer = csv.writer(out)
+    """The archived notices, every cell quoted.
+
+    ``document`` is left byte for byte (its SHA-256 is ``hash``): it is the
+    operator's config and catalogs as canonical JSON, never a visitor's input,
+    and it starts with ``{``. Open it as JSON, not in a spreadsheet.
+    """
+    writer = csv_writer(out)
     writer.writerow(NOTICE_COLUMNS)
     for notice in notices:
         record = notice.as_record()
-        writer.writerow([spreadsheet_safe(record["hash"]), record["first_seen"], notice.text])
+        safe = [spreadsheet_safe(str(record["hash"])), spreadsheet_safe(str(record["first_seen"]))]
+        writer.writerow([*safe, notice.text])
 
 
 def _each(lines: Iterator[str], out: IO[str], tick: Callable[[], None]) -> int:

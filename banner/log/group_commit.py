@@ -11,7 +11,7 @@ Inside a batch, entries are handled in arrival order, each against the latest
 row of its consent id read under the write's lock *and* the entries before it
 in the same batch, so the rules of :meth:`ConsentLog.append` hold as they do
 one by one: a retry writes nothing, two decisions for one id keep their
-order, and ``amend`` may raise to refuse one entry (nothing of it is written,
+order, and ``retry`` or ``amend`` may raise to refuse one entry (nothing of it is written,
 only its request sees the error) while the rest commit. When the batch's
 transaction fails, every entry of it gets :class:`StoreUnavailable` and
 nothing of it is stored.
@@ -33,12 +33,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from banner.log import tree
+from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
     ConsentLog,
     Decision,
     StoreUnavailable,
-    _decision,
     _row_values,
     _same_choice,
     translate_error,
@@ -55,6 +56,7 @@ IDLE_SECONDS = 5.0
 WAIT_SECONDS = 30.0
 
 Amend = Callable[[Decision | None], Decision]
+Retry = Callable[[Decision], None]
 _Key = tuple[str, str]
 
 
@@ -65,6 +67,7 @@ class Entry:
     decision: Decision
     fresh: bool
     amend: Amend | None
+    retry: Retry | None = None
     done: threading.Event = field(default_factory=threading.Event)
     stored: Decision | None = None
     error: BaseException | None = None
@@ -108,6 +111,7 @@ class GroupCommitLog(ConsentLog):
         decision: Decision,
         fresh: bool = False,
         amend: Amend | None = None,
+        retry: Retry | None = None,
     ) -> Decision:
         """Queue ``decision`` for the next batch and wait for its commit.
 
@@ -115,7 +119,7 @@ class GroupCommitLog(ConsentLog):
 
         :raises StoreUnavailable: when its batch could not be committed.
         """
-        entry = Entry(decision, fresh, amend)
+        entry = Entry(decision, fresh, amend, retry)
         with self._lock:
             self._ensure_writer()
             self._queue.put(entry)
@@ -171,11 +175,14 @@ class GroupCommitLog(ConsentLog):
 
     def commit_batch(self, batch: list[Entry]) -> None:
         """Write ``batch`` in one transaction and answer each entry."""
+        prepared = tree.prepare(e.decision for e in batch)  # JSON work before the lock
         try:
             with self.engine.begin() as conn:
                 latest = self._latest_of(conn, batch)
-                rows = [_row_values(e.decision) for e in batch if _settle(e, latest)]
+                written = [e.decision for e in batch if _settle(e, latest)]
+                rows = [_row_values(d) for d in written]
                 if rows:
+                    tree.append(conn, written, rows, prepared)
                     conn.execute(consent_log.insert(), rows)
         except SQLAlchemyError as exc:
             _fail(batch, translate_error(exc))
@@ -184,6 +191,7 @@ class GroupCommitLog(ConsentLog):
         else:
             for entry in batch:
                 entry.done.set()
+            self.appended({e.decision.site for e in batch if e.writes})
 
     def _latest_of(self, conn: sa.Connection, batch: list[Entry]) -> dict[_Key, Decision]:
         """The newest row of every consent id of ``batch``, read under the write's lock."""
@@ -222,16 +230,16 @@ class GroupCommitLog(ConsentLog):
 def _settle(entry: Entry, latest: dict[_Key, Decision]) -> bool:
     """Decide ``entry`` against the rows before it; True when it adds a row."""
     previous = None if entry.fresh else latest.get(entry.key)
-    if previous is not None and _same_choice(previous, entry.decision):
-        entry.stored = previous
-        return False
-    decision = entry.decision
-    if entry.amend is not None:
-        try:
-            decision = entry.amend(previous)
-        except Exception as refusal:  # this entry only; the batch goes on
-            entry.error = refusal
+    try:  # a refusal by ``retry`` or ``amend`` is this entry's only; the batch goes on
+        if previous is not None and _same_choice(previous, entry.decision):
+            if entry.retry is not None:
+                entry.retry(previous)
+            entry.stored = previous
             return False
+        decision = entry.decision if entry.amend is None else entry.amend(previous)
+    except Exception as refusal:
+        entry.error = refusal
+        return False
     entry.decision = entry.stored = decision
     entry.writes = True
     latest[entry.key] = decision

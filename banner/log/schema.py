@@ -1,24 +1,20 @@
-"""The consent database's tables, and the steps that bring an older one up to date.
+"""The consent database's tables and its schema version.
 
 Every table lives here, so ``create_all`` makes a new database complete in one
-go. An existing database carries its version in ``banner_schema``; each step
-of :data:`MIGRATIONS` takes it one version further, in the same transaction as
-the start-up that runs it.
+go. An existing database carries its version in ``banner_schema``; the steps
+that bring an older one up to date are in :mod:`banner.log.migrations`.
 
 To change the schema: add the table or column here, raise
 :data:`SCHEMA_VERSION`, and add the step that turns the previous version into
-this one (``ALTER TABLE``, new indexes). New tables need no step: ``create_all``
-adds missing tables to an existing database.
+this one in :mod:`banner.log.migrations` (``ALTER TABLE``, new indexes). New
+tables need no step: ``create_all`` adds missing tables to an existing database.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Mapping
-
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -49,7 +45,14 @@ consent_log = sa.Table(
     sa.Column("user_agent", sa.String(255), nullable=False),
     # version 2: the visitor ticked "18 or older, or a guardian agrees" (UU PDP Pasal 25)
     sa.Column("age_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    # version 4: SHA-256 (hex) of the client's retry_key that wrote the row, "" for none;
+    # only a retry carrying that key (or the id's current token) gets a token again
+    sa.Column("retry_key_hash", sa.String(64), nullable=False, server_default=""),
+    # version 5 (issue 22): place in the site's Merkle tree, and SHA-256(0x00 || leaf) in hex
+    sa.Column("log_index", sa.BigInteger, nullable=True),
+    sa.Column("leaf_hash", sa.String(64), nullable=True),
     sa.Index("ix_consent_log_consent", "consent_id", "row_id"),
+    sa.Index("ix_consent_log_site_index", "site", "log_index", unique=True),
     sa.Index("ix_consent_log_site_time", "site", "recorded_at"),
     # The dashboard's day-by-action counts read only this index (schema step 3).
     sa.Index("ix_consent_log_site_time_action", "site", "recorded_at", "action", "consent_id"),
@@ -67,15 +70,6 @@ scan_reports = sa.Table(
     sa.Column("report", sa.Text, nullable=False),
     sa.Index("ix_scan_reports_site", "site", "scan_id"),
 )
-
-
-def _add_age_confirmed(conn: sa.Connection) -> None:
-    """Version 2: ``consent_log.age_confirmed``, false for every earlier row."""
-    if any(c["name"] == "age_confirmed" for c in sa.inspect(conn).get_columns("consent_log")):
-        return  # steps are idempotent: a half-migrated database finishes cleanly
-    conn.execute(
-        sa.text("ALTER TABLE consent_log ADD COLUMN age_confirmed BOOLEAN NOT NULL DEFAULT false")
-    )
 
 
 #: Every distinct notice document shown to visitors, once, under the hash the
@@ -101,6 +95,20 @@ admin_users = sa.Table(
     sqlite_autoincrement=True,  # a deleted account's id is never given again
 )
 
+#: Dashboard sessions (issue 26): the cookie holds a random id; only its SHA-256
+#: is kept here, so logging out (deleting the row) ends a copied cookie too.
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    sa.Column("session_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    #: the account's password stamp at login: a new password ends the session
+    sa.Column("stamp", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_admin_sessions_user", "user_id"),
+)
+
 #: When each signing key was first seen, by a fingerprint (a hash, never the key).
 signing_keys = sa.Table(
     "signing_keys",
@@ -110,36 +118,57 @@ signing_keys = sa.Table(
 )
 
 
-def _step_3_dashboard_index(conn: sa.Connection) -> None:
-    """The covering index of the dashboard's day-by-action counts (independent of step 2)."""
-    index = next(i for i in consent_log.indexes if i.name == "ix_consent_log_site_time_action")
-    index.create(conn, checkfirst=True)
+#: The Merkle tree of each site's decisions (issue 22, :mod:`banner.log.tree`):
+#: every complete subtree, level L and index i covering leaves
+#: [i * 2**L, (i + 1) * 2**L). Level 0 are the leaf hashes, about as many
+#: nodes again above them. Leaves outlive their rows: ``banner log purge``
+#: deletes a decision but keeps its leaf (and notes when, in ``purged_at``),
+#: so the tree and every proof still verify.
+#: Keyed by the last leaf a node covers, ``(idx + 1) * 2**level - 1``: the
+#: nodes one batch makes sit side by side at the end of the key, so a commit
+#: touches one or two pages (and on SQLite the table is that key alone).
+log_nodes = sa.Table(
+    "log_nodes",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("last_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True),
+    sqlite_with_rowid=False,
+)
 
+#: Per site: how many leaves, and the roots of the complete subtrees (hex,
+#: left to right) from which the next leaf and the root are computed.
+log_state = sa.Table(
+    "log_state",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("frontier", sa.Text, nullable=False),
+)
 
-#: version -> the step that makes the previous version into it.
-MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
-    2: _add_age_confirmed,
-    3: _step_3_dashboard_index,
-}
+#: Signed tree heads; ``timestamp`` is the exact RFC 3339 text that was signed.
+log_heads = sa.Table(
+    "log_heads",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("timestamp", sa.String(32), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+)
 
-
-def current_version(conn: sa.Connection) -> int | None:
-    """The schema version recorded in the database, ``None`` before the first start."""
-    return conn.execute(sa.select(sa.func.max(schema_table.c.version))).scalar()
-
-
-def migrate(conn: sa.Connection) -> None:
-    """Create what is missing and run every step newer than the database's version."""
-    if conn.dialect.name == "postgresql":
-        # Instances starting together take turns; the first one does the work.
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(b"schema")})
-    fresh = not sa.inspect(conn).has_table(schema_table.name)
-    metadata.create_all(conn)
-    version = None if fresh else current_version(conn)
-    if version is None:
-        conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
-        return
-    for step in range(version + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[step](conn)
-    if version < SCHEMA_VERSION:
-        conn.execute(schema_table.update().values(version=SCHEMA_VERSION))
+#: The public part of every log signing key that signed a head, by key id.
+#: ``private_key`` is set only for the key generated when ``[banner]
+#: log_key_file`` is not configured (demo, tests; see :mod:`banner.log.signing`).
+log_keys = sa.Table(
+    "log_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("public_key", sa.String(64), nullable=False),
+    sa.Column("private_key", sa.Text, nullable=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)

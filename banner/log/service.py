@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from banner.core.config import BannerConfig, SiteConfig
 from banner.core.config_watch import LiveConfig
-from banner.core.consent import Choice, Source, new_consent_id
+from banner.core.consent import Choice, Source, new_consent_id, retry_key_hash, retry_proven
+from banner.core.keys import site_token_keys
 from banner.core.notice import document_hash, notice_document
 from banner.core.token import ConsentToken, Reason, TokenCodec, Verdict
 from banner.core.visitor import clean_text, mask_ip
@@ -41,14 +42,19 @@ class DecisionRequest:
     age_confirmed: bool = False
     #: The consent id's current token; required to change an existing id's choice.
     token: str | None = None
+    #: The client's random key for this decision (16-128 URL-safe characters); a
+    #: retry of the same decision carries it again to get a token without one.
+    retry_key: str | None = None
 
 
 class TokenRequired(Exception):
-    """A different choice for a consent id that has rows came without its current token.
+    """A decision for a consent id that has rows came without proof of holding it.
 
-    Anyone may learn a consent id (receipts, links, the readable cookie);
-    only the browser holding its latest token may change what it says.
-    Nothing was written.
+    Anyone may learn a consent id (receipts, links, the readable cookie), and
+    its current choice (the public receipt); holding an id never yields a
+    token. Only the id's current token, or for an exact retry of the id's
+    latest row the ``retry_key`` that wrote it, proves the browser is the one
+    that made the decision. Nothing was written.
     """
 
 
@@ -89,7 +95,7 @@ class ConsentService:
 
     def _codecs(self, config: BannerConfig) -> tuple[BannerConfig, dict[str, TokenCodec]]:
         def codec(site: SiteConfig) -> TokenCodec:
-            keys = config.secret_keys
+            keys = site_token_keys(config.secret_keys, site.id)
             return TokenCodec(site.id, keys, site.policy_version, site.max_age, clock=self.clock)
 
         return config, {sid: codec(site) for sid, site in config.sites.items()}
@@ -151,6 +157,7 @@ class ConsentService:
             ip_masked=mask_ip(request.ip),
             user_agent=clean_text(request.user_agent),
             age_confirmed=request.age_confirmed,
+            retry_key_hash=retry_key_hash(request.retry_key),
         )
 
         holder = self._token_holder(site.id, request)
@@ -159,8 +166,8 @@ class ConsentService:
             """The action follows the visitor's previous row, read under the write's lock.
 
             Called only when the choice differs from that row (an exact retry
-            is answered by the store without it), so a change is refused here,
-            per consent id, unless it carries the id's current token.
+            goes to ``retry``), so a change is refused here, per consent id,
+            unless it carries the id's current token.
             """
             if previous is None:
                 return decision
@@ -169,9 +176,20 @@ class ConsentService:
             prior = Choice.of(previous.granted, site.category_ids)
             return replace(decision, action=choice.action(prior, request.gpc).value)
 
+        def retry(latest: Decision) -> None:
+            """An exact retry of the latest row gets its token only with proof (issue 26).
+
+            The proof is the id's current token, or the ``retry_key`` that wrote
+            that row; the choice alone is public (the receipt shows it).
+            """
+            proven = retry_proven(request.retry_key, latest.retry_key_hash)
+            if not (proven or _is_current(holder, latest)):
+                raise TokenRequired(consent_id)
+
         # The words first, then the decision that refers to them (Pasal 24 proof).
         self.notices.ensure(decision.text_hash, notice)
-        stored = self.log.append(decision, fresh=request.consent_id is None, amend=after)
+        fresh = request.consent_id is None
+        stored = self.log.append(decision, fresh=fresh, amend=after, retry=retry)
         token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
         return Recorded(stored, token, content)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +18,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from banner.log.schema import consent_log, current_version, migrate
+from banner.log import tree
+from banner.log.migrations import current_version, migrate
+from banner.log.rows import PRIVATE as PRIVATE
+from banner.log.rows import Decision as Decision
+from banner.log.rows import as_utc as as_utc
+from banner.log.rows import decision as _decision
+from banner.log.schema import consent_log
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -37,36 +42,6 @@ class StoreFull(StoreUnavailable):
     """The database has no space left; nothing was written."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One row of the consent log."""
-
-    consent_id: str
-    site: str
-    recorded_at: datetime
-    action: str
-    granted: tuple[str, ...]
-    denied: tuple[str, ...]
-    policy_version: int
-    language: str
-    text_hash: str
-    source: str
-    page_origin: str
-    page_path: str
-    gpc: bool
-    ip_masked: str
-    user_agent: str
-    #: the age / guardian box was ticked (sites with ``children = "guardian"``)
-    age_confirmed: bool = False
-
-    def as_record(self) -> dict[str, Any]:
-        """A JSON-ready dict (times in ISO 8601 UTC)."""
-        fields = {n: getattr(self, n) for n in self.__dataclass_fields__}
-        fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat()
-        fields["granted"], fields["denied"] = list(self.granted), list(self.denied)
-        return fields
-
-
 def _row_values(decision: Decision) -> dict[str, Any]:
     values = {n: getattr(decision, n) for n in decision.__dataclass_fields__}
     values["granted"] = json.dumps(list(decision.granted))
@@ -74,23 +49,9 @@ def _row_values(decision: Decision) -> dict[str, Any]:
     return values
 
 
-def _decision(row: sa.Row[Any]) -> Decision:
-    values = dict(row._mapping)
-    values.pop("row_id", None)
-    values["granted"] = tuple(json.loads(values["granted"]))
-    values["denied"] = tuple(json.loads(values["denied"]))
-    values["recorded_at"] = as_utc(values["recorded_at"])
-    return Decision(**values)
-
-
 def from_row(row: sa.Row[Any]) -> Decision:
     """A :class:`Decision` from a ``consent_log`` row read by another part (the dashboard)."""
     return _decision(row)
-
-
-def as_utc(stamp: datetime) -> datetime:
-    """A time read back from the database, as UTC (SQLite drops the zone)."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -139,6 +100,15 @@ class ConsentLog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        #: called after a commit with the sites that got new rows (signed heads)
+        self.listeners: list[Callable[[set[str]], None]] = []
+        #: called by :meth:`dispose` first (the listeners' timers)
+        self.closers: list[Callable[[], None]] = []
+
+    def appended(self, sites: set[str]) -> None:
+        """Tell the listeners that ``sites`` got rows; their failures are theirs."""
+        for listener in self.listeners if sites else ():
+            listener(sites)
 
     @property
     def is_postgres(self) -> bool:
@@ -161,6 +131,7 @@ class ConsentLog:
         decision: Decision,
         fresh: bool = False,
         amend: Callable[[Decision | None], Decision] | None = None,
+        retry: Callable[[Decision], None] | None = None,
     ) -> Decision:
         """Commit ``decision`` unless it repeats the consent id's latest row.
 
@@ -173,19 +144,27 @@ class ConsentLog:
         :param amend: called with the latest row of the consent id on this
             site (``None`` for none), read under the same lock as the write;
             returns the decision to store (its action may depend on that row).
+        :param retry: called with the latest row, under the same lock, when
+            ``decision`` repeats it; may raise to refuse the retry (an
+            unproven one), and then nothing is written or returned.
         :raises StoreUnavailable: when the row could not be committed.
         """
         try:
             with self.engine.begin() as conn:
                 latest = None if fresh else self._latest_locked(conn, decision)
                 if latest is not None and _same_choice(latest, decision):
+                    if retry is not None:
+                        retry(latest)
                     return latest
                 if amend is not None:
                     decision = amend(latest)
-                conn.execute(consent_log.insert(), _row_values(decision))
-            return decision
+                row = _row_values(decision)
+                tree.append(conn, [decision], [row])
+                conn.execute(consent_log.insert(), row)
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
+        self.appended({decision.site})
+        return decision
 
     def _latest_locked(self, conn: sa.Connection, decision: Decision) -> Decision | None:
         self._serialise(conn, decision.consent_id)
@@ -251,9 +230,10 @@ class ConsentLog:
                 yield _decision(row)
 
     def purge(self, before: datetime) -> int:
-        """Delete rows recorded before ``before``; return how many went."""
+        """Delete rows recorded before ``before`` (their leaf hashes stay); return how many went."""
         try:
             with self.engine.begin() as conn:
+                tree.mark_purged(conn, before, utcnow())  # the leaves stay: proofs still hold
                 result = conn.execute(
                     consent_log.delete().where(consent_log.c.recorded_at < before)
                 )
@@ -271,6 +251,8 @@ class ConsentLog:
             return False
 
     def dispose(self) -> None:
+        for close in self.closers:
+            close()
         self.engine.dispose()
 
 

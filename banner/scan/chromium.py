@@ -3,6 +3,12 @@
 Playwright is an optional extra, imported here only; the browser is the one
 installed on the machine (Debian's ``/usr/bin/chromium``, or ``chromium-browser``
 or ``google-chrome`` on ``PATH``), or the file named by ``BANNER_CHROMIUM``.
+
+The scanned site's scripts (and every tracker's) run in that browser, so it keeps
+Chromium's sandbox on. Where the machine cannot give one (root, as in most
+containers, or no user namespaces) the scan refuses, unless the operator opts
+out with ``--unsafe-no-sandbox``: scan from a machine or container that holds
+no keys and no database.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ if TYPE_CHECKING:
 ENV_VAR = "BANNER_CHROMIUM"
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 FLAGS = (
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
     "--disable-background-networking",
@@ -29,8 +34,34 @@ FLAGS = (
 )
 
 
+NO_SANDBOX = "--no-sandbox"
+OPT_OUT = "--unsafe-no-sandbox"
+NO_SANDBOX_HERE = (
+    "Chromium cannot sandbox the scanned site's scripts here ({why}): scan as an ordinary "
+    "user, from a machine or container that holds no banner keys or database, or pass "
+    f"{OPT_OUT} to scan without the sandbox (see the README)"
+)
+
+
 class BrowserMissing(RuntimeError):
     """Playwright or a Chromium executable is not installed; the message says how to fix it."""
+
+
+class SandboxUnavailable(BrowserMissing):
+    """The sandbox cannot run on this machine and the operator did not opt out."""
+
+
+def launch_flags(sandbox: bool, euid: int | None = None) -> list[str]:
+    """Chromium's flags: the sandbox stays on unless ``sandbox`` is false.
+
+    :raises SandboxUnavailable: when the sandbox is wanted and the process is root
+        (Chromium refuses to start its sandbox as root).
+    """
+    if not sandbox:
+        return [NO_SANDBOX, *FLAGS]
+    if (os.geteuid() if euid is None else euid) == 0:
+        raise SandboxUnavailable(NO_SANDBOX_HERE.format(why="running as root"))
+    return list(FLAGS)
 
 
 def find_chromium(environ: Mapping[str, str] = os.environ) -> str:
@@ -54,11 +85,13 @@ def find_chromium(environ: Mapping[str, str] = os.environ) -> str:
 
 
 @contextmanager
-def launched(executable: str) -> Iterator[Browser]:
+def launched(executable: str, sandbox: bool = True) -> Iterator[Browser]:
     """A headless Chromium started through Playwright, closed afterwards.
 
+    :raises SandboxUnavailable: when ``sandbox`` is asked and cannot run here.
     :raises BrowserMissing: when Playwright is not installed or the browser does not start.
     """
+    flags = launch_flags(sandbox)
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
@@ -67,8 +100,11 @@ def launched(executable: str) -> Iterator[Browser]:
         ) from None
     with sync_playwright() as playwright:
         try:
-            browser = playwright.chromium.launch(executable_path=executable, args=list(FLAGS))
+            browser = playwright.chromium.launch(executable_path=executable, args=flags)
         except Error as exc:
+            if sandbox and "sandbox" in str(exc).lower():
+                why = "the machine offers no user namespaces or setuid sandbox"
+                raise SandboxUnavailable(NO_SANDBOX_HERE.format(why=why)) from None
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
             raise BrowserMissing(f"Chromium at {executable} did not start: {first}") from None
         try:

@@ -47,6 +47,9 @@ KIND_CATEGORY = {
     "tiktok_pixel": "Marketing",
 }
 
+#: A script file that names its tracker kind, whoever configures what.
+PATH_KINDS = {"gtm.js": "gtm"}
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -100,7 +103,7 @@ class Classifier:
         host = (parts.hostname or "").lower()
         if OWN_PATHS.match(parts.path):
             return Verdict(BANNER, ESSENTIAL, BANNER)
-        return self._tracker_host(host) or self._known_host(host) or NOT_KNOWN
+        return self._tracker_host(host, parts.path) or self._known_host(host) or NOT_KNOWN
 
     def _known(self, known: Known | None) -> Verdict | None:
         if known is None:
@@ -137,10 +140,13 @@ class Classifier:
                 )
         return None
 
-    def _tracker_host(self, host: str) -> Verdict | None:
+    def _tracker_host(self, host: str, path: str = "/") -> Verdict | None:
         kinds = [k for k in KINDS.values() if any(host_matches(h, host) for h in k.hosts)]
         if not kinds:
             return None
+        # Several kinds share Google's hosts: a script's file name may say which one it is.
+        named = [k for k in kinds if PATH_KINDS.get(path.rsplit("/", 1)[-1]) == k.kind]
+        kinds = named or kinds
         configured = {t.kind: t.category for t in self.site.trackers} if self.site else {}
         for kind in kinds:
             if kind.kind in configured:

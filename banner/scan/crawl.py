@@ -11,6 +11,8 @@ from collections import deque
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
+from banner.scan.observations import printable
+
 #: Path or query words that end a session or change state when followed.
 LOGOUT = re.compile(
     r"(?<![a-z])(log[-_]?out|log[-_]?off|sign[-_]?out|keluar|unsubscribe)(?![a-z])", re.IGNORECASE
@@ -55,7 +57,7 @@ def normalise(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or printable(url) != url:
         return None
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
@@ -71,19 +73,26 @@ def followable(url: str, origin: str) -> bool:
 
 
 class Frontier:
-    """The breadth-first queue of pages still to visit, and every page found."""
+    """The breadth-first queue of pages still to visit, and every page found.
+
+    Adding a link costs the same however many were found before it (a set
+    answers "seen already?"), so a site with thousands of links per page crawls
+    in time linear in the links.
+    """
 
     def __init__(self, start: str, cap: int) -> None:
         self.origin = origin_of(start)
         self.cap = cap
         self.found: list[str] = [start]
+        self._seen = {start}
         self._queue: deque[str] = deque([start])
 
     def add(self, links: Iterable[str]) -> None:
         """Queue the new followable ones among ``links`` (absolute URLs)."""
         for link in links:
             url = normalise(link)
-            if url and url not in self.found and followable(url, self.origin):
+            if url and url not in self._seen and followable(url, self.origin):
+                self._seen.add(url)
                 self.found.append(url)
                 self._queue.append(url)
 

@@ -35,10 +35,16 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;color:#1f2937;margin:0 auto;max-width:72rem;"
     "padding:1rem}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}"
-    "th,td{border:1px solid #d1d5db;padding:.3rem .5rem;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}th{background:#f3f4f6}.bad{background:#fef2f2;border:2px solid "
+    "th,td{border:1px solid #d1d5db;padding:.3rem .5rem;text-align:left;vertical-align:top}"
+    "code{overflow-wrap:anywhere}th{background:#f3f4f6}.bad{background:#fef2f2;border:2px solid "
     "#b91c1c;padding:.5rem 1rem}.ok{background:#f0fdf4;border:2px solid #15803d;padding:.5rem "
     "1rem}section.lang{border-top:4px solid #1d4ed8;margin-top:2rem}code{font-size:.9em}"
+    # Narrow screens: each row becomes a card of "label: value" lines, never a
+    # column one letter wide.
+    "@media (max-width:40rem){table,tbody,tr,td,caption{display:block;width:auto}"
+    "thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}"
+    "tr{border:1px solid #d1d5db;margin:0 0 .5rem;padding:.25rem .5rem}"
+    'td{border:0;padding:.15rem 0}td::before{content:attr(data-label) ": ";font-weight:600}}'
 )
 
 

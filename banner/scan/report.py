@@ -4,7 +4,10 @@ Both passes merged: every cookie, storage key and request once, with where it
 was first seen and whether it was there before consent (pass 1). Violations
 are the non-essential cookies and storage keys and the known tracker requests
 of pass 1; with a site, ``undeclared`` and ``stale`` compare with its
-declaration.
+declaration. A tracker script from another host that did not load (blocked,
+offline, an HTTP error) is listed in ``failed_scripts``; the declared cookies it
+would have set are ``not_observable``, never ``stale``: the scan could not see
+them, which says nothing about whether the site still sets them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from banner.core.config_model import SiteConfig
 from banner.core.consent import ESSENTIAL
 from banner.core.tracker_kinds import cookie_matches
 from banner.scan.classify import BANNER, UNKNOWN, Classifier, Verdict
-from banner.scan.observations import BEFORE, PassResult, SeenCookie, SeenRequest, SeenStorage
+from banner.scan.observations import (
+    BEFORE,
+    LOADED,
+    PassResult,
+    SeenCookie,
+    SeenRequest,
+    SeenStorage,
+)
 
 Record = dict[str, Any]
 
@@ -39,7 +49,10 @@ def build_report(scan: ScanInput, passes: list[PassResult], classifier: Classifi
     first = passes[0]
     cookies = _cookies(passes, classifier, scan.site)
     storage = _storage(passes, classifier)
-    requests = _requests(passes, classifier)
+    outcomes = script_outcomes(passes)
+    requests = _requests(passes, classifier, outcomes)
+    failed = failed_scripts(outcomes, classifier)
+    unseen = _unseen(scan.site, cookies, failed, classifier) if scan.site else ([], [])
     return {
         "url": scan.url,
         "site": scan.site.id if scan.site else None,
@@ -54,7 +67,9 @@ def build_report(scan: ScanInput, passes: list[PassResult], classifier: Classifi
         "requests": requests,
         "violations": violations(cookies, storage, requests),
         "undeclared": _undeclared(cookies) if scan.site else [],
-        "stale": _stale(scan.site, cookies) if scan.site else [],
+        "stale": unseen[0],
+        "failed_scripts": failed,
+        "not_observable": unseen[1],
     }
 
 
@@ -131,7 +146,9 @@ def _storage(passes: list[PassResult], classifier: Classifier) -> list[Record]:
     return records
 
 
-def _requests(passes: list[PassResult], classifier: Classifier) -> list[Record]:
+def _requests(
+    passes: list[PassResult], classifier: Classifier, outcomes: dict[str, str]
+) -> list[Record]:
     merged = _merge(((r.url,), n, r) for n, r in _ordered(passes, "requests"))
     records = []
     for item, before in merged.values():
@@ -144,6 +161,8 @@ def _requests(passes: list[PassResult], classifier: Classifier) -> list[Record]:
                 "initiator": r.initiator,
                 "page": r.page,
                 "before_consent": before,
+                # scripts only: "loaded", "HTTP 503", "net::ERR_..." (any pass loading it wins)
+                "outcome": outcomes.get(r.url),
                 **_verdict(classifier.request(r.url)),
             }
         )
@@ -187,9 +206,53 @@ def _undeclared(cookies: list[Record]) -> list[Record]:
     ]
 
 
-def _stale(site: SiteConfig, cookies: list[Record]) -> list[Record]:
-    return [
-        {"name": d.name, "category": d.category}
-        for d in site.cookies
-        if not any(cookie_matches(d.name, c["name"]) for c in cookies)
-    ]
+def script_outcomes(passes: list[PassResult]) -> dict[str, str]:
+    """How each script from another host ended; loaded in any pass counts as loaded."""
+    outcomes: dict[str, str] = {}
+    for p in passes:
+        for url, outcome in p.scripts.items():
+            if outcomes.get(url) != LOADED:
+                outcomes[url] = outcome
+    return outcomes
+
+
+def failed_scripts(outcomes: dict[str, str], classifier: Classifier) -> list[Record]:
+    """Known tracker scripts that never loaded in any pass, with how each attempt ended."""
+    found = []
+    for url, outcome in outcomes.items():
+        verdict = classifier.request(url)
+        if outcome != LOADED and verdict.platform and verdict.source != BANNER:
+            found.append({"url": url, "platform": verdict.platform, "outcome": outcome})
+    return found
+
+
+#: A tag manager's failure hides whatever it would have loaded.
+TAG_MANAGERS = frozenset({"Google Tag Manager"})
+
+
+def _unseen(
+    site: SiteConfig, cookies: list[Record], failed: list[Record], classifier: Classifier
+) -> tuple[list[Record], list[Record]]:
+    """Declared cookies never seen: ``stale``, or ``not_observable`` behind a failed script."""
+    platforms = {f["platform"]: f for f in failed}
+    manager = next((platforms[p] for p in platforms if p in TAG_MANAGERS), None)
+    stale, hidden = [], []
+    for d in site.cookies:
+        if any(cookie_matches(d.name, c["name"]) for c in cookies):
+            continue
+        cause = platforms.get(classifier.cookie(d.name).platform or "")
+        if cause is None and d.category != ESSENTIAL:
+            cause = manager
+        if cause is None:
+            stale.append({"name": d.name, "category": d.category})
+        else:
+            hidden.append(
+                {
+                    "name": d.name,
+                    "category": d.category,
+                    "script": cause["url"],
+                    "platform": cause["platform"],
+                    "outcome": cause["outcome"],
+                }
+            )
+    return stale, hidden

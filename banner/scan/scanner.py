@@ -40,6 +40,8 @@ class ScanRequest:
     page_timeout: float = 20.0
     total_timeout: float = 600.0
     routes: Routes = field(default_factory=Routes)
+    #: keep Chromium's sandbox on (``--unsafe-no-sandbox`` turns it off)
+    sandbox: bool = True
 
 
 class FixedPages:
@@ -68,7 +70,7 @@ def scan(request: ScanRequest, progress: Progress) -> Record:
     executable = find_chromium()
     started, clock = datetime.now(UTC), time.monotonic()
     deadline = clock + request.total_timeout
-    with launched(executable) as browser:
+    with launched(executable, request.sandbox) as browser:
         from banner.scan.session import Limits, run_pass
 
         consent_cookie = request.site.cookie_name if request.site else DEFAULT_CONSENT_COOKIE
@@ -134,6 +136,8 @@ def summary(report: Record, directory: Path) -> Record:
         "violations": report["violations"],
         "undeclared": [c["name"] for c in report["undeclared"]],
         "stale": [c["name"] for c in report["stale"]],
+        "not_observable": [c["name"] for c in report["not_observable"]],
+        "failed_scripts": report["failed_scripts"],
         "complete": report["complete"],
         "output": str(directory),
         "exit_status": exit_status(report),

@@ -22,11 +22,13 @@ from playwright.sync_api import Error as PlaywrightError
 from banner.scan.crawl import SiteUnreachable, origin_of
 from banner.scan.observations import (
     AFTER,
+    LOADED,
     PageVisit,
     PassResult,
     SeenCookie,
     SeenRequest,
     SeenStorage,
+    printable,
     without_query_values,
 )
 from banner.scan.routes import BLOCK, DIRECT, Routes
@@ -81,7 +83,7 @@ class Pass:
     current: str = ""
     in_flight: int = 0
     last_activity: float = 0.0
-    _cookies: set[tuple[str, str, str]] = field(default_factory=set)
+    _cookies: set[tuple[str, ...]] = field(default_factory=set)
     _storage: set[tuple[str, str]] = field(default_factory=set)
 
     def on_activity(self, change: int) -> Callable[[Request], None]:
@@ -92,33 +94,57 @@ class Pass:
         return track
 
     def on_request(self, request: Request) -> None:
-        if origin_of(request.url) == self.origin or not request.url.startswith("http"):
+        if not self._foreign(request):
             return
         try:
-            initiator: str | None = without_query_values(request.frame.url) or None
+            initiator: str | None = printable(without_query_values(request.frame.url)) or None
         except PlaywrightError:
             initiator = None
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = printable((urlsplit(request.url).hostname or "").lower())
         self.result.requests.append(
             SeenRequest(
                 host,
-                without_query_values(request.url),
+                printable(without_query_values(request.url)),
                 request.resource_type,
                 initiator,
                 self.current,
             )
         )
 
+    def _foreign(self, request: Request) -> bool:
+        return request.url.startswith("http") and origin_of(request.url) != self.origin
+
+    def on_script_done(self, request: Request) -> None:
+        """Note how another host's script ended: loaded, an HTTP error, or no answer."""
+        if request.resource_type == "script" and self._foreign(request):
+            status = _status(request)
+            outcome = LOADED if status is not None and status < 400 else f"HTTP {status}"
+            self._script(request, outcome if status is not None else "no answer")
+
+    def on_script_failed(self, request: Request) -> None:
+        """A script whose request failed: its HTTP error if one came, else the network's."""
+        if request.resource_type == "script" and self._foreign(request):
+            status = _status(request)
+            failure = printable(request.failure or "failed", 200)
+            self._script(request, f"HTTP {status}" if status and status >= 400 else failure)
+
+    def _script(self, request: Request, outcome: str) -> None:
+        url = printable(without_query_values(request.url))
+        if self.result.scripts.get(url) != LOADED:  # one load anywhere shows it can load
+            self.result.scripts[url] = outcome
+
     def record_cookies(self, context: BrowserContext) -> None:
         for c in context.cookies():
-            key = (c.get("name", ""), c.get("domain", ""), c.get("path", "/"))
+            key = tuple(printable(str(c.get(k, ""))) for k in ("name", "domain", "path"))
             if key in self._cookies:
                 continue
             self._cookies.add(key)
             expires = c.get("expires", -1)
             self.result.cookies.append(
                 SeenCookie(
-                    *key,
+                    key[0],
+                    key[1],
+                    key[2] or "/",
                     expires=None if expires is None or expires < 0 else float(expires),
                     http_only=bool(c.get("httpOnly")),
                     secure=bool(c.get("secure")),
@@ -134,9 +160,12 @@ class Pass:
             return
         for area, keys in (("local", local), ("session", session)):
             for key in keys if isinstance(keys, list) else []:
-                if isinstance(key, str) and (area, key) not in self._storage:
-                    self._storage.add((area, key))
-                    self.result.storage.append(SeenStorage(area, key[:256], self.current))
+                if not isinstance(key, str):
+                    continue
+                name = printable(key, 256)
+                if (area, name) not in self._storage:
+                    self._storage.add((area, name))
+                    self.result.storage.append(SeenStorage(area, name, self.current))
 
     def remaining_ms(self, limit: float) -> float:
         return max(0.0, min(limit, self.deadline - time.monotonic()) * 1000)
@@ -165,6 +194,8 @@ def run_pass(
         page.on("request", state.on_activity(+1))
         page.on("requestfinished", state.on_activity(-1))
         page.on("requestfailed", state.on_activity(-1))
+        page.on("requestfinished", state.on_script_done)
+        page.on("requestfailed", state.on_script_failed)
         while (url := pages.next(len(state.result.pages))) is not None:
             if state.remaining_ms(limits.page_timeout) <= 0:
                 state.result.cut_short = True
@@ -267,6 +298,14 @@ def _links(page: Page) -> list[str]:
     except PlaywrightError:
         return []
     return [link for link in found if isinstance(link, str)] if isinstance(found, list) else []
+
+
+def _status(request: Request) -> int | None:
+    try:
+        response = request.response()
+    except PlaywrightError:
+        return None
+    return response.status if response is not None else None
 
 
 def _first_line(exc: Exception) -> str:

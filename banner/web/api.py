@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
-from banner.core.consent import CONSENT_ID, LANGUAGES, Source
+from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
 from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
@@ -51,7 +51,11 @@ CONSENT_FIELDS = (
     "page_path",
     "age_confirmed",
     "token",
+    "retry_key",
+    "source",
 )
+#: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
+PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
 VERIFY_FIELDS = ("site", "token")
 
 
@@ -160,8 +164,26 @@ def _age_confirmed(document: dict[str, Any], site: SiteConfig, granted: tuple[st
     return confirmed
 
 
+def _source(document: dict[str, Any]) -> Source:
+    """Where the visitor chose; only the places a page's script offers (never the hosted page)."""
+    name = body.clean_str(document.get("source", Source.BANNER), "source", 16)
+    if name not in PAGE_SOURCES:
+        raise BadField(f"source must be one of {', '.join(PAGE_SOURCES)}", "source")
+    return Source(name)
+
+
 def _optional(document: dict[str, Any], field: str) -> Any:
     return document.get(field)
+
+
+def _retry_key(document: dict[str, Any]) -> str | None:
+    """The client's key for this decision, if it sent one (16-128 URL-safe characters)."""
+    key = _optional(document, "retry_key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not RETRY_KEY.fullmatch(key):
+        raise BadField("retry_key must be 16 to 128 characters of A-Z a-z 0-9 _ -", "retry_key")
+    return key
 
 
 def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) -> DecisionRequest:
@@ -187,7 +209,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         language=language,
         consent_id=consent_id,
         gpc=gpc,
-        source=Source.BANNER,
+        source=_source(document),
         page_origin=origin,
         page_path=body.clean_str(document.get("page_path", ""), "page_path", 512),
         ip=client_address(
@@ -198,6 +220,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         user_agent=request.headers.get("User-Agent"),
         age_confirmed=_age_confirmed(document, site, granted),
         token=token,
+        retry_key=_retry_key(document),
     )
 
 
@@ -211,7 +234,8 @@ def record(consent: ConsentService, decision: DecisionRequest) -> Recorded:
         return consent.record(decision)
     except TokenRequired:
         raise TokenRequiredError(
-            "this consent id already has a different choice; send its current token to change it",
+            "this consent id already has a choice; send its current token, or retry with "
+            "the retry_key of the request that made it",
             "token",
         ) from None
     except StoreUnavailable as exc:

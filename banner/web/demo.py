@@ -22,7 +22,8 @@ from banner.resources import resource_dir
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 TRACKER_SCRIPT_HOSTS = (
-    "https://www.googletagmanager.com https://connect.facebook.net https://analytics.tiktok.com"
+    "https://www.googletagmanager.com https://connect.facebook.net https://analytics.tiktok.com "
+    "https://www.tiktok.com"
 )
 ASSETS = {"/demo.js": "text/javascript", "/demo.css": "text/css"}
 
@@ -52,10 +53,25 @@ SHOP_PAGE = """<!doctype html>
 <h1>Produk pilihan</h1>
 <ul class="products">{products}</ul>
 <script type="text/plain" data-category="analytics" src="/demo-tag.js"></script>
+<section class="embeds" aria-labelledby="embeds-title">
+<h2 id="embeds-title">Video dan lokasi toko</h2>
+<iframe data-category="marketing" data-service="YouTube" title="Video: cara merawat batik"
+  data-src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ" width="560" height="315"
+  allow="encrypted-media; picture-in-picture" allowfullscreen></iframe>
+<div data-banner-embed data-category="marketing" data-service="TikTok" class="tiktok">
+<blockquote class="tiktok-embed" cite="https://www.tiktok.com/@tokodemo/video/7000000000000000000"
+  data-video-id="7000000000000000000"><a href="https://www.tiktok.com/@tokodemo">@tokodemo di
+  TikTok</a></blockquote>
+<script type="text/plain" data-category="marketing" src="https://www.tiktok.com/embed.js"></script>
+</div>
+<iframe data-category="functional" data-service="Google Maps" title="Peta: lokasi Toko Demo"
+  data-src="https://www.google.com/maps/embed?pb=!1m14!1m12!1m3!1d15865!2d106.8227!3d-6.1754"
+  width="400" height="300"></iframe>
+</section>
 <section class="panel" aria-labelledby="panel-title">
 <h2 id="panel-title">Yang terjadi di halaman ini</h2>
-<p>Kategori yang diizinkan: <output id="granted">(belum ada pilihan)</output></p>
-<h3>Permintaan ke tracker</h3>
+<p>Kategori yang disetujui: <output id="granted">(belum ada pilihan)</output></p>
+<h3>Permintaan ke pelacak</h3>
 <ul id="requests"><li>Belum ada.</li></ul>
 <h3>dataLayer (Google Tag Manager GTM-DEMO123)</h3>
 <ul id="layer-calls"><li>Belum ada.</li></ul>

@@ -12,12 +12,16 @@ import logging
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from banner.check.flask_consent import consent_required, has_consent, init_consent
 from banner.core.config import BannerConfig, load_config
+from banner.core.keys import PAGE_CSRF, PAGE_SESSION, derive_key, derived_keys
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
+from banner.log.heads import HeadKeeper
 from banner.log.service import ConsentService
+from banner.log.signing import log_key
+from banner.log.store import ConsentLog
 from banner.web import fast_assets, rate_limits
-from banner.web.flask_consent import consent_required, has_consent, init_consent
 from banner.web.page_security import secure_session
 from banner.web.state import EXTENSION_KEY, BannerState
 
@@ -27,10 +31,12 @@ logger = logging.getLogger("banner")
 def blueprints() -> list[Blueprint]:
     """Every blueprint banner mounts, imported late to keep imports one-way."""
     from banner.web.api import api
+    from banner.web.embeds import embeds
     from banner.web.loader import loader
+    from banner.web.log_routes import log_routes
     from banner.web.pages import pages
 
-    return [api, loader, pages]
+    return [api, loader, embeds, pages, log_routes]
 
 
 class Banner:
@@ -46,9 +52,9 @@ class Banner:
         ``consent`` in templates) against a hosted service's cookies.
     """
 
-    #: ``ext.has_consent("analytics")``: :func:`banner.web.flask_consent.has_consent`.
+    #: ``ext.has_consent("analytics")``: :func:`banner.check.flask_consent.has_consent`.
     has_consent = staticmethod(has_consent)
-    #: ``@ext.consent_required("analytics")``: :func:`banner.web.flask_consent.consent_required`.
+    #: ``@ext.consent_required("analytics")``: :func:`banner.check.flask_consent.consent_required`.
     consent_required = staticmethod(consent_required)
 
     def __init__(
@@ -68,16 +74,21 @@ class Banner:
     ) -> None:
         """Set up ``app``: create the consent log schema and mount the routes.
 
-        Either way, the consent helpers of :mod:`banner.flask_consent` work.
+        Either way, the consent helpers of :mod:`banner.check.flask_consent` work.
 
         :raises banner.core.config.ConfigError: when the config is invalid.
         :raises banner.log.store.StoreUnavailable: when the database cannot be set up.
         """
         config = config or self._config or load_config(app.config.get("BANNER_CONFIG"))
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = config.secret_keys[-1]
+            # Keys of their own, never the configured secrets (banner.core.keys).
+            *older, newest = derived_keys(config.secret_keys, PAGE_SESSION)
+            app.config["SECRET_KEY"] = newest
             # Sessions signed before a rotation stay readable (Flask >= 3.1).
-            app.config["SECRET_KEY_FALLBACKS"] = list(config.secret_keys[:-1])
+            app.config["SECRET_KEY_FALLBACKS"] = older
+            app.config.setdefault(
+                "WTF_CSRF_SECRET_KEY", derive_key(config.secret_keys[-1], PAGE_CSRF)
+            )
         # Decisions of concurrent requests share one commit (banner.log.group_commit).
         log = GroupCommitLog(config.database_url)
         mount = self._mount_routes if mount_routes is None else mount_routes
@@ -87,6 +98,7 @@ class Banner:
         app.extensions[EXTENSION_KEY] = BannerState(log, service)
         init_consent(app, service.live)
         if mount:
+            app.extensions[EXTENSION_KEY].extras["heads"] = keep_heads(log, config)
             _mount(app, config)
         if config.demo:
             logger.warning(
@@ -94,6 +106,22 @@ class Banner:
                 "consent tokens stop verifying when it restarts. Do not use this in "
                 "production; write a banner.toml with secret_keys (see the README)."
             )
+
+
+def keep_heads(log: ConsentLog, config: BannerConfig) -> HeadKeeper:
+    """Signed tree heads for ``log``: the first after a migration, then as decisions come."""
+    key = log_key(config, log.engine)
+    if key.origin == "database" and not config.demo:
+        logger.warning(
+            "banner signs its consent log with a key kept in the database: it proves "
+            "nothing against whoever holds the database. Set [banner] log_key_file "
+            "(banner keys new-log-key --output FILE) and publish heads (docs/proof.md)."
+        )
+    keeper = HeadKeeper(log.engine, key)
+    keeper.cover_all()
+    log.listeners.append(keeper.note)
+    log.closers.append(keeper.close)
+    return keeper
 
 
 def _mount(app: Flask, config: BannerConfig) -> None:
@@ -114,7 +142,7 @@ def _routing_error() -> Response | None:
     error = request.routing_exception
     if not isinstance(error, NotFound | MethodNotAllowed):
         return None
-    if request.path.startswith("/api/v1/") or request.path == "/healthz":
+    if request.path.startswith("/api/v1/") or request.path == "/healthz" or _is_log(request.path):
         from banner.web.api import api_error_for
 
         return api_error_for(error).get_response()
@@ -123,3 +151,9 @@ def _routing_error() -> Response | None:
 
         return routing_error_page(error)
     return None
+
+
+def _is_log(path: str) -> bool:
+    """``/s/SITE/log/...``: the proofs answer in JSON, errors included."""
+    parts = path.split("/")
+    return len(parts) > 3 and parts[1] == "s" and parts[3] == "log"

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, SubmitField  # type: ignore[impor
 from wtforms.validators import Length, Optional  # type: ignore[import-untyped]
 
 from banner.core.config import SiteConfig
-from banner.core.consent import optional_categories
+from banner.core.consent import RETRY_KEY, new_retry_key, optional_categories
 from banner.core.i18n import gettext_for
 from banner.core.texts import N_
 from banner.core.token import MAX_TOKEN_BYTES
@@ -70,6 +70,9 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     return_to = HiddenField(validators=[Optional(), Length(max=RETURN_MAX, message=RETURN_LONG)])
     #: The loader's random state, handed back with the token (checked when used).
     state = HiddenField()
+    #: A fresh key per rendered form: a resent form is a retry of the same decision
+    #: and gets its token again; nothing else does (issue 26).
+    retry_key = HiddenField()
     save = SubmitField()
     withdraw = SubmitField()
 
@@ -95,6 +98,11 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
             for field in self
             for e in field.errors
         ]
+
+    def posted_retry_key(self) -> str | None:
+        """The form's retry key when it is one (an old or altered form has none)."""
+        key = self.retry_key.data
+        return key if isinstance(key, str) and RETRY_KEY.fullmatch(key) else None
 
     def csrf_failed(self) -> bool:
         return bool(self.csrf_token.errors)
@@ -137,6 +145,12 @@ def preferences_form(
     current = {switch_name(c): True for c in granted}
     form: PreferencesForm = form_class(
         meta={"language": language},
-        data={**current, "token": token, "return_to": return_to, "state": state},
+        data={
+            **current,
+            "token": token,
+            "return_to": return_to,
+            "state": state,
+            "retry_key": new_retry_key(),
+        },
     )
     return form

@@ -27,7 +27,7 @@ from banner.core.consent import LANGUAGES
 from banner.core.cookie_list import CookieRow
 from banner.core.disclosure import CategoryNotice, category_notices, changes_since, first_layer
 from banner.core.texts import banner_texts
-from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies
+from banner.core.tracker_kinds import CONSENT_MODE_KINDS, tracker_cookies, tracker_storage
 from banner.resources import resource_dir
 from banner.web.request_body import MAX_BODY_BYTES, cap_body
 from banner.web.state import BannerState, service, state
@@ -94,6 +94,9 @@ def _fill(source: str, sentinel: str, data: Any) -> bytes:
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:
     fields = {key: tracker.settings[name] for name, key in GATE_FIELDS[tracker.kind].items()}
+    if tracker.kind == "gtm":  # the container loads once any of its tags' categories is granted
+        tags = [t.category for t in tracker.settings.get("tags", ())]
+        fields["cats"] = _unique([tracker.category, *tags])
     return {"kind": tracker.kind, "category": tracker.category, **fields}
 
 
@@ -106,9 +109,13 @@ def _consent_mode(site: SiteConfig) -> list[dict[str, Any]]:
     google = [t for t in site.trackers if t.kind in CONSENT_MODE_KINDS]
     if not google:
         return []
-    analytics = [t.category for t in google if t.kind != "google_ads"]
-    ads = [t.category for t in google if t.kind == "google_ads"]
-    ads += [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    analytics: list[str] = []
+    ads = [t.settings["ads_category"] for t in google if t.settings.get("ads_category")]
+    for t in google:
+        # A container's declared tags each follow their own category.
+        tags = t.settings.get("tags", ()) or (t,)
+        analytics += [g.category for g in tags if g.kind in ("ga4", "gtm")]
+        ads += [g.category for g in tags if g.kind == "google_ads"]
     return [{"kind": CONSENT_MODE, "analytics": _unique(analytics), "ads": _unique(ads)}]
 
 
@@ -122,15 +129,16 @@ def gate_trackers(site: SiteConfig) -> list[dict[str, Any]]:
 
 
 def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
-    """The cookie name patterns of the site's trackers, by the category that sets them.
+    """The cookie and storage key patterns of the site's trackers, by the category that sets them.
 
-    The gate deletes a cookie that some category sets when none of those
-    categories is granted (a trailing ``*`` matches any suffix).
+    The gate deletes a cookie, and a localStorage or sessionStorage key, that
+    some category sets when none of those categories is granted (a trailing
+    ``*`` matches any suffix); each pattern applies to cookies and keys alike.
     """
     owned: dict[str, list[str]] = {}
-    for tracker in site.trackers:
+    for tracker in site.notice_trackers:
         patterns = owned.setdefault(tracker.category, [])
-        patterns += tracker_cookies(tracker.kind, tracker.settings)
+        patterns += tracker_cookies(tracker.kind, tracker.settings) + tracker_storage(tracker.kind)
     return {category: _unique(patterns) for category, patterns in owned.items() if patterns}
 
 
@@ -153,6 +161,7 @@ def gate_settings(site: SiteConfig, base_url: str) -> dict[str, Any]:
         "cookie": site.cookie_name,
         **domain,
         "lang": site.default_language,
+        "cats": [c for c in site.category_ids if c != "essential"],
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),
     }
@@ -181,7 +190,7 @@ def _texts(site: SiteConfig, base_url: str, language: str) -> dict[str, Any]:
     texts = banner_texts(site, language)
     return {
         "t": texts,
-        "n": first_layer(site, language, texts["manage"]),
+        "n": first_layer(site, language, texts["manage"], texts["preferences_page"]),
         "c": [_category(c) for c in category_notices(site, language)],
         "ch": changes_since(site, language, 0),
         "l": {

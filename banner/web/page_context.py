@@ -23,6 +23,7 @@ STATE_NAMES = {
 }
 SOURCE_NAMES = {
     Source.BANNER: N_("Cookie banner"),
+    Source.PLACEHOLDER: N_("Placeholder of blocked embedded content"),
     Source.PREFERENCES: N_("Privacy choices page"),
     Source.API: N_("The website's server"),
 }

@@ -36,6 +36,7 @@ from banner.log.store import StoreUnavailable
 from banner.resources import resource_dir
 from banner.web import rate_limits
 from banner.web.forms import PreferencesForm, preferences_form, switch_name
+from banner.web.log_routes import receipt_proof
 from banner.web.page_context import (
     LANGUAGE_NAMES,
     SOURCE_NAMES,
@@ -66,7 +67,13 @@ from banner.web.page_security import (
 )
 from banner.web.receipt import Receipt, build_receipt
 from banner.web.request_body import MAX_FORM_BYTES, body_was_read, cap_body
-from banner.web.return_trip import Current, current_consent, loader_state, return_to_site
+from banner.web.return_trip import (
+    Current,
+    current_consent,
+    loader_state,
+    passed_token,
+    return_to_site,
+)
 from banner.web.state import service, state
 
 logger = logging.getLogger("banner")
@@ -189,10 +196,14 @@ def _back_to_preferences(site: SiteConfig) -> str:
     its trip back still reaches the site.
     """
     values = {"site_id": site.id, "lang": g.banner_lang}
-    for key, field in (("return", "return_to"), ("token", "token"), ("state", "state")):
+    for key, field in (("return", "return_to"), ("state", "state")):
         kept = request.args.get(key) or _posted(field)
         if kept:
             values[key] = kept
+    # Only a token this browser brought (its form's, or a trusted ?token=) is kept.
+    token = _posted("token") or passed_token(site, request.args.get("token"))
+    if token:
+        values["token"] = token
     return url_for("banner_pages.preferences", **values)
 
 
@@ -217,7 +228,7 @@ def preferences(site_id: str) -> Any:
     site = _site()
     if request.method == "POST":
         return _save(site)
-    current = current_consent(site, request.args.get("token"))
+    current = current_consent(site, passed_token(site, request.args.get("token")))
     form = preferences_form(
         site,
         g.banner_lang,
@@ -242,7 +253,7 @@ def _render_preferences(
         categories=_categories(site, language),
         switch_name=switch_name,
         texts=texts,
-        notice=first_layer(site, language, texts["manage"]),
+        notice=first_layer(site, language, texts["manage"], texts["preferences_page"]),
         gpc=request.headers.get("Sec-GPC") == "1",
         back=safe_return(form.return_to.data, site.origins),
     )
@@ -262,17 +273,15 @@ def _save(site: SiteConfig) -> WerkzeugResponse | tuple[str, int]:
     if not form.check_age(site):
         return _render_preferences(site, form, None, status=400)
     previous = current_consent(site, form.token.data)
-    recorded = _record(site, form.granted(), previous, form.age_ticked())
+    recorded = _record(site, form, previous)
     return return_to_site(site, form.return_to.data, recorded.token, form.state.data or "")
 
 
-def _record(
-    site: SiteConfig, granted: list[str], previous: Current | None, age_confirmed: bool
-) -> Recorded:
+def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -> Recorded:
     own_origin = request.host_url.rstrip("/")
     decision = DecisionRequest(
         site=site.id,
-        granted=tuple(granted),
+        granted=tuple(form.granted()),
         language=g.banner_lang,
         consent_id=previous.content.consent_id if previous else None,
         token=previous.token if previous else None,
@@ -284,7 +293,8 @@ def _record(
             request.remote_addr, request.headers.get("X-Forwarded-For"), state().config.proxy_count
         ),
         user_agent=request.headers.get("User-Agent"),
-        age_confirmed=age_confirmed,
+        age_confirmed=form.age_ticked(),
+        retry_key=form.posted_retry_key(),
     )
     return service().record(decision)
 
@@ -325,8 +335,13 @@ def _receipt(site: SiteConfig, consent_id: str) -> Receipt:
 
 @pages.get("/s/<site_id>/receipt/<consent_id>.json")
 def receipt_json(site_id: str, consent_id: str) -> Response:
-    """The receipt as JSON, field names after ISO/IEC TS 27560."""
-    return jsonify(_receipt(_site(), consent_id).as_json())
+    """The receipt as JSON, field names after ISO/IEC TS 27560, with its log proof."""
+    return jsonify(_receipt_json(_receipt(_site(), consent_id)))
+
+
+def _receipt_json(found: Receipt) -> dict[str, Any]:
+    """The receipt with ``proof``: its decisions' inclusion proofs under a signed head."""
+    return {**found.as_json(), "proof": receipt_proof(found.site.id, found.consent_id)}
 
 
 @pages.get("/s/<site_id>/receipt/<consent_id>")
@@ -335,7 +350,7 @@ def receipt(site_id: str, consent_id: str) -> Response | str:
     found = _receipt(_site(), consent_id)
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if wanted == "application/json":
-        return jsonify(found.as_json())
+        return jsonify(_receipt_json(found))
     return render_template(
         "banner/receipt.html",
         receipt=found,

@@ -9,8 +9,11 @@ loader takes only when the state is the one it kept.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import make_response, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -21,9 +24,14 @@ from banner.core.token import ConsentToken
 from banner.web.api import set_consent_cookie
 from banner.web.page_security import cookie_reaches, safe_return, with_token
 from banner.web.state import service
+from banner.web.state import state as app_state
+
+logger = logging.getLogger("banner")
 
 #: The loader's state: a random hex string; anything else is dropped.
 STATE = re.compile(r"[0-9A-Za-z_-]{8,64}")
+#: How long a state handed back is remembered as used (a tab keeps its state for the visit).
+STATE_MEMORY_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +64,61 @@ def current_consent(site: SiteConfig, passed: str | None) -> Current | None:
     return Current(newest, merged) if merged else None
 
 
+def passed_token(site: SiteConfig, value: str | None) -> str | None:
+    """The ``?token=`` of the preference page's address, when this browser brought it.
+
+    The loader opens the page from one of the site's pages with the browser's
+    own token; anyone can also send a visitor a link carrying *their* token,
+    to show their choice pre-ticked and have the visitor's saving continue
+    their consent id (issue 26, item 8). Only a navigation whose ``Referer``
+    is one of the site's origins (browsers send the origin cross-site by
+    default), or one of this service's own pages of the site (a form sent
+    back after an error), brings a token taken here; otherwise it is ignored
+    and only the service's own cookie counts.
+    """
+    if not value:
+        return None
+    return value if _from_the_site(site, request.headers.get("Referer")) else None
+
+
+def _from_the_site(site: SiteConfig, referrer: str | None) -> bool:
+    try:
+        parts = urlsplit(referrer or "")
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    origin = f"{parts.scheme}://{parts.netloc.lower()}"
+    own = request.host_url.rstrip("/").lower()
+    return site.allows_origin(origin) or (
+        origin == own and parts.path.startswith(f"{request.script_root}/s/{site.id}/")
+    )
+
+
 def loader_state(value: str | None) -> str:
     """The loader's state as passed, or ``""`` when it is not one."""
     return value if value and STATE.fullmatch(value) else ""
+
+
+def hand_back_once(loader: str) -> str:
+    """``loader`` the first time the service hands it back, ``""`` every time after.
+
+    A state is single-use on both sides: the loader drops it once it has
+    taken a token with it, and the service hands it back with one token
+    only (a form sent twice, a replayed post), so no second token can ever
+    ride on it. Used states are counted in the rate limits' storage (shared
+    by every instance when it is Redis), under their SHA-256 only; when
+    that storage fails, no state goes back and the loader takes nothing.
+    """
+    if not loader:
+        return ""
+    key = "banner/state/" + hashlib.sha256(loader.encode()).hexdigest()
+    try:
+        uses = app_state().extras["limiter"].storage.incr(key, STATE_MEMORY_SECONDS)
+    except Exception:  # any storage error: hand nothing back (fail closed)
+        logger.warning("return state not handed back: its storage failed", exc_info=True)
+        return ""
+    return loader if uses == 1 else ""
 
 
 def return_to_site(site: SiteConfig, asked: str | None, token: str, state: str) -> WerkzeugResponse:
@@ -71,7 +131,7 @@ def return_to_site(site: SiteConfig, asked: str | None, token: str, state: str) 
     """
     target = safe_return(asked, site.origins)
     if not cookie_reaches(request.host, target, site.cookie_domain):
-        return redirect(with_token(target, token, loader_state(state)), 303)
+        return redirect(with_token(target, token, hand_back_once(loader_state(state))), 303)
     response = make_response(redirect(target, 303))
     set_consent_cookie(response, site, token)
     return response

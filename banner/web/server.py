@@ -14,7 +14,9 @@ reconnects and the next accept goes to whichever worker is free first, so the
 load evens out within a second.
 
 The access log leaves out the client address: the consent service never
-writes a raw IP anywhere.
+writes a raw IP anywhere. gunicorn's control socket (``gunicornc``, 25.1 and
+later) is switched off: it would be written under the home directory, and
+banner needs no runtime control beyond signals.
 """
 
 from __future__ import annotations
@@ -50,7 +52,12 @@ def options(bind: str, workers: int) -> dict[str, Any]:
         "access_log_format": ACCESS_LOG_FORMAT,
         "graceful_timeout": 10,
         "logconfig_dict": gunicorn_logconfig(),
+        "control_socket_disable": True,
     }
+
+
+#: Settings only newer gunicorns have; an older one runs without them.
+OPTIONAL_SETTINGS = frozenset({"control_socket_disable"})
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -61,6 +68,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key in OPTIONAL_SETTINGS and key not in self.cfg.settings:
+                continue
             self.cfg.set(key, value)
 
     def load(self) -> Any:

@@ -11,14 +11,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(dirname "$here")
 terser="npx --yes terser@5.51.2"
 options="--ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false"
-for name in gate ui; do
+for name in gate ui embeds; do
   $terser "$here/$name.js" $options --output "$out/$name.js"
 done
 mkdir -p "$out/trackers"
 for part in "$here"/trackers/*.js; do
   $terser "$part" $options --output "$out/trackers/$(basename "$part")"
 done
-python3 - "$here/ui.css" "$out/ui.css" <<'PY'
+for name in ui embeds; do
+python3 - "$here/$name.css" "$out/$name.css" <<'PY'
 import re, sys
 css = open(sys.argv[1], encoding="utf-8").read()
 css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
@@ -26,5 +27,6 @@ css = re.sub(r"\s+", " ", css)
 css = re.sub(r"\s*([{}:;,>])\s*", r"\1", css).replace(";}", "}")
 open(sys.argv[2], "w", encoding="utf-8").write(css.strip() + "\n")
 PY
+done
 # Record which sources the served files were built from (checked by a test).
-(cd "$here" && sha256sum gate.js ui.js ui.css trackers/*.js > built.sha256)
+(cd "$here" && sha256sum gate.js ui.js ui.css embeds.js embeds.css trackers/*.js > built.sha256)

@@ -10,11 +10,26 @@
 (function (w, d) {
   'use strict';
   const S = __BANNER_SETTINGS__;
+  /* DOM clobbering: <img name="cookie"> or <form name="createElement"> on the
+   * page shadows document's own members. The gate (and the UI, through the
+   * kernel) reads them from the prototype, where no markup can reach. */
+  const D = Object.getPrototypeOf(d);
+  d = new Proxy(d, {
+    get: (t, n) => {
+      const v = Reflect.get(D, n, t);
+      return typeof v == 'function' ? v.bind(t) : v;
+    },
+    set: (t, n, v) => Reflect.set(D, n, v, t),
+  });
   const nonce = d.currentScript?.nonce || '';
   const PENDING = 'banner_pending_' + S.site;
+  const VOUCHED = 'banner_vouched_' + S.site;
   const parts = w.__bannerParts || {};
   const kinds = {};
   const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
+  /* embeds that wait for a category: each shows a placeholder (embeds.js) */
+  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
+  const warned = new Set();
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
   const queue = [];
@@ -26,6 +41,8 @@
   let uiLoading = 0;
   let uiLayer = 0;
   let seen = 0;
+  let failed = 0;
+  let renewed = 0;
 
   const language = () => {
     for (const tag of [d.documentElement.lang, ...navigator.languages]) {
@@ -34,6 +51,31 @@
     }
     return S.lang;
   };
+
+  /* One part's failure (a page global that is not what it must be, a bug)
+   * never stops the decision being sent, nor another part being stopped. */
+  const guard = (f, ...a) => {
+    try {
+      return f(...a);
+    } catch (e) {
+      console.warn('banner:', e);
+    }
+  };
+
+  /* Tells the site's other tabs of a decision; without it, they hear the
+   * pending decision being written to localStorage (the storage event). */
+  const channel = guard(() => new BroadcastChannel('banner_' + S.site));
+
+  /* 32 hex characters from the browser's CSPRNG: a decision's retry_key, a fresh id. */
+  const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
+
+  /* Storage may be off (reading window.localStorage itself throws then) or
+   * full: reads then give nothing, writes do nothing. */
+  const keep = (name, key, value) =>
+    guard(() => {
+      const store = w[name];
+      return value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value);
+    });
 
   const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
@@ -60,10 +102,12 @@
 
   /* Several values (one tossed in for a parent domain by another subdomain)
    * grant only what all of them grant: a tossed cookie can take consent away,
-   * never add it. */
+   * never add it. The one the service vouched for names the choice. */
+  const vouched = (c) => keep('localStorage', VOUCHED) === c.raw;
+
   const readChoice = () => {
     const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
-    const valid = all.filter(Boolean).sort((a, b) => b.t - a.t);
+    const valid = all.filter(Boolean).sort((a, b) => vouched(b) - vouched(a) || b.t - a.t);
     const newest = valid[0];
     if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
     return newest;
@@ -82,23 +126,36 @@
       (on ? '; Domain=' + on : '') + (location.protocol === 'https:' ? '; Secure' : '');
   };
 
-  /* Deletes a cookie on the host and every parent domain it may sit on. */
+  /* Deletes a cookie on the host and every parent domain it may sit on, on
+   * every path it may have been set for (each prefix of this page's path). */
   const expire = (name) => {
     const parts = location.hostname.split('.');
-    for (let i = 0; i < parts.length; i++) {
-      d.cookie = name + '=; Max-Age=0; Path=/' + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
+    const steps = location.pathname.split('/');
+    for (let j = 1; j <= steps.length; j++) {
+      for (const path of new Set([steps.slice(0, j).join('/') || '/', steps.slice(0, j).join('/') + '/'])) {
+        for (let i = 0; i < parts.length; i++) {
+          d.cookie = name + '=; Max-Age=0; Path=' + path + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
+        }
+      }
     }
   };
 
-  /* Deletes cookies that only refused categories set. The service lists the
-   * cookie name patterns of each category's trackers; a trailing * matches
-   * any suffix. */
+  /* Deletes cookies and localStorage / sessionStorage keys that only refused
+   * categories set. The service lists the name patterns of each category's
+   * trackers; a trailing * matches any suffix. */
+  const refused = (name) => {
+    /* never the consent cookie nor banner's own keys (a pending withdrawal) */
+    if (name === S.cookie || name.startsWith('banner_')) return;
+    const owners = Object.keys(S.sweep).filter((c) =>
+      S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
+    );
+    return owners.length && !owners.some(has);
+  };
+
   const sweep = () => {
-    for (const [name] of cookies()) {
-      const owners = Object.keys(S.sweep).filter((c) =>
-        S.sweep[c].some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)),
-      );
-      if (owners.length && !owners.some(has)) expire(name);
+    for (const [name] of cookies()) if (refused(name)) expire(name);
+    for (const store of [localStorage, sessionStorage]) {
+      for (const key of Object.keys(store)) if (refused(key)) store.removeItem(key);
     }
   };
 
@@ -112,15 +169,43 @@
   };
 
   const ready = (fn) => {
-    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fn);
-    else fn();
+    const run = () => guard(fn);
+    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', run);
+    else run();
+  };
+
+  /* Only http(s) URLs (relative ones included) are ever copied into src:
+   * javascript:, data:, blob: and the like stay inert. */
+  const safe = (url) => {
+    if (guard(() => /^https?:$/.test(new URL(url, d.baseURI).protocol))) return url;
+    console.warn('banner: not loaded, not an http(s) URL:', url);
+  };
+
+  /* A tagged element of a category the site does not ask for can never be
+   * granted: it stays blocked, and the console says so once per category. */
+  const unasked = () => {
+    for (const e of d.querySelectorAll(GATED + ',' + EMBEDS)) {
+      const c = e.dataset.category;
+      if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
+      warned.add(c);
+      console.warn('banner: "' + c + '" is not a category of this site; its elements stay blocked');
+    }
+  };
+
+  /* Placeholders for blocked embeds come in a part of their own, fetched
+   * only when the page has an embed still waiting for its category. */
+  let embeds = 0;
+  const placeholders = () => {
+    if (embeds || ![...d.querySelectorAll(EMBEDS)].some((e) => !has(e.dataset.category))) return;
+    embeds = 1;
+    load(S.api + 's/' + S.site + '/embeds.js');
   };
 
   const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
       if (!has(f.dataset.category)) continue;
       running.add(f.dataset.category);
-      f.src = f.dataset.src;
+      if (safe(f.dataset.src)) f.src = f.dataset.src;
       delete f.dataset.src;
     }
   };
@@ -151,12 +236,17 @@
   const next = () => {
     const old = queue.find((s) => s.isConnected && s.type === 'text/plain');
     if (busy || !old) return;
+    const src = old.dataset.src || old.getAttribute('src');
+    if (src && !safe(src)) {
+      old.type = 'inert';
+      return next();
+    }
     const s = d.createElement('script');
     for (const a of old.attributes) {
-      if (!/^(type|data-src|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
+      if (!/^(type|src|data-src|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
     }
     if (old.dataset.type) s.type = old.dataset.type;
-    if (old.dataset.src) s.src = old.dataset.src;
+    if (src) s.src = src;
     s.nonce = old.nonce;
     running.add(old.dataset.category);
     if (s.src) {
@@ -172,26 +262,32 @@
     if (!s.src) next();
   };
 
-  const apply = (categories) => {
+  /* Tags that ran cannot be unloaded: a page whose running tags lost their
+   * category reloads. Another tab (``away``) reloads only while hidden, so
+   * nothing the visitor sees there is lost; until then its trackers are
+   * revoked and swept like this one's. */
+  const reload = () => (d.hidden ? location.reload() : d.addEventListener('visibilitychange', reload, { once: true }));
+
+  const apply = (categories, away) => {
     const stopped = [...running].some((c) => !categories.includes(c));
     granted = categories;
-    sweep();
-    for (const t of S.trackers) kinds[t.kind].start(t, has(t.category));
+    guard(sweep);
+    for (const t of S.trackers) guard(() => kinds[t.kind].start(t, has(t.category)));
     ready(frames);
     ready(scripts);
+    ready(unasked);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
-    if (stopped) location.reload();
+    if (stopped) away ? reload() : location.reload();
     return stopped;
   };
 
+  /* A decision waiting for the service is kept in localStorage: it is sent
+   * again on the next page view and holds in every tab until it lands.
+   * True when it was kept. */
   const remember = (body) => {
     pending = body;
-    try {
-      if (body) sessionStorage.setItem(PENDING, JSON.stringify(body));
-      else sessionStorage.removeItem(PENDING);
-    } catch {
-      /* storage may be off; the retry then lasts only this page */
-    }
+    keep('localStorage', PENDING, body && JSON.stringify(body));
+    return keep('localStorage', PENDING) == (body && JSON.stringify(body));
   };
 
   const store = (token) => {
@@ -200,8 +296,18 @@
     choice = readChoice();
   };
 
+  /* A decision that takes something away from the current choice. */
+  const withdraws = (body) => !!choice?.g.some((c) => !body.granted.includes(c));
+
+  const status = (failure) => {
+    failed = failure;
+    ui ? ui.status(failure) : failure && showBanner(0);
+  };
+
   /* Records the choice; on success stores the token and starts what was granted.
-   * Until then nothing new starts; failures retry with backoff, same id. */
+   * Until then nothing new starts, and what was taken away stays off (the
+   * gate never fails open). A retry carries the decision's retry_key, so the
+   * service can tell it from a new decision. */
   const send = (attempt) => {
     const body = pending;
     fetch(S.api + 'api/v1/consent', {
@@ -209,20 +315,31 @@
       body: JSON.stringify(body),
       credentials: S.domain ? 'include' : 'omit',
     })
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error]))))
       .then((answer) => {
         if (body !== pending) return;
+        keep('localStorage', VOUCHED, answer.token);
         store(answer.token);
-        ui?.status(false);
+        status(0);
         apply(answer.granted);
       })
-      .catch((status) => {
+      .catch((e) => {
         if (body !== pending) return;
-        ui?.status(true);
-        /* A refusal (an outdated policy version, say) cannot succeed later:
-         * drop it so the next page asks again; anything else is retried. */
-        if (status >= 400 && status < 500 && status !== 429) remember(null);
-        else if (attempt < 6) setTimeout(() => pending === body && send(attempt + 1), 1e3 << attempt);
+        /* This browser cannot prove the id (a lost answer, or someone else
+         * wrote to it): the decision is recorded under a new id (once a page:
+         * a service that refuses that too is retried like any refusal). */
+        if (e[1] === 'token_required' && !renewed++) {
+          body.consent_id = rnd();
+          delete body.token;
+          remember(body);
+          return send(attempt);
+        }
+        status(withdraws(body) ? 2 : 1);
+        /* A refused grant leaves the earlier choice (the more restrictive
+         * one); a withdrawal is never dropped: it is retried, with backoff,
+         * on this page and the next ones. */
+        if (e[0] < 500 && e[0] !== 429 && !withdraws(body)) remember(null);
+        else setTimeout(() => pending === body && send(attempt + 1), 1e3 << Math.min(attempt, 6));
       });
   };
 
@@ -233,36 +350,51 @@
    * else's valid token must not grant or replace anything. */
   const adopt = (token, state) => {
     const p = parse(token);
-    try {
-      if (p && state === sessionStorage.getItem('banner_state') && (!choice || choice.i === p.i)) store(token);
-    } catch {
-      /* no storage: nothing was asked */
-    }
+    const kept = keep('sessionStorage', 'banner_state');
+    /* single use: an old link in this tab's history cannot bring back an older choice */
+    keep('sessionStorage', 'banner_state', null);
+    if (p && kept && state === kept && (!choice || (choice.i === p.i && p.t >= choice.t))) store(token);
   };
 
   /* ``fresh`` is a new random id from the UI, used on a first choice;
    * ``age``: the visitor ticked the age / guardian box. */
-  const choose = (categories, fresh, age) => {
+  const choose = (categories, fresh, age, source) => {
+    sync();
     const id = choice?.i || pending?.consent_id || fresh;
-    remember({
+    ui?.hide?.();
+    const held = remember({
+      source: source,
       site: S.site,
       granted: categories,
       language: kernel.lang,
       policy_version: S.v,
       consent_id: id,
       token: choice?.raw,
+      retry_key: rnd(),
       gpc: gpc,
       page_path: location.pathname,
       age_confirmed: age === true,
     });
-    /* A withdrawal takes effect at once; when running tags force a reload,
-     * the fresh page sends the pending choice instead of this one. */
-    if (!granted || !apply(granted.filter((c) => categories.includes(c)))) send(0);
+    /* A withdrawal takes effect at once, in every tab of the site; when
+     * running tags force a reload, the fresh page sends the pending choice
+     * instead of this one. Where storage cannot keep it, this page sends it
+     * and reloads only once it landed (the cookie then holds it). */
+    channel?.postMessage(categories);
+    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
+  };
+
+  /* Another tab's decision: what it took away stops here too (nothing is
+   * granted from afar), and a newer token it stored is taken once vouched
+   * for (a decision made here then changes the latest row). */
+  const sync = (categories) => {
+    const c = readChoice();
+    if (c && vouched(c)) choice = c;
+    if (granted && Array.isArray(categories)) apply(granted.filter((x) => categories.includes(x)), 1);
   };
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
-    if (++uiLoading === 2) ready(() => ui.show(uiLayer));
+    if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(failed)));
   };
 
   const showBanner = (layer) => {
@@ -280,6 +412,7 @@
   };
 
   const kernel = {
+    d: d,
     token: () => choice?.raw || '',
     lang: language(),
     gpc: gpc,
@@ -292,6 +425,8 @@
     decided: () => !!(choice || pending),
     seen: () => seen,
     choose: choose,
+    cats: S.cats,
+    open: () => showBanner(2),
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -312,14 +447,13 @@
   });
 
   delete w.__bannerParts;
-  for (const kind in parts) kinds[kind] = parts[kind](kernel);
-  for (const t of S.trackers) kinds[t.kind].init?.(t);
+  /* Only the kinds the site configures, and only functions: a clobbered
+   * __bannerParts (an element) holds nothing else the gate would call. */
+  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
+  for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
-  try {
-    pending = JSON.parse(sessionStorage.getItem(PENDING));
-  } catch {
-    /* no storage: nothing pending */
-  }
+  ready(placeholders);
+  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   if (pending && pending.policy_version !== S.v) remember(null);
   choice = readChoice();
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
@@ -327,11 +461,33 @@
     history.replaceState(null, '', location.pathname + location.search);
     adopt(passed[1], passed[2]);
   }
-  if (choice) {
-    apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
-  } else {
-    sweep();
-  }
-  if (pending && !passed) send(0);
-  else if (!choice) showBanner(1);
+  if (channel) channel.onmessage = (e) => sync(e.data);
+  else w.addEventListener('storage', (e) => e.key === PENDING && e.newValue && sync(guard(JSON.parse, e.newValue)?.granted));
+
+  const begin = () => {
+    if (choice) {
+      apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
+    } else {
+      guard(sweep);
+      ready(unasked);
+    }
+    if (pending && !passed) send(0);
+    else if (!choice) showBanner(1);
+  };
+
+  /* A cookie this browser did not get from the service (written by a page
+   * script, another subdomain, a forged link) grants nothing until the
+   * service has vouched for it once; the verdict is kept with the token, so
+   * a returning visit stays one request. A bad one counts as no choice: the
+   * banner asks, and the visitor's answer is the cookie vouched for next. */
+  if (choice && !vouched(choice)) {
+    const unsure = choice;
+    choice = null;
+    fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
+      .then((r) => r.json())
+      .then((v) => {
+        if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
+        if (v.valid !== undefined) begin();
+      }, () => {});
+  } else begin();
 })(window, document);

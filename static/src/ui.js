@@ -11,8 +11,9 @@
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
   let lang = keptLanguage() || K.lang;
-  let U, T, optional, switches, root, bar, modal, dialog, toast, back, pill, live, opener;
+  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, pill, live, opener;
   let aged = false;
+  let failure = 0;
   let deciding = false;
   let inert = [];
 
@@ -101,11 +102,12 @@
   function changes(parent) {
     const seen = K.seen ? K.seen() : 0;
     const news = U.ch.filter((c) => seen && c[0] > seen);
-    if (!news.length) return;
+    if (!news.length) return false;
     const box = el('div', 'bn-changes', null, parent);
     el('h3', 'bn-changes-title', T.changes_heading, box);
     const list = el('ul', null, null, box);
     for (const c of news) el('li', null, c[1], list);
+    return true;
   }
 
   /* The age / guardian box (sites with children = "guardian"), one state for
@@ -148,13 +150,17 @@
     bar.tabIndex = -1;
     bar.addEventListener('keydown', (e) => e.key === 'Escape' && collapse(true));
     header('bn-title', bar);
-    changes(bar);
-    if (T.banner_body) el('p', 'bn-text', T.banner_body, bar);
-    el('p', 'bn-text', U.n.intro, bar);
-    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, bar);
-    el('p', 'bn-text', U.n.kept, bar);
-    gpcNote(bar);
-    links(bar, true);
+    /* The notice scrolls; the age box and the buttons below it stay in view
+     * on the smallest phones. A plain notice keeps to 60% of the screen. */
+    const text = el('div', 'bn-scroll', null, bar);
+    if (changes(text) || DATA.age) bar.classList.add('bn-tall');
+    if (T.banner_body) el('p', 'bn-text', T.banner_body, text);
+    el('p', 'bn-text', U.n.intro, text);
+    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
+    el('p', 'bn-text', U.n.kept, text);
+    el('p', 'bn-text', U.n.controller, text);
+    gpcNote(text);
+    links(text, true);
     ageBox(bar, 'bn-age1');
     const row = el('div', 'bn-actions', null, bar);
     // data-banner-accept: the stable hook `banner scan` clicks (never the text).
@@ -242,11 +248,15 @@
     dialog.setAttribute('aria-modal', 'true');
     dialog.setAttribute('aria-labelledby', 'bn-title2');
     header('bn-title2', dialog);
-    gpcNote(dialog);
-    U.c.forEach((c) => categoryRow(c, dialog));
-    links(dialog, true);
+    const text = el('div', 'bn-scroll', null, dialog);
+    gpcNote(text);
+    U.c.forEach((c) => categoryRow(c, text));
+    links(text, true);
     ageBox(dialog, 'bn-age2');
+    /* Withdrawing is one click, as accepting is: the three look alike. */
     const row = el('div', 'bn-actions', null, dialog);
+    refuse = button(T.reject_all, () => decide([]), row);
+    button(T.accept_all, () => allowed(optional, dialog) && decide(optional), row);
     button(T.save, save, row);
     button(T.close, close, row, 'bn-btn bn-quiet');
     dialog.addEventListener('keydown', keys);
@@ -296,9 +306,7 @@
   /* Focus goes back to the page control that opened the banner, or to the
    * page's main landmark; the outcome is announced by status(). */
   function decide(categories) {
-    bar.hidden = pill.hidden = true;
-    if (modal) modal.hidden = true;
-    setInert(false);
+    hide();
     deciding = true;
     K.choose(categories, newId(), aged);
     const main = d.querySelector('main, [role="main"]');
@@ -329,11 +337,12 @@
       if (!modal) buildModal();
       if (modal.hidden && !preset) back = d.activeElement;
       for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
+      refuse.textContent = K.decided() && optional.some(K.has) ? T.withdraw_all : T.reject_all;
       bar.hidden = pill.hidden = true;
       modal.hidden = false;
       setInert(true);
       (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
-    } else {
+    } else if (layer) {
       if (opener === undefined) opener = busy() ? d.activeElement : null;
       bar.hidden = false;
       pill.hidden = true;
@@ -343,11 +352,25 @@
     }
   }
 
-  /* ``quiet``: a redraw in another language, nothing to announce. */
+  /* A choice made elsewhere (a placeholder's button) closes both layers. */
+  function hide() {
+    bar.hidden = pill.hidden = true;
+    if (modal) modal.hidden = true;
+    setInert(false);
+  }
+
+  /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
+   * holds in this browser meanwhile, and the gate keeps sending it). */
   function status(failed, quiet) {
-    toast.hidden = !failed;
-    if (!quiet && (failed || deciding)) say(failed ? T.save_failed : T.saved);
-    deciding = deciding && failed;
+    const text = failed === 2 ? T.withdraw_failed : T.save_failed;
+    /* a retry that fails again neither re-opens a closed note nor repeats it */
+    if (failed !== failure) {
+      toast.hidden = !failed;
+      if (!quiet && (failed || deciding)) say(failed ? text : T.saved);
+    }
+    failure = failed;
+    toast.firstChild.textContent = text;
+    if (!failed) deciding = false;
   }
 
   function render() {
@@ -367,6 +390,7 @@
     el('p', null, T.save_failed, toast);
     button(T.close, () => (toast.hidden = true), toast, 'bn-lang');
     toast.hidden = true;
+    failure = 0;
     live = el('p', 'bn-sr', null, root);
     live.setAttribute('role', 'status');
   }
@@ -375,9 +399,9 @@
    * language for this visit; decisions are then recorded in it too. */
   function switchTo(next) {
     const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
+    const failed = failure;
     if (layer === 2) setInert(false);
     const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
-    const failed = !toast.hidden;
     lang = K.lang = next;
     try {
       sessionStorage.setItem(LANG_KEY, next);
@@ -396,9 +420,10 @@
     K.lang = lang;
     render();
     d.addEventListener('focusin', clear);
-    K.mount({ show: show, status: status });
+    K.mount({ show: show, status: status, hide: hide });
   }
 
   if (d.body) mount();
   else d.addEventListener('DOMContentLoaded', mount);
-})(document);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);

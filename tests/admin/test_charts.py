@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from banner.admin.charts import LEFT, PLOT_H, TOP, WIDTH, nice_ceiling, rate_lines, stacked_bars
+from banner.admin.charts import (
+    HEIGHT,
+    LABEL_GAP,
+    LEFT,
+    MAX_BAR_W,
+    PLOT_H,
+    TOP,
+    WIDTH,
+    nice_ceiling,
+    rate_lines,
+    stacked_bars,
+)
 
 DAYS = [date(2026, 11, 1) + timedelta(days=n) for n in range(4)]
 
@@ -53,3 +65,31 @@ def test_a_day_without_visitors_breaks_the_line() -> None:
     assert len(line.paths) == 2
     assert line.paths[0].endswith("h6")  # a lone day still shows as a dash
     assert line.paths[1].count("L") == 1
+
+
+RATES = st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=1, max_size=40)
+
+
+@given(series=st.lists(RATES, min_size=1, max_size=6))
+def test_each_line_has_a_marker_per_value_and_a_name_clear_of_the_others(
+    series: list[list[float | None]],
+) -> None:
+    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(max(map(len, series)))]
+    padded = {
+        f"c{n}": values + [None] * (len(days) - len(values)) for n, values in enumerate(series)
+    }
+    chart = rate_lines(days, padded)
+    names = sorted(line.label_y for line in chart.lines if line.label_y is not None)
+    assert all(b - a >= LABEL_GAP - 1e-9 for a, b in itertools.pairwise(names))
+    assert all(0 <= y <= HEIGHT for y in names)
+    for line, values in zip(chart.lines, padded.values(), strict=True):
+        assert len(line.points) == sum(v is not None for v in values)
+        assert (line.label_y is None) == (not line.points)
+        assert all(x < chart.right_edge for x, _y in line.points)  # the names' room is kept
+
+
+def test_a_one_day_range_is_a_bar_and_a_marked_point_not_a_wall_or_a_sliver() -> None:
+    bars = stacked_bars(DAYS[:1], [{"accept": 4}], ("accept",))
+    assert bars.blocks[0].width == MAX_BAR_W
+    lines = rate_lines(DAYS[:1], {"analytics": [0.5]})
+    assert len(lines.lines[0].points) == 1 and lines.lines[0].label_y is not None

@@ -112,6 +112,27 @@ def test_export_is_byte_identical_to_the_cli_for_the_same_range(
     assert b"'=HYPERLINK" in expected if fmt == "csv" else b"=HYPERLINK" in expected
 
 
+def test_export_with_notices_matches_the_cli_and_needs_json_lines(
+    operator: FlaskClient, log: ConsentLog, config_path: Path
+) -> None:
+    seed(log)
+    query = "first=2026-11-02&last=2026-11-03&format=jsonl&notices=1"
+    body = operator.get(f"/admin/s/tokodemo/export?{query}").data
+    result = CliRunner().invoke(
+        main,
+        [
+            "log", "export", "--config", str(config_path), "--site", "tokodemo",
+            "--since", "2026-11-02T00:00+07:00", "--until", "2026-11-04T00:00+07:00",
+            "--format", "jsonl", "--with-notices",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert body == result.stdout_bytes
+    assert b'"record": "decision"' in body
+    refused = operator.get("/admin/s/tokodemo/export?first=2026-11-02&format=csv&notices=1")
+    assert refused.status_code == 400 and "JSON Lines" in refused.text
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -134,20 +155,34 @@ def test_a_bad_export_form_is_a_translated_400(
 def test_the_scan_page_puts_violations_first_with_the_proposed_toml(
     operator: FlaskClient, log: ConsentLog
 ) -> None:
-    assert "banner scan --site tokodemo --save" in operator.get("/admin/s/tokodemo/scan").text
+    empty = operator.get("/admin/s/tokodemo/scan").text
+    assert (
+        "banner scan https://www.tokodemo.co.id/ --config test.toml --site tokodemo --save" in empty
+    )
     report = {
         "url": "https://www.tokodemo.co.id/",
-        "violations": [{"cookie": "_ga", "before": "consent"}],
-        "undeclared": ["_fbp"],
-        "stale": [{"name": "old_cookie"}],
+        "violations": [
+            {
+                "kind": "cookie",
+                "name": "_ga",
+                "host": "www.tokodemo.co.id",
+                "page": "https://www.tokodemo.co.id/promo",
+                "platform": "Google Analytics 4",
+                "category": "analytics",
+            }
+        ],
+        "undeclared": [{"name": "_fbp", "category": "unknown", "before_consent": False}, 7],
+        "not_observable": [{"name": "_gcl_au", "category": "analytics"}],
+        "stale": [{"name": "old_cookie", "category": "functional"}],
         "proposed_toml": '[[sites.tokodemo.cookies]]\nname = "<b>_fbp</b>"\n',
     }
     save_scan(log, "tokodemo", datetime(2026, 11, 2, 3, tzinfo=UTC), report)
-    page = operator.get("/admin/s/tokodemo/scan?lang=en").text
-    assert (
-        page.index("before: consent, cookie: _ga") < page.index("_fbp") < page.index("old_cookie")
-    )
+    page = operator.get("/admin/s/tokodemo/scan?lang=id").text
+    assert page.index("_ga") < page.index("_fbp") < page.index("_gcl_au") < page.index("old_cookie")
     assert "&lt;b&gt;_fbp&lt;/b&gt;" in page and "<b>_fbp" not in page
+    assert "https://www.tokodemo.co.id/promo" in page and "Tidak diketahui" in page
+    assert ">analytics<" not in page and ">unknown<" not in page and ">functional<" not in page
+    assert "Analitik" in page and "Fungsional" in page
 
 
 def test_the_overview_lists_every_site_with_its_facts(
@@ -155,10 +190,12 @@ def test_the_overview_lists_every_site_with_its_facts(
 ) -> None:
     seed(log)
     page = operator.get("/admin/?lang=en").text
-    assert "Toko Demo" in page and "ga4, meta_pixel, referral" in page
-    assert "essential, functional, analytics, preference" in page
+    assert (
+        "Toko Demo" in page and "Google Analytics 4, Meta Pixel, Partner referral tracking" in page
+    )
+    assert "Essential, Functional, Analytics, Preferences" in page
     assert 'datetime="2026-11-03T17:00:00+00:00"' in page  # its newest decision
-    assert "was added 0 days ago" in page
+    assert "The signing key in use was first seen today, " in page and " WIB." in page
     assert "new-key" not in page and "old-key" not in page
 
 

@@ -31,7 +31,7 @@ def test_an_older_log_gains_the_dashboard_index(url: str) -> None:
             conn.execute(sa.text(f"DROP INDEX {INDEX}"))
             conn.execute(schema_table.update().values(version=1))
         log.create_schema()
-        assert log.schema_version() == SCHEMA_VERSION == 3
+        assert log.schema_version() == SCHEMA_VERSION >= 3
         indexes = {i["name"] for i in sa.inspect(log.engine).get_indexes("consent_log")}
         assert INDEX in indexes
         log.create_schema()  # a second start changes nothing

@@ -20,6 +20,7 @@ from werkzeug.test import Client
 
 from banner.check import ConsentChecker
 from banner.check.middleware import ConsentMiddleware, consent_in
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from tests.factories import KEY_NEW, KEY_OLD
 
@@ -61,7 +62,9 @@ urlpatterns = [path("account", account), path("checkout", checkout)]
 
 
 def sign(granted: Sequence[str], policy: int = 3, keys: Sequence[str] = (KEY_NEW,)) -> str:
-    codec = TokenCodec(SITE, list(keys), policy, 180 * 86400, clock=lambda: NOW - 60)
+    codec = TokenCodec(
+        SITE, site_token_keys(keys, SITE), policy, 180 * 86400, clock=lambda: NOW - 60
+    )
     return codec.sign("django-visitor-0123456789", granted)[0]
 
 
@@ -70,7 +73,9 @@ NO_CONSENT = {"consent_id": None, "analytics": False}
 
 @pytest.fixture
 def site() -> Client:
-    checker = ConsentChecker(SITE, [KEY_OLD, KEY_NEW], policy_version=3, clock=lambda: NOW)
+    checker = ConsentChecker(
+        SITE, site_token_keys([KEY_OLD, KEY_NEW], SITE), policy_version=3, clock=lambda: NOW
+    )
     return Client(ConsentMiddleware(get_wsgi_application(), checker), use_cookies=False)
 
 

@@ -12,6 +12,7 @@ from werkzeug.test import Client
 
 from banner.check import ConsentChecker
 from banner.check.middleware import ENVIRON_KEY, ConsentMiddleware, consent_in
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from tests.factories import KEY_NEW, KEY_OLD
 
@@ -20,7 +21,7 @@ SITE = "tokodemo"
 
 
 def sign(granted: Sequence[str], keys: Sequence[str] = (KEY_NEW,)) -> str:
-    codec = TokenCodec(SITE, list(keys), 3, 180 * 86400, clock=lambda: NOW - 60)
+    codec = TokenCodec(SITE, site_token_keys(keys, SITE), 3, 180 * 86400, clock=lambda: NOW - 60)
     return codec.sign("visitor-0123456789abcdef", granted)[0]
 
 
@@ -38,7 +39,9 @@ def echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 @pytest.fixture
 def checker() -> ConsentChecker:
-    return ConsentChecker(SITE, [KEY_OLD, KEY_NEW], policy_version=3, clock=lambda: NOW)
+    return ConsentChecker(
+        SITE, site_token_keys([KEY_OLD, KEY_NEW], SITE), policy_version=3, clock=lambda: NOW
+    )
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import banner
 
@@ -38,15 +41,21 @@ def test_import_banner_and_the_check_pull_no_flask() -> None:
     assert out == ["False", "False"]
 
 
-def test_imports_of_version_0_1_keep_working() -> None:
-    from banner.check import ConsentChecker
-    from banner.extension import Banner
-    from banner.flask_consent import consent_required, has_consent
-    from banner.middleware import ConsentMiddleware, consent_in
-    from banner.tracker_gate import TrackerGate
+def test_the_0_1_top_level_modules_are_gone() -> None:
+    """0.1 was never published: the public names come from the root or their part."""
+    for name in ("extension", "flask_consent", "middleware", "tracker_gate"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"banner.{name}")
 
-    assert Banner is banner.Banner and has_consent is banner.has_consent
-    assert consent_required is banner.consent_required
-    assert ConsentChecker is banner.ConsentChecker
-    assert ConsentMiddleware is banner.ConsentMiddleware and consent_in is banner.consent_in
-    assert TrackerGate is banner.TrackerGate
+
+def test_the_flask_helpers_live_with_the_other_site_checks() -> None:
+    from banner.check.flask_consent import consent_required, current_consent, has_consent
+
+    assert has_consent is banner.has_consent and consent_required is banner.consent_required
+    assert current_consent is banner.current_consent
+
+
+def test_the_framework_free_check_package_pulls_no_flask() -> None:
+    code = "import sys, banner.check; print('flask' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]

@@ -9,6 +9,22 @@ from click.testing import CliRunner
 
 from tests.factories import KEY_NEW
 
+#: One declared cookie per built-in category, so the site asks for each of them.
+COOKIES = (
+    "cookies = [\n"
+    + "".join(
+        f'  {{ name = "{name}", provider = "Toko Demo", category = "{category}", '
+        'duration = { id = "1 tahun", en = "1 year" }, '
+        'purpose = { id = "Contoh", en = "Example" } },\n'
+        for name, category in (
+            ("ref_id", "functional"),
+            ("_ga", "analytics"),
+            ("bahasa", "preference"),
+        )
+    )
+    + "]"
+)
+
 
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
@@ -23,6 +39,7 @@ database_url = "sqlite:///{tmp_path / "cli.db"}"
 name = "Toko Demo"
 origins = ["https://www.tokodemo.co.id"]
 privacy_policy_url = "https://www.tokodemo.co.id/privasi"
+{COOKIES}
 """,
         encoding="utf-8",
     )

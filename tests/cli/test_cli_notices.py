@@ -186,3 +186,55 @@ def test_an_unwritable_twin_file_is_one_line(
     code, _, err = export(cli, config_file, "--with-notices", "--output", out)
     assert code == 1 and "cannot write the notices to" in err and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("Error: cannot write the notices to")
+
+
+THEMES_AND_MORE = """
+[banner]
+secret_keys = ["0123456789abcdef0123456789abcdef-key"]
+
+[sites.tokodemo]
+name = "Toko Demo"
+origins = ["https://www.tokodemo.co.id"]
+privacy_policy_url = "https://www.tokodemo.co.id/privasi"
+cookies = "none"
+changes = { "x" = "oops", "2" = 5 }
+theme = { primary = "#ffff00", background = "#ffffff", text = "#fefefe", link = "blue" }
+timezone = "Mars/Olympus"
+
+[sites.tokodemo.categories]
+essential = { label = { id = "a", en = "b" } }
+
+[sites.tokodemo.trackers.custom."Bad Name"]
+src = "https://x.example/a.js"
+
+[sites.lain]
+name = "Lain"
+origins = ["https://lain.example"]
+privacy_policy_url = "https://lain.example/p"
+theme = { text = "#eeeeee" }
+"""
+
+
+def test_check_config_lists_theme_mistakes_with_all_the_others(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Every unreadable colour pair, and what followed the first, is one line each."""
+    path = tmp_path / "themes.toml"
+    path.write_text(THEMES_AND_MORE, encoding="utf-8")
+    result = cli.invoke(main, ["check-config", "--config", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    for key in (
+        "sites.tokodemo.cookies",
+        "sites.tokodemo.changes.x",
+        "sites.tokodemo.changes.2",
+        "sites.tokodemo.theme.link",
+        "sites.tokodemo.timezone",
+        "sites.tokodemo.categories.essential",
+        "sites.tokodemo.trackers.custom.Bad Name",
+        "sites.lain.theme.text",
+    ):
+        assert any(f": {key}: " in line for line in lines), (key, lines)
+    contrast = [line for line in lines if "WCAG AA needs" in line]
+    assert len(contrast) >= 3, lines  # primary and text of one site, text of the other
+    assert all(line.startswith(f"Error: configuration error: {path}: ") for line in lines)

@@ -218,7 +218,8 @@ purpose = {{ id = "Membedakan pengunjung", en = "Distinguishes visitors" }}
     config = load_config(path, env={})
     site = config.sites["tokodemo"]
     assert config.secret_keys[-1] == KEY_NEW and config.default_language == "en"
-    assert site.category_ids == ("essential", "functional", "analytics", "preference", "marketing")
+    # only what the site uses: no tracker or cookie is functional or preference
+    assert site.category_ids == ("essential", "analytics", "marketing")
     assert site.default_language == "en" and site.cookie_domain == ".tokodemo.co.id"
     assert site.trackers[0].settings["ads_category"] == "marketing"
     assert site.max_age == 180 * 86400

@@ -186,8 +186,30 @@ def test_bad_tracker_names_file_key_and_expectation(
 def test_patterns_may_not_match_a_renamed_consent_cookie() -> None:
     with pytest.raises(ConfigError) as caught:
         parse(with_custom(cookies=["toko_*"]), cookie_name="toko_consent")
-    assert "never toko_consent" in str(caught.value)
-    assert parse(with_custom(cookies=["banner*"]), cookie_name="toko_consent").trackers
+    assert "never matching toko_consent" in str(caught.value)
+    assert parse(with_custom(cookies=["ga_*"]), cookie_name="toko_consent").trackers
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("banner_p*", True),
+        ("banner_pending_tokodemo", True),
+        ("ban*", True),
+        ("b*", True),
+        ("bannerx*", False),
+        ("_hm_*", False),
+        ("banne", False),
+    ],
+)
+def test_patterns_may_not_reach_banners_own_storage_keys(pattern: str, refused: bool) -> None:
+    """The loader sweeps storage keys with the same patterns: a pending withdrawal must stay."""
+    if not refused:
+        assert parse(with_custom(cookies=[pattern])).trackers
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse(with_custom(cookies=[pattern]))
+    assert "banner_…" in str(caught.value)
 
 
 @pytest.mark.parametrize(

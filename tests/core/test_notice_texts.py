@@ -33,7 +33,7 @@ def site(**changes: Any) -> Any:
 
 def everything_said(s: Any, language: str) -> str:
     texts = banner_texts(s, language)
-    layer = first_layer(s, language, texts["manage"])
+    layer = first_layer(s, language, texts["manage"], texts["preferences_page"])
     parts = [*texts.values(), *layer.values()]
     for category in category_notices(s, language):
         parts += [category.label, category.description, *(t.line() for t in category.trackers)]
@@ -63,19 +63,30 @@ def test_trackers_sit_in_their_own_category_with_recipient_and_country() -> None
 
 def test_first_layer_names_controller_purposes_abroad_and_how_long() -> None:
     s = site(controller={"name": "PT Toko Demo Indonesia", "contact": "privasi@tokodemo.co.id"})
-    layer = first_layer(s, "id", "Atur pilihan")
-    assert layer["intro"].startswith("PT Toko Demo Indonesia memakai cookie wajib")
+    layer = first_layer(s, "id", "Atur pilihan", "Pengaturan privasi lengkap")
+    assert layer["intro"].startswith("PT Toko Demo Indonesia memakai cookie yang diperlukan")
+    assert "Dengan persetujuan Anda" in layer["intro"] and "izin" not in layer["intro"]
     assert "Fungsional, Analitik, dan Preferensi" in layer["intro"]
     assert layer["abroad"] == (
-        "Sebagian data ini dikirim ke penerima di luar Indonesia: Google LLC (Amerika Serikat); "
-        "Meta Platforms, Inc. (Amerika Serikat)."
+        "Sebagian data pribadi Anda dapat dikirim ke penerima di luar wilayah Indonesia: "
+        "Google LLC (Amerika Serikat); Meta Platforms, Inc. (Amerika Serikat). Pengiriman ini "
+        "dilakukan atas dasar persetujuan yang diminta di sini."
     )
     assert "180 hari" in layer["kept"] and "“Atur pilihan”" in layer["kept"]
+    assert (
+        "menarik persetujuan" in layer["kept"] and "“Pengaturan privasi lengkap”" in layer["kept"]
+    )
+    assert layer["controller"] == (
+        "Pengendali Data Pribadi: PT Toko Demo Indonesia (privasi@tokodemo.co.id)"
+    )
 
 
 def test_no_abroad_sentence_when_every_recipient_is_the_site() -> None:
     referral = {"params": ["ref"], "category": "functional"}
-    assert first_layer(site(trackers={"referral": referral}), "en", "Manage")["abroad"] == ""
+    assert (
+        first_layer(site(trackers={"referral": referral}), "en", "Manage", "Settings")["abroad"]
+        == ""
+    )
 
 
 def test_recipient_is_looked_up_by_kind_or_declared() -> None:

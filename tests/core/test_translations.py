@@ -118,3 +118,15 @@ def test_indonesian_is_not_english() -> None:
 )
 def test_placeholder_finder(text: str, expected: list[str]) -> None:
     assert placeholders(text) == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_catalog_header_is_filled_and_nothing_is_obsolete(language: str) -> None:
+    path = catalog_path(language)
+    text = path.read_text(encoding="utf-8")
+    for placeholder in ("PROJECT", "ORGANIZATION", "FULL NAME", "EMAIL@ADDRESS", "LL@li.org"):
+        assert placeholder not in text, placeholder
+    assert not [line for line in text.splitlines() if line.startswith("#~")]
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    assert catalog.project == "banner" and not catalog.obsolete

@@ -181,8 +181,8 @@ def test_the_page_behind_the_dialog_is_inert(deployment: Deployment, page: Any) 
 
 
 TOAST_TEXT = {
-    "id": "tersimpan di browser ini dan akan dikirim ulang",
-    "en": "kept in this browser and will be sent again",
+    "id": "untuk sementara cookie opsional tetap nonaktif",
+    "en": "so optional cookies stay off for now",
 }
 
 

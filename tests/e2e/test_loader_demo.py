@@ -55,3 +55,23 @@ def test_demo_panel_lists_requests_and_cookies(demo_shop: str, page: Any, artifa
     page.wait_for_function("document.documentElement.dataset.demoTag === 'ran'", timeout=5000)
     assert page.evaluate("window.__violations") == []
     page.locator(".panel").screenshot(path=artifacts / "demo-panel-trackers.png")
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+def test_demo_embeds_wait_behind_placeholders(
+    demo_shop: str, page: Any, artifacts: Path, width: int
+) -> None:
+    page.add_init_script(VIOLATIONS)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(demo_shop + "/")
+    banner_shown(page)
+    for name in ("YouTube", "TikTok", "Google Maps"):
+        page.get_by_role("region", name=name).wait_for()
+    page.get_by_role("region", name="YouTube").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / f"demo-embeds-{width}.png")
+    youtube = page.get_by_role("region", name="YouTube")
+    assert youtube.get_by_role("button", name="Izinkan Pemasaran dan muat").is_visible()
+    maps = page.get_by_role("region", name="Google Maps")
+    assert maps.get_by_role("button", name="Izinkan Fungsional dan muat").is_visible()
+    assert "TikTok Pte. Ltd. (Singapura)" in page.locator(".bn-bar").inner_text()
+    assert page.evaluate("window.__violations") == []

@@ -31,9 +31,12 @@ GA4_ONLY = {
 }
 NOT_CONFIGURED = ("Meta", "TikTok", "rujukan", "Referral", "mitra", "partner", "Tag Manager")
 FIRST_LAYER = {
-    "id": ("PT Toko Demo Indonesia memakai cookie", "di luar Indonesia: Google LLC (Amerika"),
+    "id": (
+        "PT Toko Demo Indonesia memakai cookie",
+        "di luar wilayah Indonesia: Google LLC (Amerika",
+    ),
     "en": (
-        "PT Toko Demo Indonesia uses essential",
+        "PT Toko Demo Indonesia uses cookies that the site needs",
         "outside Indonesia: Google LLC (United States)",
     ),
 }

@@ -112,7 +112,9 @@ def test_change_and_withdraw_with_javascript_off(deployment: Deployment, no_js_p
     given = service.verify("tokodemo", no_js_page.url.split("#banner_token=")[1]).token
     assert given is not None and given.granted == ("analytics",)
 
-    no_js_page.goto(f"{manage}&token={no_js_page.url.split('#banner_token=')[1]}")
+    # Followed from the shop's page, as the loader's link is (a typed ?token= is not taken).
+    passed = no_js_page.url.split("#banner_token=")[1]
+    no_js_page.goto(f"{manage}&token={passed}", referer=f"{shop.origin}/cart")
     assert no_js_page.get_by_role("switch", name="Analytics").is_checked()
     assert given.consent_id in no_js_page.content()
     no_js_page.get_by_role("button", name="Withdraw all consent").click()
@@ -122,6 +124,22 @@ def test_change_and_withdraw_with_javascript_off(deployment: Deployment, no_js_p
     assert withdrawn.consent_id == given.consent_id
     actions = [row.action for row in banner_state(deployment).log.history(given.consent_id)]
     assert actions == ["custom", "withdraw"]
+
+
+def test_a_link_with_someone_elses_token_shows_and_continues_nothing_of_theirs(
+    deployment: Deployment, no_js_page: Any
+) -> None:
+    """Issue 26, item 8: a ?token= the browser did not bring from the site is ignored."""
+    theirs = banner_state(deployment).service.record(
+        DecisionRequest("tokodemo", ("analytics",), "en")
+    )
+    page = f"{deployment.service_url}/s/tokodemo/preferences?lang=en&token={theirs.token}"
+    no_js_page.goto(page, referer="https://evil.example/")
+    assert not no_js_page.get_by_role("switch", name="Analytics").is_checked()
+    assert theirs.decision.consent_id not in no_js_page.content()
+    no_js_page.get_by_role("button", name="Save choices").click()
+    no_js_page.wait_for_load_state()
+    assert len(banner_state(deployment).log.history(theirs.decision.consent_id)) == 1
 
 
 def test_keyboard_reaches_every_switch_and_button(deployment: Deployment, page: Any) -> None:

@@ -146,7 +146,13 @@ def test_purge_keeps_referenced_and_young_notices(log: ConsentLog, url: str) -> 
 def test_a_retry_keeps_the_first_notice(log: ConsentLog, url: str) -> None:
     config = make_config(url)
     service = ConsentService(config, log, texts=banner_texts)
-    request = DecisionRequest("tokodemo", ("analytics",), "id", consent_id="retry-0123456789abcd")
+    request = DecisionRequest(
+        "tokodemo",
+        ("analytics",),
+        "id",
+        consent_id="retry-0123456789abcd",
+        retry_key="k" * 16,
+    )
     first = service.record(request).decision
     again = service.record(replace(request, language="en")).decision
     assert again.text_hash == first.text_hash

@@ -156,6 +156,8 @@ def fake_trackers(request: Request) -> Response:
     """Stands in for the tracker hosts: the Pixel's script sets ``_fbp`` like the real one."""
     if request.path.endswith("fbevents.js"):
         return Response(FAKE_PIXEL, mimetype="text/javascript")
+    if request.path.endswith("gtm.js"):  # a tag manager that is down
+        return Response("unavailable", status=503, mimetype="text/plain")
     return Response(b"", mimetype="image/gif")
 
 

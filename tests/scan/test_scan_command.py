@@ -32,10 +32,15 @@ ODD_PAGE = (  # "<\\/script>" keeps the key's end tag from closing the script el
 )
 
 
-def banner_scan(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def banner_scan(
+    *args: str, env: dict[str, str] | None = None, sandbox: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``banner scan ARGS`` as a process; the tests run as root, where Chromium has no
+    sandbox, so they opt out explicitly unless ``sandbox`` asks to keep it."""
     environment = {k: v for k, v in os.environ.items() if k != "BANNER_CONFIG"}
+    opt_out = [] if sandbox else ["--unsafe-no-sandbox"]
     return subprocess.run(
-        [sys.executable, "-m", "banner", "scan", *args],
+        [sys.executable, "-m", "banner", "scan", *args, *opt_out],
         capture_output=True,
         text=True,
         timeout=600,
@@ -122,6 +127,10 @@ def test_a_leak_exits_1_and_names_the_cookie_the_page_and_the_request(leaky: Sca
     ]
     assert summary["violations"] == leaky.report["violations"]
     assert (summary["exit_status"], summary["pages"]) == (1, 6)
+    pixel = leaky.record("requests", "url", "https://connect.facebook.net/en_US/fbevents.js")
+    assert pixel["outcome"] == "loaded"
+    failed = {f["platform"] for f in leaky.report["failed_scripts"]}
+    assert failed == {"Google Analytics 4"}  # gtag.js, blocked by --route *=block
     fbp = leaky.record("cookies", "name", "_fbp")
     assert (fbp["before_consent"], fbp["declared"], fbp["page"]) == (True, False, promo)
 
@@ -261,7 +270,9 @@ def test_save_stores_the_report_for_the_dashboard(clean: Scanned) -> None:
     finally:
         log.dispose()
     assert stored is not None
-    assert stored.report == clean.report and stored.violations == 0
+    proposed = (clean.out / "cookies.toml").read_text(encoding="utf-8")
+    assert stored.report == {**clean.report, "proposed_toml": proposed}
+    assert stored.violations == 0
     assert stored.url == clean.fixture.url
 
 
@@ -376,3 +387,98 @@ def test_a_page_that_keeps_the_browser_busy_cannot_hang_the_scan(tmp_path: Path)
     assert scanned.result.returncode == 3
     assert scanned.result.stderr.startswith("Error: site unreachable: ")
     assert "did not end within --timeout plus 14 s" in scanned.result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the refusal is for root, as in a container")
+def test_as_root_the_scan_refuses_to_run_without_the_sandbox_unless_told(tmp_path: Path) -> None:
+    refused = banner_scan("http://localhost:9/", "--output", str(tmp_path / "o"), sandbox=True)
+    assert refused.returncode == 2
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith("Error: Chromium cannot sandbox the scanned site's scripts here")
+    assert "running as root" in line and "--unsafe-no-sandbox" in line and "keys" in line
+    assert not (tmp_path / "o").exists()
+
+
+GTM_PAGE = '<script src="https://www.googletagmanager.com/gtm.js?id=GTM-FIX1234"></script>'
+GTM_CONFIG = """
+[sites.fixture.trackers.gtm]
+container_id = "GTM-FIX1234"
+category = "analytics"
+
+[[sites.fixture.cookies]]
+name = "_gcl_au"
+provider = "Google"
+category = "analytics"
+duration = { id = "3 bulan", en = "3 months" }
+purpose = { id = "Mengukur iklan", en = "Measures ads" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("route", "outcome"),
+    [("block", "net::ERR_BLOCKED_BY_CLIENT"), ("fake", "HTTP 503")],
+    ids=["blocked", "http-503"],
+)
+def test_a_tag_manager_that_fails_to_load_makes_its_cookies_not_observable(
+    tmp_path: Path, route: str, outcome: str
+) -> None:
+    with running_fixture(tmp_path, **{"/gtm": GTM_PAGE}) as fixture:
+        with fixture.config.open("a", encoding="utf-8") as config:
+            config.write(GTM_CONFIG)
+        fake = f"http://127.0.0.1:{fixture.trackers.server.port}"
+        gtm = [f"--route=www.googletagmanager.com={fake}"] if route == "fake" else []
+        out = tmp_path / "out"
+        args = [fixture.url + "gtm", "--config", str(fixture.config), "--site", "fixture"]
+        result = banner_scan(*args, "--pages", "1", "--output", str(out), *gtm, *fixture.routes())
+    assert result.returncode == 1, result.stderr  # gtm.js before consent is a violation
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    script = "https://www.googletagmanager.com/gtm.js?id="
+    [failed] = [f for f in report["failed_scripts"] if f["url"] == script]
+    assert failed["platform"] == "Google Tag Manager"
+    assert failed["outcome"].startswith(outcome)  # blocked: "net::ERR_BLOCKED_BY_CLIENT.Inspector"
+    hidden = {c["name"]: c for c in report["not_observable"]}
+    assert set(hidden) == {"_ga", "_gcl_au", "old_campaign"}
+    assert hidden["_gcl_au"]["platform"] == "Google Tag Manager"
+    assert report["stale"] == []
+    assert "not observable (their tracker's script did not load): " in result.stdout
+    assert f"tracker script did not load: {script} (Google Tag Manager): {outcome}" in (
+        result.stdout
+    )
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Pelacak yang tidak termuat" in html or "did not load" in html
+
+
+def test_without_a_config_gtm_js_is_google_tag_manager(tmp_path: Path) -> None:
+    with running_fixture(tmp_path, **{"/gtm": GTM_PAGE}) as fixture:
+        out = tmp_path / "out"
+        result = banner_scan(
+            fixture.url + "gtm", "--pages", "1", "--output", str(out), *fixture.routes()
+        )
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    [gtm] = [r for r in report["requests"] if "gtm.js" in r["url"]]
+    assert (gtm["platform"], gtm["category"]) == ("Google Tag Manager", "analytics")
+    assert gtm["outcome"].startswith("net::ERR_BLOCKED_BY_CLIENT")  # every script's outcome
+    assert result.returncode == 1 and report["not_observable"] == []
+
+
+HOSTILE_PAGE = (
+    "<script>localStorage.setItem('lone\\ud800key', '1');"
+    " localStorage.setItem('esc\\u001b[2Jkey', '1');"
+    " sessionStorage.setItem('bidi\\u202etxt.exe', '1');</script>"
+    + "".join(f'<a href="/deep/{n % 40 + 1}?v={n}">x</a>' for n in range(3000))
+)
+
+
+def test_hostile_storage_keys_and_many_links_make_a_report_and_a_clean_terminal(
+    tmp_path: Path,
+) -> None:
+    """A lone surrogate crashed the scan (exit 1, empty report); escapes reached the terminal."""
+    scanned = scan_fixture(tmp_path, "--pages", "3", start="hostile", **{"/hostile": HOSTILE_PAGE})
+    assert scanned.result.returncode == 0, scanned.result.stderr
+    keys = {s["key"] for s in scanned.report["storage"]}
+    assert {"lone\\ud800key", "esc\\x1b[2Jkey", "bidi\\u202etxt.exe"} <= keys
+    for text in (scanned.result.stdout, scanned.result.stderr):
+        assert "\x1b" not in text and "\u202e" not in text
+    html = (scanned.out / "report.html").read_text(encoding="utf-8")
+    assert "\x1b" not in html and "esc\\x1b[2Jkey" in html
+    assert len(scanned.report["pages"]) == 3

@@ -87,7 +87,8 @@ def test_retry_with_same_consent_id_writes_one_row(
     client: FlaskClient, banner_state: BannerState
 ) -> None:
     cid = "retry-consent-id-000001"
-    answers = [post(client, {**GOOD, "consent_id": cid}) for _ in range(3)]
+    body = {**GOOD, "consent_id": cid, "retry_key": "r" * 16}
+    answers = [post(client, body) for _ in range(3)]
     assert {a.status_code for a in answers} == {201}
     assert {a.get_json()["consent_id"] for a in answers} == {cid}
     assert len(banner_state.log.history(cid)) == 1

@@ -66,12 +66,11 @@ def test_a_token_of_the_wrong_shape_is_a_bad_field(
     assert answer.status_code == 400 and answer.get_json()["field"] == "token"
 
 
-def test_an_exact_retry_needs_no_token_and_adds_no_row(
+def test_an_exact_retry_without_proof_gets_no_token_and_adds_no_row(
     client: FlaskClient, banner_state: BannerState, victim: dict[str, Any]
 ) -> None:
-    retry = post(client, {**GOOD, "granted": [], "consent_id": victim["consent_id"]})
-    assert retry.status_code == 201
-    assert retry.get_json()["consent_id"] == victim["consent_id"]
+    """Issue 26: the choice is public (the receipt); repeating it proves nothing."""
+    _refused(post(client, {**GOOD, "granted": [], "consent_id": victim["consent_id"]}))
     assert rows(banner_state) == 1
 
 

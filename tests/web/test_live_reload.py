@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 from flask import Flask, jsonify
 
+from banner.check.flask_consent import consent_required, has_consent
 from banner.check.middleware import ConsentMiddleware, consent_in
 from banner.core import config_watch
 from banner.core.config import ConfigError, load_config
+from banner.core.keys import site_token_keys
 from banner.core.token import Reason, TokenCodec
 from banner.log.service import DecisionRequest
 from banner.log.store import StoreUnavailable
 from banner.web.app import create_app
 from banner.web.extension import Banner
-from banner.web.flask_consent import consent_required, has_consent
 from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN
 
 SITE = "tokodemo"
@@ -43,6 +44,7 @@ name = "Toko Demo"
 origins = ["{SHOP_ORIGIN}"]
 policy_version = {version}
 privacy_policy_url = "https://www.tokodemo.co.id/privasi"
+categories = ["analytics"]
 """,
         encoding="utf-8",
     )
@@ -51,7 +53,9 @@ privacy_policy_url = "https://www.tokodemo.co.id/privasi"
 
 
 def token(version: int, key: str = KEY_NEW) -> str:
-    return TokenCodec(SITE, [key], version, 86400).sign("visitor-0123456789abcd", ["analytics"])[0]
+    return TokenCodec(SITE, site_token_keys([key], SITE), version, 86400).sign(
+        "visitor-0123456789abcd", ["analytics"]
+    )[0]
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from tests.factories import KEY_NEW, KEY_OLD
 from tests.processes import ServerProcess, free_port, post_json, write_config
@@ -54,7 +55,7 @@ server.serve_forever()
 
 
 def token(version: int) -> str:
-    codec = TokenCodec(SITE, [KEY_NEW], version, 86400)
+    codec = TokenCodec(SITE, site_token_keys([KEY_NEW], SITE), version, 86400)
     return codec.sign("visitor-0123456789abcd", ["analytics"])[0]
 
 

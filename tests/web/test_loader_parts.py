@@ -116,12 +116,23 @@ def test_the_gate_gets_ids_and_sources_not_recipients(tmp_path: Path) -> None:
     }
 
 
-def test_the_gate_gets_cookie_patterns_by_category(tmp_path: Path) -> None:
+def test_the_gate_gets_cookie_and_storage_patterns_by_category(tmp_path: Path) -> None:
     """A pattern two categories set (``_gcl_*``: Tag Manager and Ads) is listed under both."""
     sweep = gate_settings(site(tmp_path, EVERY_KIND), BASE)["sweep"]
     assert sweep == {
         "analytics": ["_ga", "_ga_*", "_gid", "_gat*", "_gcl_*", "_hm_*", "_hmid"],
-        "marketing": ["_gcl_*", "_fbp", "_fbc", "_ttp", "_tt_enable_cookie", "ttcsid*"],
+        "marketing": [
+            "_gcl_*",
+            "_fbp",
+            "_fbc",
+            "_ttp",
+            "_tt_enable_cookie",
+            "ttcsid*",
+            # TikTok's storage keys, cleared from localStorage and sessionStorage
+            "tt_appInfo",
+            "tt_sessionId",
+            "tt_pixel_session_index",
+        ],
         "functional": ["ref_id"],
     }
     assert gate_settings(site(tmp_path, {}), BASE)["sweep"] == {}

@@ -75,8 +75,8 @@ def test_api_records_the_box_and_a_rejection_needs_none(
     csv_text, records = exported(banner_state)
     assert [r["age_confirmed"] for r in records] == [True, False]
     header, first, second = csv_text.splitlines()
-    assert header.endswith(",age_confirmed") and first.endswith(",true")
-    assert second.endswith(",false")
+    assert header.endswith(',"age_confirmed"') and first.endswith(',"true"')
+    assert second.endswith(',"false"')
 
 
 def test_form_refuses_a_grant_without_the_box_and_saves_with_it(
@@ -111,7 +111,8 @@ def test_receipt_shows_the_box_the_controller_and_rights(
         "PT Toko Demo Indonesia",
         'href="mailto:privasi@tokodemo.co.id"',
         "Jl. Sudirman 1, Jakarta",
-        "Hak Anda",
+        "Hak Anda sebagai Subjek Data Pribadi",
+        "mengajukan keberatan atas pemrosesannya",
         "Status</dt> <dd>Persetujuan diberikan",
         "Kode verifikasi teks pemberitahuan",
         "dalam bentuk tersamar (sebagian alamat IP dihapus)",
@@ -126,10 +127,12 @@ def test_receipt_shows_the_box_the_controller_and_rights(
 def test_preference_page_names_recipients_rights_and_contact(client: FlaskClient) -> None:
     page = text(open_page(client, "?lang=en")[0])
     for words in (
-        "PT Toko Demo Indonesia uses essential cookies",
+        "PT Toko Demo Indonesia uses cookies that the site needs",
         "recipients outside Indonesia: Google LLC (United States)",
+        "on the basis of the consent asked for here",
         "Google Analytics 4: Google LLC, United States",
-        "Your rights",
+        "Your rights as a personal data subject",
+        "object to its processing",
         'href="mailto:privasi@tokodemo.co.id"',
     ):
         assert words in page, words

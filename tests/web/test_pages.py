@@ -22,7 +22,7 @@ from tests.factories import SHOP_ORIGIN, make_config
 
 PAGE = "/s/tokodemo/preferences"
 RETURN = f"{SHOP_ORIGIN}/keranjang?step=2"
-HIDDEN = re.compile(r'name="(csrf_token|token|return_to)" type="hidden" value="([^"]*)"')
+HIDDEN = re.compile(r'name="(csrf_token|token|return_to|retry_key)" type="hidden" value="([^"]*)"')
 
 
 @pytest.fixture
@@ -43,6 +43,8 @@ def hidden_fields(response: TestResponse) -> dict[str, str]:
 def open_page(
     client: FlaskClient, query: str = "", **kw: Any
 ) -> tuple[TestResponse, dict[str, str]]:
+    # Opened from one of the site's pages, as the loader does (a ?token= counts only then).
+    kw["headers"] = {"Referer": f"{SHOP_ORIGIN}/produk/1", **kw.get("headers", {})}
     response = client.get(f"{PAGE}{query}", **kw)
     assert response.status_code == 200
     return response, hidden_fields(response)
@@ -92,7 +94,7 @@ def test_language_comes_from_query_then_header_then_site(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("id", ["Wajib", "Selalu aktif", "Analitik", "Simpan pilihan", "Tolak semua", "_ga"]),
+        ("id", ["Diperlukan", "Selalu aktif", "Analitik", "Simpan pilihan", "Tolak semua", "_ga"]),
         ("en", ["Essential", "Always on", "Analytics", "Save choices", "Reject all", "_ga"]),
     ],
 )
@@ -335,7 +337,7 @@ def test_same_site_service_sets_the_cookie_and_reads_it(
             "id",
             [
                 "Cookie di Toko Demo",
-                "Wajib",
+                "Diperlukan",
                 "Fungsional",
                 "Analitik",
                 "Preferensi",

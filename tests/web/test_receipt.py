@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -130,7 +131,13 @@ def test_json_of_a_given_consent(client: FlaskClient, banner_state: BannerState)
     assert body["notice"]["privacy_policy_url"] == SITE.privacy_policy_url
     assert re.fullmatch(r"[0-9a-f]{64}", body["notice"]["hash"])
     assert [e["state"] for e in body["events"]] == ["given"]
-    assert "203.0.113" not in str(body) and "SecretBrowser" not in str(body)
+    # The receipt's own fields leave the masked network and the browser out; its log
+    # proof carries the leaf, which is the whole export row (issue 22, docs/proof.md).
+    receipt_only = {k: v for k, v in body.items() if k != "proof"}
+    assert "203.0.113" not in str(receipt_only) and "SecretBrowser" not in str(receipt_only)
+    (entry,) = body["proof"]["entries"]
+    assert json.loads(entry["leaf"])["consent_id"] == consent_id
+    assert body["proof"]["head"]["tree_size"] >= entry["log_index"] + 1
 
 
 def test_json_of_a_changed_then_withdrawn_consent(

@@ -8,8 +8,11 @@
  * always come with this part. */
 (window.__bannerParts = window.__bannerParts || {}).consent_mode = (k) => {
   let loaded = false;
+  /* An element with id "dataLayer" shows through window: only an array is
+   * kept. Tag Manager's part pushes through k.push too. */
+  k.push = (message) => (window.dataLayer = Array.isArray(window.dataLayer) ? window.dataLayer : []).push(message);
   function gtag() {
-    (window.dataLayer = window.dataLayer || []).push(arguments);
+    k.push(arguments);
   }
 
   function signals(t) {

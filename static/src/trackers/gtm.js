@@ -6,7 +6,7 @@
  * follows in dataLayer, for the container's triggers. */
 (window.__bannerParts = window.__bannerParts || {}).gtm = (k) => {
   let loaded = false;
-  const push = (message) => (window.dataLayer = window.dataLayer || []).push(message);
+  const push = (message) => k.push(message);
 
   function container(t) {
     loaded = true;
@@ -14,9 +14,14 @@
     k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
-  document.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
+  k.d.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
-    start: (t, on) => k.first(t, on) && !loaded && container(t),
+    /* basic: once any category of the container or of its declared tags is
+     * granted (that category then counts as running: withdrawing it reloads) */
+    start: (t) => {
+      for (const c of t.cats) k.first({ category: c }, k.has(c));
+      if (!loaded && t.cats.some(k.has)) container(t);
+    },
   };
 };

@@ -2,13 +2,15 @@
  * its category is granted. */
 (window.__bannerParts = window.__bannerParts || {}).meta_pixel = (k) => ({
   start(t, on) {
-    let f = window.fbq;
+    /* An element with id or name "fbq" / "_fbq" shows through window: only
+     * a function is taken for Meta's queue. */
+    let f = typeof window.fbq == 'function' && window.fbq;
     if (!f && !on) return;
     if (!f) {
       f = window.fbq = function () {
         f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
       };
-      window._fbq = window._fbq || f;
+      if (typeof window._fbq != 'function') window._fbq = f;
       Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });
     }
     f('consent', on ? 'grant' : 'revoke');

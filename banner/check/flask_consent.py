@@ -3,7 +3,7 @@
 With ``Banner(app)`` set up, for the app's site (``BANNER_SITE``, or the only
 configured site)::
 
-    from banner.web.flask_consent import consent_required, has_consent
+    from banner import consent_required, has_consent
 
     @app.get("/checkout")
     def checkout():
@@ -32,15 +32,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from werkzeug.exceptions import Forbidden
 
 from banner.check.checker import covers
 from banner.check.live import LiveChecker
 from banner.core.config import BannerConfig, ConfigError, SiteConfig
 from banner.core.config_watch import LiveConfig
 from banner.core.token import ConsentToken
-from banner.web.errors import ApiError
-from banner.web.state import EXTENSION_KEY
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,28 +50,36 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     # only configured site. Required when the config has several sites.
     "BANNER_SITE": None,
 }
-_CHECKER = "consent_checker"
+#: Where the app's checker lives: ``app.extensions[CHECKER_KEY]`` (``None`` when
+#: the app's site is ambiguous).
+CHECKER_KEY = "banner.consent"
 _ON_G = "_banner_consent"
 
 
-class ConsentMissing(ApiError):
-    """A view needs a category the visitor has not granted."""
+class ConsentMissing(Forbidden):
+    """A view needs a category the visitor has not granted: 403 with a JSON body."""
 
-    code = 403
     error = "consent_required"
 
     def __init__(self, category: str) -> None:
-        super().__init__(f"this needs the visitor's consent to {category!r}")
+        self.message = f"this needs the visitor's consent to {category!r}"
+        super().__init__(self.message)
         self.category = category
 
     def body(self) -> dict[str, Any]:
-        return {**super().body(), "category": self.category}
+        return {"error": self.error, "message": self.message, "category": self.category}
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        response = jsonify(self.body())
+        response.status_code = 403
+        return response
 
 
 def init_consent(app: Flask, live: LiveConfig) -> None:
     """Give ``app`` its site's checker and the template helpers.
 
-    Called by :meth:`banner.web.extension.Banner.init_app` once the state exists.
+    Called by :meth:`banner.web.extension.Banner.init_app` (or by an app that
+    only checks consent).
     The checker follows the config file (a policy bump needs no restart).
 
     :raises banner.core.config.ConfigError: when ``BANNER_SITE`` names no configured site.
@@ -81,7 +88,7 @@ def init_consent(app: Flask, live: LiveConfig) -> None:
         app.config.setdefault(key, default)
     site = _app_site(app.config["BANNER_SITE"], live.current())
     checker = LiveChecker(live, site.id) if site else None
-    app.extensions[EXTENSION_KEY].extras[_CHECKER] = checker
+    app.extensions[CHECKER_KEY] = checker
     app.context_processor(template_context)
 
 
@@ -95,7 +102,7 @@ def _app_site(name: object, config: BannerConfig) -> SiteConfig | None:
 
 
 def _site_checker() -> LiveChecker | None:
-    checker: LiveChecker | None = current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER)
+    checker: LiveChecker | None = current_app.extensions.get(CHECKER_KEY)
     return checker
 
 
@@ -152,9 +159,6 @@ def consent_required(
 
 def template_context() -> dict[str, Any]:
     """``consent`` and ``has_consent`` for templates rendered in a request for the site."""
-    if (
-        not has_request_context()
-        or current_app.extensions[EXTENSION_KEY].extras.get(_CHECKER) is None
-    ):
+    if not has_request_context() or current_app.extensions.get(CHECKER_KEY) is None:
         return {}
     return {"consent": current_consent(), "has_consent": has_consent}

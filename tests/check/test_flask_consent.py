@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from flask import Flask, g, render_template_string
 
+from banner.check.flask_consent import consent_required, current_consent, has_consent
 from banner.core.config import BannerConfig, ConfigError, parse_config
+from banner.core.keys import site_token_keys
 from banner.core.token import TokenCodec
 from banner.web.extension import Banner
-from banner.web.flask_consent import consent_required, current_consent, has_consent
 from tests.factories import KEY_NEW, KEY_OLD, SITE, document
 
 OTHER_KEY = "other-shop-key-0123456789abcdef0123456789"
@@ -76,7 +77,7 @@ def apps(tmp_path: Path) -> Iterator[dict[str, Flask]]:
 
 
 def token(site: str, granted: Sequence[str], keys: Sequence[str], policy: int) -> str:
-    codec = TokenCodec(site, list(keys), policy, 180 * 86400, clock=time.time)
+    codec = TokenCodec(site, site_token_keys(keys, site), policy, 180 * 86400, clock=time.time)
     return codec.sign(VISITOR, granted)[0]
 
 
@@ -152,7 +153,7 @@ def test_consent_required_calls_the_fallback_without_consent(
 
 def test_consent_is_verified_once_per_request(apps: dict[str, Flask]) -> None:
     app = apps["tokodemo"]
-    checker = app.extensions["banner"].extras["consent_checker"]
+    checker = app.extensions["banner.consent"]
     calls: list[str | None] = []
     check = checker.check_cookie_header
 

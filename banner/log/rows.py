@@ -1,0 +1,63 @@
+"""A consent-log row as a :class:`Decision`: shared by the store, the tree and the migrations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One row of the consent log."""
+
+    consent_id: str
+    site: str
+    recorded_at: datetime
+    action: str
+    granted: tuple[str, ...]
+    denied: tuple[str, ...]
+    policy_version: int
+    language: str
+    text_hash: str
+    source: str
+    page_origin: str
+    page_path: str
+    gpc: bool
+    ip_masked: str
+    user_agent: str
+    #: the age / guardian box was ticked (sites with ``children = "guardian"``)
+    age_confirmed: bool = False
+    #: SHA-256 (hex) of the client's ``retry_key`` that wrote this row, ``""`` for none.
+    #: A secret between the log and that client: never exported or shown.
+    retry_key_hash: str = ""
+
+    def as_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (times in ISO 8601 UTC), without the retry key's hash."""
+        fields = {n: getattr(self, n) for n in self.__dataclass_fields__ if n not in PRIVATE}
+        fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat()
+        fields["granted"], fields["denied"] = list(self.granted), list(self.denied)
+        return fields
+
+
+#: Fields of a :class:`Decision` that stay in the database (no export, receipt or output).
+PRIVATE = frozenset({"retry_key_hash"})
+
+
+def decision(row: sa.Row[Any]) -> Decision:
+    """The :class:`Decision` a ``consent_log`` row holds (its stored-only columns dropped)."""
+    values = dict(row._mapping)
+    for stored_only in ("row_id", "log_index", "leaf_hash"):
+        values.pop(stored_only, None)
+    values["granted"] = tuple(json.loads(values["granted"]))
+    values["denied"] = tuple(json.loads(values["denied"]))
+    values["recorded_at"] = as_utc(values["recorded_at"])
+    return Decision(**values)
+
+
+def as_utc(stamp: datetime) -> datetime:
+    """A time read back from the database, as UTC (SQLite drops the zone)."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

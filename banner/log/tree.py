@@ -1,0 +1,284 @@
+"""Each site's decisions as an RFC 9162 Merkle tree, kept in the database.
+
+A decision gets the next ``log_index`` of its site and a leaf: its JSON Lines
+export object plus ``log_index`` and ``notice_hash``, in canonical JSON
+(:func:`leaf_bytes`). Numbering happens inside the transaction that inserts
+the rows, under a per-site lock (PostgreSQL: an advisory lock; SQLite's
+``BEGIN IMMEDIATE`` already serialises writers), so indices have no gaps and
+no duplicates across instances.
+
+Appending costs O(log n) per batch and amortised one node per leaf: the
+site's frontier (the roots of its complete subtrees) lives in ``log_state``,
+every leaf hash and every complete subtree in ``log_nodes``. A proof reads
+O(log n) stored hashes in one query (:mod:`banner.log.merkle`).
+"""
+
+from __future__ import annotations
+
+import json
+import weakref
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from banner.log import merkle
+from banner.log.merkle import NodeKey
+from banner.log.schema import consent_log, log_nodes, log_state
+
+if TYPE_CHECKING:
+    from banner.log.rows import Decision
+
+#: First half of the two-part PostgreSQL advisory lock key of a site's tree
+#: (the one-part keys are the consent ids' locks; the two spaces never meet).
+_PG_TREE_LOCK = 22
+
+
+def canonical_bytes(document: dict[str, Any]) -> bytes:
+    """Sorted keys, separators ``,`` and ``:``, no ASCII escaping, UTF-8."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def leaf_document(decision: Decision, log_index: int) -> dict[str, Any]:
+    """The export object of ``decision`` with its ``log_index`` and ``notice_hash``."""
+    return {**decision.as_record(), "log_index": log_index, "notice_hash": decision.text_hash}
+
+
+def leaf_bytes(decision: Decision, log_index: int) -> bytes:
+    """The leaf of ``decision`` at ``log_index``: its canonical bytes."""
+    return canonical_bytes(leaf_document(decision, log_index))
+
+
+#: A leaf's bytes before and after its ``log_index`` digits.
+LeafParts = tuple[bytes, bytes]
+_INDEX_KEY = b'"log_index":'
+
+
+def leaf_parts(decision: Decision) -> LeafParts:
+    """The leaf of ``decision`` around its index, made before the index is known.
+
+    The first ``"log_index":0,`` of the canonical bytes is the key itself: a
+    quote inside a string value is escaped, so no value can hold that text.
+    """
+    before, after = canonical_bytes(leaf_document(decision, 0)).split(_INDEX_KEY + b"0,", 1)
+    return before + _INDEX_KEY, b"," + after
+
+
+#: Leaf parts made ahead, by ``id()`` of their decision (kept alive with them).
+Prepared = dict[int, tuple["Decision", LeafParts]]
+
+
+def prepare(decisions: Iterable[Decision]) -> Prepared:
+    """The leaf parts of ``decisions``: JSON work done before the write lock."""
+    return {id(decision): (decision, leaf_parts(decision)) for decision in decisions}
+
+
+def append(
+    conn: sa.Connection,
+    decisions: Sequence[Decision],
+    rows: list[dict[str, Any]],
+    prepared: Prepared | None = None,
+) -> None:
+    """Number ``decisions`` (in order, per site) and add their leaves to the trees.
+
+    ``rows`` are the ``consent_log`` values of ``decisions`` (same order); each
+    gets its ``log_index`` and ``leaf_hash``. Call inside the inserting
+    transaction; ``prepared`` (:func:`prepare`, before it) saves the JSON work there.
+    """
+    for site in sorted({d.site for d in decisions}):
+        mine = [i for i, d in enumerate(decisions) if d.site == site]
+        parts = [_parts_of(decisions[i], prepared) for i in mine]
+        placed = assign(conn, site, parts)
+        for i, (log_index, leaf) in zip(mine, placed, strict=True):
+            rows[i]["log_index"], rows[i]["leaf_hash"] = log_index, leaf.hex()
+
+
+def _parts_of(decision: Decision, prepared: Prepared | None) -> LeafParts:
+    found = None if prepared is None else prepared.get(id(decision))
+    # an amended decision is another object: its parts are made now
+    return found[1] if found is not None and found[0] is decision else leaf_parts(decision)
+
+
+def assign(
+    conn: sa.Connection, site: str, decisions: Sequence[Decision | LeafParts]
+) -> list[tuple[int, bytes]]:
+    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier.
+
+    The frontier this process wrote last is remembered: when the stored size
+    is still its size (a compare-and-set ``UPDATE``, which also takes the
+    row's lock), the batch costs no read. Otherwise (another process wrote
+    since, a rolled back batch) the state is read under its lock and the
+    leaves are numbered again.
+    """
+    if not decisions:
+        return []
+    parts = [d if isinstance(d, tuple) else leaf_parts(d) for d in decisions]
+    remembered = _remembered(conn).get(site)
+    misses = _misses.setdefault(conn.engine, {})
+    if remembered is not None and misses.get(site, 0) <= 0:
+        grown = _Growth(remembered[0], list(remembered[1]), parts)
+        if _swapped(conn, site, remembered[0], grown):
+            return _stored(conn, site, grown)
+        # Another process writes too: read first for a while, a miss costs a statement.
+        misses[site] = MISS_PAUSE
+    misses[site] = misses.get(site, 0) - 1
+    size, frontier, known = locked_state(conn, site)
+    grown = _Growth(size, frontier, parts)
+    values = grown.state_values()
+    if known:
+        conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
+    else:
+        conn.execute(log_state.insert().values(site=site, **values))
+    return _stored(conn, site, grown)
+
+
+class _Growth:
+    """The leaves, nodes and new frontier of ``decisions`` appended at ``size``."""
+
+    def __init__(self, size: int, frontier: list[bytes], parts: Sequence[LeafParts]) -> None:
+        self.placed: list[tuple[int, bytes]] = []
+        self.nodes: list[tuple[NodeKey, bytes]] = []
+        self.frontier = frontier
+        for before, after in parts:
+            leaf = merkle.leaf_hash(before + str(size).encode() + after)
+            self.placed.append((size, leaf))
+            self.nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
+            size += 1
+        self.size = size
+
+    def state_values(self) -> dict[str, Any]:
+        return {"tree_size": self.size, "frontier": " ".join(h.hex() for h in self.frontier)}
+
+
+def _swapped(conn: sa.Connection, site: str, before: int, grown: _Growth) -> bool:
+    """Store the new state if the stored size is still ``before``."""
+    swap = (
+        log_state.update()
+        .where(log_state.c.site == site, log_state.c.tree_size == before)
+        .values(**grown.state_values())
+    )
+    return conn.execute(swap).rowcount == 1
+
+
+def _stored(conn: sa.Connection, site: str, grown: _Growth) -> list[tuple[int, bytes]]:
+    conn.execute(
+        log_nodes.insert(),
+        [
+            {"site": site, "last_leaf": last_leaf(lv, ix), "level": lv, "idx": ix, "hash": h}
+            for (lv, ix), h in grown.nodes
+        ],
+    )
+    _remembered(conn)[site] = (grown.size, tuple(grown.frontier))
+    return grown.placed
+
+
+#: Per database (engine), per site: the size and frontier this process wrote last.
+_last_written: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, tuple[bytes, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+#: Batches that read the state first after a compare-and-set missed.
+MISS_PAUSE = 32
+_misses: weakref.WeakKeyDictionary[Engine, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def _remembered(conn: sa.Connection) -> dict[str, tuple[int, tuple[bytes, ...]]]:
+    return _last_written.setdefault(conn.engine, {})
+
+
+def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool]:
+    """The site's size and frontier, its tree held until the transaction ends.
+
+    PostgreSQL: the state row's lock (one statement), or, before the site's
+    first leaf, an advisory lock; SQLite's ``BEGIN IMMEDIATE`` holds the file.
+    The last value says whether the state row exists.
+    """
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    postgres = conn.dialect.name == "postgresql"
+    row = conn.execute(query.with_for_update() if postgres else query).first()
+    if row is None and postgres:
+        key = zlib.crc32(site.encode()) - 2**31
+        lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
+        conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+        row = conn.execute(query.with_for_update()).first()  # another may have begun it
+    if row is None:
+        return 0, [], False
+    return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()], True
+
+
+def last_leaf(level: int, idx: int) -> int:
+    """The last leaf under node ``(level, idx)``: the first part of its key."""
+    return ((idx + 1) << level) - 1
+
+
+def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
+    """The site's tree size and frontier (``0, []`` before its first leaf), without a lock."""
+    query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
+    row = conn.execute(query).first()
+    if row is None:
+        return 0, []
+    return int(row.tree_size), [bytes.fromhex(h) for h in row.frontier.split()]
+
+
+def sites(conn: sa.Connection) -> list[str]:
+    """Every site that has a tree."""
+    return list(conn.execute(sa.select(log_state.c.site).order_by(log_state.c.site)).scalars())
+
+
+def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+    """The stored hashes of the complete subtrees ``keys`` (level 0: leaves), in one query."""
+    by_level: dict[int, set[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(level, set()).add(idx)
+    if not by_level:
+        return {}
+    # One SELECT per level, joined by UNION ALL: each walks the primary key
+    # (an OR of them makes SQLite scan the site's whole tree).
+    per_level = [
+        sa.select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(
+            log_nodes.c.site == site,
+            log_nodes.c.last_leaf.in_(sorted(last_leaf(level, idx) for idx in ids)),
+            log_nodes.c.level == level,
+        )
+        for level, ids in sorted(by_level.items())
+    ]
+    query = per_level[0] if len(per_level) == 1 else sa.union_all(*per_level)
+    found = {(int(r.level), int(r.idx)): bytes(r.hash) for r in conn.execute(query)}
+    missing = {(lv, ix) for lv, ids in by_level.items() for ix in ids} - found.keys()
+    if missing:
+        raise LookupError(f"{site}: tree nodes missing: {sorted(missing)[:3]}")
+    return found
+
+
+def inclusion(conn: sa.Connection, site: str, index: int, size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+    return merkle.proof(merkle.inclusion_ranges(index, size), lambda k: lookup(conn, site, k))
+
+
+def consistency(conn: sa.Connection, site: str, first: int, second: int) -> list[bytes]:
+    """RFC 9162 §2.1.4 consistency proof between the trees of ``first`` and ``second`` leaves."""
+    ranges = merkle.consistency_ranges(first, second)
+    return merkle.proof(ranges, lambda k: lookup(conn, site, k))
+
+
+def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
+    """The Merkle Tree Hash of the first ``size`` leaves (from O(log n) stored nodes)."""
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    return merkle.range_hash(0, size, lookup(conn, site, merkle.peaks(0, size)))
+
+
+def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
+    """Note on their leaves that the rows recorded before ``before`` are being purged."""
+    doomed = sa.exists().where(
+        consent_log.c.site == log_nodes.c.site,
+        consent_log.c.log_index == log_nodes.c.last_leaf,
+        consent_log.c.recorded_at < before,
+    )
+    leaves = sa.and_(log_nodes.c.level == 0, log_nodes.c.purged_at.is_(None))
+    conn.execute(log_nodes.update().where(leaves, doomed).values(purged_at=now))

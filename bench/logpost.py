@@ -1,0 +1,85 @@
+"""Durable ``POST /api/v1/consent`` with the tamper-evident log, against the same app without it.
+
+Both run under gunicorn with ``banner serve``'s settings, each on its own
+database (SQLite; PostgreSQL when reachable), in the same run; wrk loads them
+in turn, round after round, each request a new consent id (as the loader
+sends). The reference (``bench/no_tree_app.py``) is today's write path: the
+group commit without numbering, leaves, nodes or heads.
+
+Run: ``.venv/bin/python -m bench.logpost [ROUNDS]``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench import deployment, load
+from bench.figures import Spread, ratio
+from bench.processes import free_port, gunicorn
+from bench.table import markdown
+from bench.throughput import CONSENT_ID_SLOT, SHOP
+
+ROUNDS = 5
+APPS = {"with the log": "banner.app:create_app()", "without": "bench.no_tree_app:create_app()"}
+
+
+@contextmanager
+def _services(folder: Path, database: str) -> Iterator[dict[str, str]]:
+    with ExitStack() as started:
+        urls = {}
+        for name, app in APPS.items():
+            home = folder / name.replace(" ", "-")
+            home.mkdir()
+            url = deployment.sqlite_url(home) if database == "SQLite" else None
+            if url is None:
+                url = started.enter_context(deployment.postgres_schema())
+            config = deployment.write_config(home, url, SHOP)
+            port = free_port()
+            env = {"BANNER_CONFIG": str(config)}
+            started.enter_context(gunicorn(app, port, home / "service.log", env, "/healthz"))
+            urls[name] = f"http://127.0.0.1:{port}"
+        yield urls
+
+
+def _shape(url: str) -> load.Shape:
+    body = {**json.loads(deployment.consent_body()), "consent_id": CONSENT_ID_SLOT}
+    headers = {"Content-Type": "application/json", "Origin": SHOP}
+    return load.Shape(f"{url}/api/v1/consent", "POST", json.dumps(body), headers)
+
+
+def measure(database: str, rounds: int) -> list[object]:
+    rates: dict[str, list[float]] = {name: [] for name in APPS}
+    errors = 0
+    with (
+        tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp,
+        _services(Path(tmp), database) as urls,
+    ):
+        for _ in range(rounds):
+            for name, url in urls.items():
+                result = load.run(_shape(url))
+                rates[name].append(result.requests_per_second)
+                errors += result.errors
+    logged, bare = Spread.of(rates["with the log"]), Spread.of(rates["without"])
+    name = f"durable POST /api/v1/consent ({database}), requests/s"
+    return [name, logged.show(0), bare.show(0), ratio(logged.median, bare.median), errors]
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
+    load.wrk_path()
+    rows = [measure("SQLite", rounds)]
+    if deployment.postgres_reachable():
+        rows.append(measure("PostgreSQL", rounds))
+    headers = ["case", "with the log", "without (same run)", "ratio", "wrk errors"]
+    print(markdown(headers, rows))
+    seconds, connections = load.SECONDS, load.CONNECTIONS
+    print(f"\nmedian (min-max) of {rounds} rounds of {seconds} s, {connections} connections.")
+
+
+if __name__ == "__main__":
+    main()

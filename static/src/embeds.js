@@ -1,0 +1,96 @@
+/* banner embeds: a placeholder in place of each embed that waits for its
+ * category (<iframe data-category data-src>, or any element marked
+ * data-banner-embed). The gate fetches this part only when a page has such
+ * an embed. The service fills the sentinel with, per language, each asked
+ * category's label and texts; every text is set with textContent. The
+ * placeholder takes the embed's own box, so nothing moves when the embed
+ * loads in its place; the gate itself loads it (and checks its address). */
+(function (d) {
+  'use strict';
+  const DATA = __BANNER_EMBEDS__;
+  const K = window.banner._k;
+  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
+  const boxes = new Map();
+
+  function el(tag, cls, text, parent) {
+    const node = d.createElement(tag);
+    node.className = cls;
+    if (text) node.textContent = text;
+    parent.appendChild(node);
+    return node;
+  }
+
+  /* data-service, else the host the embed loads from */
+  function service(embed) {
+    if (embed.dataset.service) return embed.dataset.service;
+    try {
+      return new URL(embed.dataset.src, location.href).hostname;
+    } catch {
+      return '';
+    }
+  }
+
+  function newId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => (b + 256).toString(16).slice(1)).join('');
+  }
+
+  /* Grants the category (recorded with source "placeholder"); a site that
+   * asks for the age / guardian box opens the choices instead. */
+  function allow(category) {
+    if (DATA.age) return K.open();
+    K.choose([...K.cats.filter(K.has), category], newId(), false, 'placeholder');
+  }
+
+  function place(embed) {
+    const texts = (DATA[K.lang] || DATA[DATA.lang])[embed.dataset.category];
+    if (!texts || boxes.has(embed) || K.has(embed.dataset.category)) return;
+    const size = embed.getBoundingClientRect();
+    const box = d.createElement('div');
+    /* inline like an iframe (its baseline at its bottom edge, as an iframe's
+     * is) or a block like a container: the page flows as it will with the embed */
+    const inline = getComputedStyle(embed).display.startsWith('inline');
+    box.className = inline ? 'bn-embed' : 'bn-embed bn-embed-block';
+    box.setAttribute('role', 'region');
+    const name = service(embed) || texts.label;
+    box.setAttribute('aria-label', name);
+    if (size.width) box.style.width = size.width + 'px';
+    if (size.height) box.style[inline ? 'height' : 'minHeight'] = size.height + 'px';
+    box.style.setProperty('--bn-primary', DATA.primary);
+    el('p', 'bn-embed-name', name, box);
+    el('p', 'bn-embed-text', texts.text, box);
+    const button = el('button', 'bn-embed-allow', texts.allow, box);
+    button.type = 'button';
+    button.addEventListener('click', () => allow(embed.dataset.category));
+    const settings = el('button', 'bn-embed-settings', texts.settings, box);
+    settings.type = 'button';
+    settings.addEventListener('click', K.open);
+    embed.before(box);
+    embed.hidden = true;
+    boxes.set(embed, box);
+  }
+
+  /* Granted: the embed takes its placeholder's place (and its focus). */
+  function release() {
+    for (const [embed, box] of boxes) {
+      if (!K.has(embed.dataset.category)) continue;
+      const focused = box.contains(d.activeElement);
+      boxes.delete(embed);
+      box.remove();
+      embed.hidden = false;
+      if (focused) {
+        if (!embed.hasAttribute('tabindex') && embed.tagName !== 'IFRAME') embed.tabIndex = -1;
+        embed.focus();
+      }
+    }
+  }
+
+  const css = d.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = DATA.css;
+  css.nonce = d.currentScript?.nonce || '';
+  d.head.appendChild(css);
+  for (const embed of d.querySelectorAll(EMBEDS)) place(embed);
+  d.addEventListener('banner:change', release);
+  /* the gate's view of document: page markup cannot shadow its members */
+})(window.banner._k.d);

@@ -1,0 +1,131 @@
+"""Placeholders for blocked embeds, and categories a site does not ask (issue 21 items 3, 4).
+
+Screenshots: ``test-artifacts/fair-embeds-*.png``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Deployment, TrackerLog
+from tests.e2e.test_loader import banner_shown, gate_ran, serve_tags, visit, wait_until
+
+pytestmark = pytest.mark.e2e
+
+MARKETING = {
+    "label": {"id": "Pemasaran", "en": "Marketing"},
+    "description": {"id": "Mengukur iklan kami.", "en": "Measures our advertising."},
+}
+TIKTOK_ID = "C4ABCDEFGHIJ12345678"
+EMBEDS = """
+<iframe data-category="marketing" data-service="YouTube" data-src="/frame?v=1"
+        width="480" height="270" title="Video batik"></iframe>
+<iframe data-category="preference" data-src="/frame?map=1" width="400" height="300"
+        title="Peta toko"></iframe>
+<div data-banner-embed data-category="marketing" data-service="TikTok">
+  <blockquote>Video TikTok toko</blockquote>
+  <script type="text/plain" data-category="marketing">window.tiktokEmbed = true</script>
+</div>
+<iframe data-category="sponsor" data-src="/frame?sponsor=1" title="Sponsor"></iframe>
+"""
+ALLOW = {"id": "Izinkan Pemasaran dan muat", "en": "Allow Marketing and load"}
+SETTINGS = {"id": "Pengaturan privasi", "en": "Privacy settings"}
+TEXT = {"id": "baru dimuat setelah Anda menyetujui", "en": "loads only once you consent"}
+BOX = """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+  return [Math.round(r.top), Math.round(r.left), Math.round(r.width), Math.round(r.height)] }"""
+
+
+@pytest.fixture
+def site_changes() -> dict[str, Any]:
+    return {
+        "categories": {"marketing": MARKETING},
+        "trackers": {
+            "ga4": {"measurement_id": "G-ABC123XYZ9", "category": "analytics"},
+            "tiktok_pixel": {"pixel_id": TIKTOK_ID, "category": "marketing"},
+        },
+    }
+
+
+def _warnings(page: Any) -> list[str]:
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if m.type == "warning" else None)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_blocked_embed_shows_what_and_why_and_loads_in_place(
+    deployment: Deployment, page: Any, artifacts: Path, trackers: TrackerLog, lang: str
+) -> None:
+    serve_tags(deployment)
+    frames: list[str] = []
+    page.on("request", lambda r: frames.append(r.url) if "/frame" in r.url else None)
+    warnings = _warnings(page)
+    for width in (320, 375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        visit(page, deployment, lang=lang, body=EMBEDS)
+        banner_shown(page)
+        page.locator(".bn-embed").first.wait_for(state="visible")
+        page.locator(".bn-embed").first.scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / f"fair-embeds-{lang}-{width}.png")
+    boxes = page.get_by_role("region", name="YouTube")
+    assert boxes.is_visible()
+    label = "Pemasaran" if lang == "id" else "Marketing"
+    assert TEXT[lang] in boxes.inner_text() and f"“{label}”" in boxes.inner_text()
+    assert page.get_by_role("region", name="TikTok").is_visible()
+    assert page.get_by_role("region", name="localhost").is_visible()  # no data-service: the host
+    assert page.locator(".bn-embed").count() == 3  # "sponsor" is not a category of the site
+    assert frames == []
+    assert any('"sponsor" is not a category of this site' in w for w in warnings)
+    before = page.evaluate(BOX, ".bn-embed")
+    beside = page.evaluate(BOX, ".bn-embed[aria-label=localhost]")
+    page.get_by_role("button", name=ALLOW[lang]).first.focus()
+    with page.expect_response("**/api/v1/consent") as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 201 and answer.value.json()["granted"] == ["marketing"]
+    row = deployment.app.extensions["banner"].log.history(answer.value.json()["consent_id"])[-1]
+    assert (row.source, row.action, row.granted) == ("placeholder", "custom", ("marketing",))
+    wait_until(page, lambda: page.evaluate("window.tiktokEmbed === true"))
+    youtube = 'iframe[data-service="YouTube"]'
+    assert page.evaluate(f"document.querySelector('{youtube}').getAttribute('src')") == "/frame?v=1"
+    assert page.evaluate(BOX, youtube) == before  # the embed sits where its placeholder was
+    # nothing after it moved (a container's content may size itself once it runs)
+    assert page.evaluate(BOX, ".bn-embed[aria-label=localhost]") == beside
+    assert page.evaluate("document.activeElement.dataset.service") == "YouTube"
+    assert page.locator(".bn-bar").is_hidden()
+    assert page.get_by_role("region", name="localhost").is_visible()  # preference: still waiting
+    assert not any("sponsor" in u for u in frames)
+    assert [u for u in trackers.urls if "tiktok" in u]  # the category's tracker started too
+    page.screenshot(path=artifacts / f"fair-embeds-loaded-{lang}.png")
+
+
+def test_the_settings_button_opens_the_choices(deployment: Deployment, page: Any) -> None:
+    serve_tags(deployment)
+    visit(page, deployment, lang="id", body=EMBEDS)
+    page.get_by_role("region", name="YouTube").get_by_role("button", name=SETTINGS["id"]).click()
+    assert page.get_by_role("dialog").is_visible()
+
+
+def test_a_page_without_embeds_never_fetches_the_placeholder_part(
+    deployment: Deployment, page: Any
+) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    visit(page, deployment, lang="id")
+    banner_shown(page)
+    gate_ran(page)
+    assert not [u for u in fetched if "embeds." in u]
+
+
+@pytest.mark.parametrize("site_changes", [{"children": "guardian"}])
+def test_on_a_guardian_site_the_placeholder_opens_the_choices(
+    deployment: Deployment, page: Any
+) -> None:
+    serve_tags(deployment)
+    body = '<iframe data-category="functional" data-src="/frame" title="Peta"></iframe>'
+    visit(page, deployment, lang="id", body=body)
+    page.get_by_role("button", name="Izinkan Fungsional dan muat").click()
+    assert page.get_by_role("dialog").is_visible()
+    assert page.evaluate("document.querySelector('iframe').getAttribute('src')") is None
