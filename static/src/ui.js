@@ -364,10 +364,9 @@
   function status(failed, quiet) {
     const text = failed === 2 ? T.withdraw_failed : T.save_failed;
     /* a retry that fails again neither re-opens a closed note nor repeats it */
-    if (failed !== failure) {
-      toast.hidden = !failed;
-      if (!quiet && (failed || deciding)) say(failed ? text : T.saved);
-    }
+    const changed = failed !== failure;
+    if (changed || !failed) toast.hidden = !failed;
+    if (!quiet && (failed ? changed : deciding)) say(failed ? text : T.saved);
     failure = failed;
     toast.firstChild.textContent = text;
     if (!failed) deciding = false;
