@@ -9,12 +9,12 @@ translated error pages.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from babel.dates import format_date
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from banner.admin.accounts import Account, user_by_id
@@ -121,6 +121,12 @@ def error_page(error: PageError) -> tuple[str, int, dict[str, str]]:
     headers = {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
     html, status = render("error.html", error.code or 400, error=error)
     return html, status, headers
+
+
+@admin.get("/<path:unknown>")
+def unknown_page(unknown: str) -> NoReturn:
+    """Any other address under ``/admin/``: the dashboard's own translated 404."""
+    raise NotFound()
 
 
 @admin.errorhandler(HTTPException)

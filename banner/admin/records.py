@@ -113,8 +113,15 @@ def export(site_id: str) -> Response | tuple[str, int]:
 
 
 def _export_error(site: Any, errors: dict[str, str]) -> tuple[str, int]:
+    """The form again with what was typed, the refused field marked."""
+    typed = {key: request.args.get(key, "")[:64] for key in ("first", "last", "format", "notices")}
     return render(
-        "export_error.html", 400, site=site, errors=errors, logout=logout_form(g.admin_lang)
+        "export_error.html",
+        400,
+        site=site,
+        export_errors=errors,
+        typed=typed,
+        logout=logout_form(g.admin_lang),
     )
 
 

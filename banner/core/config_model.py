@@ -38,12 +38,24 @@ OVERRIDABLE_TEXTS: tuple[str, ...] = ("banner_title", "banner_body")
 THEME_KEYS: tuple[str, ...] = ("primary", "background", "text")
 #: Theme colours used when a site's config does not set them (WCAG AA on white).
 DEFAULT_THEME = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
-#: Colour pairs drawn as text on ground: body text, links and the quiet
-#: buttons on the background, and the buttons' white ``label`` on primary.
-THEME_PAIRS: tuple[tuple[str, str], ...] = (
-    ("text", "background"),
-    ("primary", "background"),
-    ("primary", "label"),
+#: Colours the banner and the hosted pages draw whatever the theme
+#: (``static/src/ui.css``, ``static/pages.css``), with what each one is.
+FIXED_COLOURS: dict[str, tuple[str, str]] = {
+    "label": ("#ffffff", "the buttons' label and the switches' knob"),
+    "switch_off": ("#6b7280", "the track of a switched-off switch"),
+    "muted": ("#4b5563", "secondary text such as “Always on”"),
+    "tint": ("#f3f4f6", "the ground of notes and of the current choice"),
+}
+#: Every pair the UI draws, with the contrast WCAG 2.2 AA asks of it: text
+#: 4.5:1 (1.4.3), a control's outline or state 3:1 (1.4.11).
+THEME_PAIRS: tuple[tuple[str, str, float], ...] = (
+    ("text", "background", 4.5),
+    ("primary", "background", 4.5),
+    ("primary", "label", 4.5),
+    ("switch_off", "background", 3.0),
+    ("muted", "background", 4.5),
+    ("text", "tint", 4.5),
+    ("primary", "tint", 4.5),
 )
 
 

@@ -12,6 +12,7 @@ from banner.core.config_model import (
     COOKIE_NAME,
     DEFAULT_THEME,
     DEFAULT_TIMEZONE,
+    FIXED_COLOURS,
     OVERRIDABLE_TEXTS,
     SERVICE_COOKIES,
     SITE_ID,
@@ -24,7 +25,6 @@ from banner.core.config_notice import parse_changes, parse_children, parse_contr
 from banner.core.config_trackers import parse_trackers
 from banner.core.config_values import (
     BILINGUAL,
-    MIN_CONTRAST,
     REQUIRED,
     ConfigError,
     Reader,
@@ -117,21 +117,28 @@ def _theme(site: Reader) -> dict[str, str]:
         k: entry.get(k, matches(COLOUR), "a colour like #0b5fff", REQUIRED) for k in entry.table
     }
     valid = {k: v for k, v in theme.items() if isinstance(v, str)}  # the others are reported
-    colours = {**DEFAULT_THEME, **valid, "label": "#ffffff"}
-    for key, against in THEME_PAIRS:  # every unreadable pair is its own mistake
+    colours = {**DEFAULT_THEME, **valid, **{k: c for k, (c, _) in FIXED_COLOURS.items()}}
+    for key, against, minimum in THEME_PAIRS:  # every unreadable pair is its own mistake
         if key in valid or against in valid:
-            _check_pair(entry, key, against, colours)
+            _check_pair(entry, (key, against, minimum), colours)
     return theme
 
 
-def _check_pair(entry: Reader, key: str, against: str, colours: dict[str, str]) -> None:
+def _check_pair(entry: Reader, pair: tuple[str, str, float], colours: dict[str, str]) -> None:
+    key, against, minimum = pair
     ratio = contrast_ratio(colours[key], colours[against])
-    if ratio < MIN_CONTRAST:
+    if ratio < minimum:
         readable = (
-            f"colours readable together: {key} {colours[key]} against {against} "
-            f"{colours[against]} has contrast {ratio:.2f}:1, WCAG AA needs {MIN_CONTRAST}:1"
+            f"colours readable together: {_named(key, colours)} against "
+            f"{_named(against, colours)} has contrast {ratio:.2f}:1, WCAG AA needs {minimum:g}:1"
         )
         report(entry.fail(key if key in entry.table else against, readable))
+
+
+def _named(key: str, colours: dict[str, str]) -> str:
+    """``text #777777``, or for a colour the theme cannot change, what it is."""
+    fixed = FIXED_COLOURS.get(key)
+    return f"{key} {colours[key]}" + (f" (fixed: {fixed[1]})" if fixed else "")
 
 
 def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:

@@ -38,11 +38,18 @@ BANNER_TEXTS: Mapping[str, str] = {
     "recipients_heading": N_("Services and who receives the data"),
     "changes_heading": N_("What changed since your last choice"),
     "age_label": N_("I am 18 or older, or my parent or guardian agrees to this choice"),
-    "age_needed": N_("To allow optional cookies, first tick the box above the buttons."),
-    "save_failed": N_(
-        "Your choice could not be saved yet. We will try again; until then, optional "
-        "cookies stay off."
+    "age_needed": N_(
+        "To allow optional cookies, first tick “I am 18 or older, or my parent or guardian "
+        "agrees to this choice”."
     ),
+    "save_failed": N_(
+        "Your choice could not be saved yet, so optional cookies stay off for now. Until it "
+        "is saved, this site may ask you again."
+    ),
+    "saved": N_("Your choice is saved."),
+    "new_tab": N_("(opens in a new tab)"),
+    "privacy_choices": N_("Privacy choices"),
+    "banner_open": N_("The privacy banner is open: make your choice there when you are ready."),
     "withdraw_failed": N_(
         "Your withdrawal could not be saved yet. It already applies in this browser: what "
         "you withdrew stays off, and we keep trying to save it."

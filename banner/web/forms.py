@@ -92,6 +92,15 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
         words = FormWords(self.meta.language)
         return [words.gettext(str(e)) for field in self for e in field.errors]
 
+    def error_targets(self) -> list[tuple[str, str]]:
+        """Each error in our words, with the id of the visible field it is about ("" if none)."""
+        words = FormWords(self.meta.language)
+        return [
+            (words.gettext(str(e)), field.id if field.type == "BooleanField" else "")
+            for field in self
+            for e in field.errors
+        ]
+
     def posted_retry_key(self) -> str | None:
         """The form's retry key when it is one (an old or altered form has none)."""
         key = self.retry_key.data

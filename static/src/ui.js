@@ -15,10 +15,12 @@
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = d.currentScript.src.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang;
-  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse;
+  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, pill, live, opener;
   let aged = false;
   let sent = null;
   let failure = 0;
+  let deciding = false;
+  let inert = [];
 
   function keptLanguage() {
     try {
@@ -49,6 +51,7 @@
     a.href = href;
     a.target = '_blank';
     a.rel = 'noopener';
+    el('span', 'bn-sr', ' ' + T.new_tab, a);
     return a;
   }
 
@@ -76,6 +79,7 @@
   function preferencesLink(parent) {
     const a = link(T.preferences_page, U.l.preferences, parent);
     a.removeAttribute('target');
+    a.lastChild.remove();
     /* The token is read at click time, as the choice may have changed since
      * the layer was built. The page hands the state back with the new token;
      * the gate takes a token only with the state this tab kept (its adopt). */
@@ -104,7 +108,7 @@
     const news = U.ch.filter((c) => seen && c[0] > seen);
     if (!news.length) return false;
     const box = el('div', 'bn-changes', null, parent);
-    el('p', 'bn-changes-title', T.changes_heading, box);
+    el('h3', 'bn-changes-title', T.changes_heading, box);
     const list = el('ul', null, null, box);
     for (const c of news) el('li', null, c[1], list);
     return true;
@@ -123,6 +127,7 @@
     input.addEventListener('change', () => {
       aged = input.checked;
       for (const m of root.querySelectorAll('.bn-error')) m.hidden = true;
+      input.removeAttribute('aria-invalid');
     });
     el('span', null, T.age_label, label);
     const error = el('p', 'bn-error', T.age_needed, wrap);
@@ -136,8 +141,10 @@
   function allowed(categories, layer) {
     if (!U.age || aged || !categories.length) return true;
     const box = layer.querySelector('.bn-age');
+    const input = box.querySelector('input');
     box.querySelector('.bn-error').hidden = false;
-    box.querySelector('input').focus();
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
     return false;
   }
 
@@ -145,6 +152,7 @@
     bar = el('section', 'bn-bar', null, root);
     bar.setAttribute('aria-labelledby', 'bn-title');
     bar.tabIndex = -1;
+    bar.addEventListener('keydown', (e) => e.key === 'Escape' && collapse(true));
     header('bn-title', bar);
     /* The notice scrolls; the age box and the buttons below it stay in view
      * on the smallest phones. A plain notice keeps to 60% of the screen. */
@@ -165,31 +173,68 @@
     button(T.manage, () => show(2), row);
   }
 
+  /* Escape (or a focused page control the bar would hide) puts the first
+   * layer aside as a small button; that is no choice, so nothing starts. */
+  function collapse(focus) {
+    bar.hidden = true;
+    pill.hidden = false;
+    if (focus) pill.focus();
+  }
+
+  function covered(target, part) {
+    const a = target.getBoundingClientRect();
+    const b = part.getBoundingClientRect();
+    return a.bottom > b.top && a.top < b.bottom && a.right > b.left && a.left < b.right;
+  }
+
+  /* A page control that gets focus is never left behind the bar, the small
+   * button or the toast (WCAG 2.4.11): scroll it clear, else move them. */
+  function clear(e) {
+    const target = e.target;
+    if (!root || root.contains(target) || !target.getBoundingClientRect) return;
+    const parts = [bar, pill, toast].filter((part) => !part.hidden);
+    /* first where the browser would scroll it, then clear of the parts */
+    if (parts.length) target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    for (const part of parts) {
+      if (!covered(target, part)) continue;
+      const by = target.getBoundingClientRect().bottom - part.getBoundingClientRect().top + 12;
+      scrollBy({ top: by, behavior: 'instant' });
+      if (!covered(target, part)) continue;
+      if (part === bar) collapse();
+      else part.classList.add('bn-up');
+    }
+  }
+
   function cookieList(category, parent) {
     if (!category.cookies.length) return;
-    el('p', 'bn-small', T.cookies_in_category, parent);
+    el('h4', 'bn-small', T.cookies_in_category, parent);
     const list = el('ul', 'bn-cookies', null, parent);
     for (const c of category.cookies) el('li', null, c.join(' · '), list);
   }
 
   function trackerList(category, parent) {
     if (!category.trackers.length) return;
-    el('p', 'bn-small', T.recipients_heading, parent);
+    el('h4', 'bn-small', T.recipients_heading, parent);
     const list = el('ul', 'bn-cookies', null, parent);
     for (const line of category.trackers) el('li', null, line, list);
   }
 
   function categoryRow(category, parent) {
     const row = el('div', 'bn-cat', null, parent);
-    const label = el('label', 'bn-switch', null, row);
-    const input = el('input', null, null, label);
+    const head = el('div', 'bn-switch', null, row);
+    const input = el('input', null, null, head);
     input.type = 'checkbox';
+    input.id = 'bn-sw-' + category.id;
     input.setAttribute('role', 'switch');
     input.setAttribute('aria-describedby', 'bn-desc-' + category.id);
-    el('span', 'bn-label', category.label, label);
+    /* A heading per category, so heading navigation reaches each one. */
+    const name = el('h3', 'bn-label', null, head);
+    name.id = 'bn-name-' + category.id;
+    el('label', null, category.label, name).htmlFor = input.id;
     if (category.id === 'essential') {
       input.checked = input.disabled = true;
-      el('span', 'bn-small', T.always_on, label);
+      el('span', 'bn-small', T.always_on, head).id = 'bn-on';
+      input.setAttribute('aria-labelledby', name.id + ' bn-on');
     } else {
       switches[category.id] = input;
     }
@@ -242,10 +287,19 @@
     (e.shiftKey ? all[all.length - 1] : all[0]).focus();
   }
 
+  /* While the dialog is open, the page behind it is inert. */
+  function setInert(on) {
+    for (const node of inert) node.inert = false;
+    inert = on ? Array.from(d.body.children).filter((n) => n !== root && !n.inert) : [];
+    for (const node of inert) node.inert = true;
+  }
+
   function close() {
     modal.hidden = true;
-    if (!K.decided()) return show(1);
-    if (back && back.focus) back.focus();
+    setInert(false);
+    if (!K.decided()) show(1, null, true);
+    if (back && back.isConnected && back !== d.body) back.focus();
+    else if (!bar.hidden) bar.focus();
   }
 
   /* A random consent id for a first choice (the gate keeps an existing one). */
@@ -255,44 +309,75 @@
   }
 
   /* The notice drawn goes back as the service gave it (its hash and policy
-   * version); the layer and switches are kept in case it has to be redrawn. */
+   * version); the layer and switches are kept in case it has to be redrawn.
+   * Focus goes back to the page control that opened the banner, or to the
+   * page's main landmark; the outcome is announced by status(). */
   function decide(categories) {
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
-    bar.hidden = true;
-    if (modal) modal.hidden = true;
+    hide();
+    deciding = true;
     K.choose(categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
-    if (back && back.isConnected && back.focus) back.focus();
+    const main = d.querySelector('main, [role="main"]');
+    const to = [back, opener].find((n) => n && n.isConnected && !root.contains(n) && n !== d.body);
+    if (to) to.focus();
+    else if (main) {
+      if (!main.hasAttribute('tabindex')) main.tabIndex = -1;
+      main.focus({ preventScroll: true });
+    }
     return true;
   }
 
+  /* Polite announcements go to one live region that stays in the page. */
+  function say(text) {
+    live.textContent = '';
+    setTimeout(() => (live.textContent = text), 100);
+  }
+
+  /* A text field (or any page control) that has focus keeps it. */
+  function busy() {
+    const a = d.activeElement;
+    return a && a !== d.body && a !== d.documentElement && !root.contains(a);
+  }
+
   /* ``preset``: the switches' states to keep (a redraw in another language). */
-  function show(layer, preset) {
+  function show(layer, preset, quiet) {
     if (layer === 2) {
       if (!modal) buildModal();
       if (modal.hidden && !preset) back = d.activeElement;
       for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
       refuse.textContent = K.decided() && optional.some(K.has) ? T.withdraw_all : T.reject_all;
-      bar.hidden = true;
+      bar.hidden = pill.hidden = true;
       modal.hidden = false;
+      setInert(true);
       (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
     } else if (layer) {
+      if (opener === undefined) opener = busy() ? d.activeElement : null;
       bar.hidden = false;
-      bar.focus();
+      pill.hidden = true;
+      if (quiet) return;
+      if (busy()) say(T.banner_open);
+      else bar.focus();
     }
   }
 
   /* A choice made elsewhere (a placeholder's button) closes both layers. */
   function hide() {
-    bar.hidden = true;
+    bar.hidden = pill.hidden = true;
     if (modal) modal.hidden = true;
+    setInert(false);
   }
 
   /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
    * holds in this browser meanwhile, and the gate keeps sending it). */
-  function status(failed) {
+  function status(failed, quiet) {
+    const text = failed === 2 ? T.withdraw_failed : T.save_failed;
+    /* a retry that fails again neither re-opens a closed note nor repeats it */
+    const changed = failed !== failure;
+    if (changed || !failed) toast.hidden = !failed;
+    if (!quiet && (failed ? changed : deciding)) say(failed ? text : T.saved);
     failure = failed;
-    toast.hidden = !failed;
-    toast.textContent = failed === 2 ? T.withdraw_failed : T.save_failed;
+    toast.firstChild.textContent = text;
+    if (!failed) deciding = false;
   }
 
   /* 409: the notice drawn here belongs to an older policy version, and
@@ -322,15 +407,23 @@
     theme(root);
     buildBar(root);
     bar.hidden = true;
-    toast = el('p', 'bn-toast', T.save_failed, root);
-    toast.setAttribute('role', 'status');
+    pill = button(T.privacy_choices, () => show(1), root, 'bn-lang bn-pill');
+    pill.hidden = true;
+    toast = el('div', 'bn-toast', null, root);
+    el('p', null, T.save_failed, toast);
+    button(T.close, () => (toast.hidden = true), toast, 'bn-lang');
     toast.hidden = true;
+    failure = 0;
+    live = el('p', 'bn-sr', null, root);
+    live.setAttribute('role', 'status');
   }
 
   /* Redraws the open layer in ``next``, keeping the switches, and keeps the
    * language for this visit; decisions are then recorded in it too. */
   function switchTo(next) {
     const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
+    const failed = failure;
+    if (layer === 2) setInert(false);
     const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
     lang = K.lang = next;
     try {
@@ -340,8 +433,8 @@
     }
     root.remove();
     render();
-    status(failure);
-    if (layer) show(layer, preset);
+    status(failed, true);
+    if (layer) show(layer, preset, true);
     const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
     if (again) again.focus();
   }
@@ -352,6 +445,7 @@
     K.handoff = null;
     K.lang = lang;
     render();
+    d.addEventListener('focusin', clear);
     K.mount({ show: show, status: status, hide: hide, stale: stale });
     if (handoff) show(handoff.layer, handoff.preset);
   }

@@ -119,7 +119,7 @@ def test_the_charts_draw_what_the_tables_say(dashboard: tuple[str, str], page: A
     base, _ = dashboard
     log_in(page, base, "en")
     page.goto(f"{base}/admin/s/tokodemo/?lang=en")
-    rects = page.locator("svg.chart rect").count()
+    rects = page.locator("svg.chart rect.segment").count()
     cells = page.locator("section:has(#by-action) tbody td:not(:last-child)")
     nonzero = sum(1 for text in cells.all_text_contents() if text != "0")
     assert rects == nonzero > 0
