@@ -68,11 +68,7 @@ def passes() -> list[PassResult]:
 
 @pytest.fixture
 def config_doc() -> dict[str, Any]:
-    doc = document("sqlite://", policy_version=3)
-    site = doc["sites"]["tokodemo"]
-    # only the cookies the pages of these tests set are declared
-    site["cookies"] = [c for c in site["cookies"] if c["category"] != "preference"]
-    return doc
+    return document("sqlite://", policy_version=3)
 
 
 @pytest.fixture
