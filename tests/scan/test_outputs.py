@@ -61,7 +61,7 @@ def passes() -> list[PassResult]:
         cookie("_ga_ABC123"),
         cookie("_fbp"),
     ]
-    second.cookies += [cookie("_gcl_ls"), cookie("_ttp", expires=None), cookie("bahasa")]
+    second.cookies += [cookie("_gcl_ls"), cookie("_ttp", expires=None)]
     second.requests += [request("https://www.googletagmanager.com/gtag/js?id=G-ABC123XYZ9")]
     return [first, second]
 
@@ -151,7 +151,7 @@ def test_the_proposal_reads_as_toml_and_check_config_accepts_it_pasted(
     site = parse_config(config_doc, "t.toml", {}).sites["tokodemo"]
     text = proposal(report, site, now=NOW)
     entries = tomllib.loads(text)["sites"]["tokodemo"]["cookies"]
-    assert [e["name"] for e in entries] == ["_fbp", "_ga", "_ga_*", "_gcl_*", "_ttp", "bahasa"]
+    assert [e["name"] for e in entries] == ["_fbp", "_ga", "_ga_*", "_gcl_*", "_ttp"]
     found = by_name(entries)
     assert found["_ga"]["purpose"] == {
         "id": "Membedakan pengunjung",
