@@ -22,8 +22,8 @@ from banner.core.config import SiteConfig
 from banner.core.consent import LANGUAGES
 from banner.core.notice import Notice, site_notices
 from banner.core.texts import banner_texts
-from banner.web.embeds import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds_css_bytes
-from banner.web.loader import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
+from banner.web.embeds_file import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds_css_bytes
+from banner.web.gate_file import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
 #: A content-addressed UI file: ``ui.<16 hex>.js`` or ``ui.<16 hex>.css``.

@@ -8,7 +8,7 @@ import pytest
 
 from banner.core.config import ConfigError
 from banner.core.disclosure import category_notices, first_layer
-from banner.web.loader import gate_cookies, gate_trackers
+from banner.web.gate_file import gate_cookies, gate_trackers
 from tests.factories import make_config
 
 MARKETING = {

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import ConfigError, parse_config
 from banner.core.config_notice import config_warnings
-from banner.web.loader import gate_settings
+from banner.web.gate_file import gate_settings
 from banner.web.state import BannerState
 from tests.factories import SHOP_ORIGIN, document, make_config, with_notice
 

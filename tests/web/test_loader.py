@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig
 from banner.resources import resource_dir
-from banner.web.loader import (
+from banner.web.gate_file import (
     SETTINGS_SENTINEL,
     UI_SENTINEL,
     gate_settings,

@@ -9,7 +9,7 @@ import pytest
 
 from banner.core.tracker_kinds import KINDS
 from banner.resources import resource_dir
-from banner.web.loader import (
+from banner.web.gate_file import (
     GATE_FIELDS,
     GATE_FILE,
     gate_parts,

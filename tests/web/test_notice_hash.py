@@ -178,7 +178,7 @@ def test_a_reload_archives_the_new_notices_before_the_loader_names_them(
 
 def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     """The UI's data per language is the archived document plus its hash and links."""
-    from banner.web.loader import UI_SENTINEL, static_text
+    from banner.web.gate_file import UI_SENTINEL, static_text
 
     client = live.test_client()
     gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
