@@ -159,12 +159,15 @@ def _labelled(lines: list[Line]) -> list[Line]:
     ends = sorted((line.points[-1][1], n) for n, line in enumerate(lines) if line.points)
     placed: dict[int, float] = {}
     floor = TOP + 4.0
-    for y, n in ends:
+    for y, n in ends:  # downwards: each name below the one above it
         placed[n] = max(y + 4, floor)
         floor = placed[n] + LABEL_GAP
-    overflow = max(0.0, floor - LABEL_GAP - (TOP + PLOT_H + 4))
+    ceiling = TOP + PLOT_H + 4.0
+    for _y, n in reversed(ends):  # upwards: only the names pushed past the plot move back
+        placed[n] = min(placed[n], ceiling)
+        ceiling = placed[n] - LABEL_GAP
     return [
-        Line(line.key, line.paths, line.points, placed[n] - overflow if n in placed else None)
+        Line(line.key, line.paths, line.points, placed.get(n) if line.points else None)
         for n, line in enumerate(lines)
     ]
 
