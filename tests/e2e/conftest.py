@@ -195,3 +195,13 @@ def page(context: Any) -> Any:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A page in an Indonesian browser, once with a light and once with a dark scheme."""
+    context = browser.new_context(locale="id-ID", color_scheme=request.param)
+    page = context.new_page()
+    page.scheme = request.param
+    yield page
+    context.close()

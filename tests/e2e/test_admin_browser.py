@@ -78,15 +78,6 @@ def log_in(page: Any, base: str, lang: str) -> None:
     page.wait_for_url(f"{base}/admin/?lang={lang}", timeout=30_000)
 
 
-@pytest.fixture(params=["light", "dark"])
-def scheme_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(locale="id-ID", color_scheme=request.param)
-    page = context.new_page()
-    page.scheme = request.param
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_dashboard_screenshots_and_accessibility(
     dashboard: tuple[str, str], scheme_page: Any, artifacts: Path, lang: str

@@ -92,15 +92,6 @@ def visible_words(page: Any) -> str:
     )
 
 
-@pytest.fixture(params=["light", "dark"])
-def scheme_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(locale="id-ID", color_scheme=request.param)
-    page = context.new_page()
-    page.scheme = request.param
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_pages_show_labels_not_ids(
     dashboard: tuple[str, str], scheme_page: Any, artifacts: Path, lang: str
