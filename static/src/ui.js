@@ -25,7 +25,8 @@
   function keptLanguage() {
     try {
       const kept = sessionStorage.getItem(LANG_KEY);
-      return kept !== 'theme' && DATA[kept] ? kept : null;
+      /* own keys only: '__proto__' or 'constructor' name no language */
+      return kept !== 'theme' && Object.prototype.hasOwnProperty.call(DATA, kept) ? kept : null;
     } catch {
       return null;
     }
