@@ -67,7 +67,8 @@ def test_the_hosted_age_error_sits_at_its_box_and_takes_focus(
     page.locator("input[type=submit]").first.click()
     page.wait_for_load_state()
     assert page.title() == ERROR[lang] + title
-    assert page.evaluate("document.activeElement.id") == "errors"
+    # ``autofocus`` is applied at the next rendering update, not at load: wait for it
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'errors'")
     box = page.locator("input[type=checkbox]:not([role=switch])")
     box_id = box.get_attribute("id")
     assert page.locator(f"#errors a[href='#{box_id}']").count() == 1
@@ -198,7 +199,8 @@ def test_a_wrong_login_marks_the_fields_moves_focus_and_titles_the_error(
     page.locator("main button[type=submit]").click()
     page.wait_for_load_state()
     assert page.title() == ERROR[lang] + title
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    # ``autofocus`` is applied at the next rendering update, not at load: wait for it
+    page.wait_for_function("document.activeElement?.getAttribute('role') === 'alert'")
     for field in ("#name", "#password"):
         assert page.get_attribute(field, "aria-invalid") == "true"
         assert page.get_attribute(field, "aria-describedby") == "login-error"
