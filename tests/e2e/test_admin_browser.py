@@ -70,6 +70,16 @@ def dashboard(tmp_path: Path, service_port: int) -> Iterator[tuple[str, str]]:
         log.dispose()
 
 
+def dashboard_pages(consent_id: str, lang: str) -> dict[str, str]:
+    """The dashboard's pages by name: overview, site, a consent lookup and the scan."""
+    return {
+        "overview": f"/admin/?lang={lang}",
+        "site": f"/admin/s/tokodemo/?lang={lang}",
+        "lookup": f"/admin/s/tokodemo/lookup?consent_id={consent_id}&lang={lang}",
+        "scan": f"/admin/s/tokodemo/scan?lang={lang}",
+    }
+
+
 def log_in(page: Any, base: str, lang: str) -> None:
     page.goto(f"{base}/admin/?lang={lang}")
     page.fill("#name", NAME)
@@ -88,12 +98,7 @@ def test_dashboard_screenshots_and_accessibility(
     page.goto(f"{base}/admin/login?lang={lang}")
     assert serious_violations(page) == []
     log_in(page, base, lang)
-    pages = {
-        "overview": f"/admin/?lang={lang}",
-        "site": f"/admin/s/tokodemo/?lang={lang}",
-        "lookup": f"/admin/s/tokodemo/lookup?consent_id={consent_id}&lang={lang}",
-        "scan": f"/admin/s/tokodemo/scan?lang={lang}",
-    }
+    pages = dashboard_pages(consent_id, lang)
     for name, path in pages.items():
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})

@@ -20,7 +20,7 @@ from banner.log.scans import save_scan
 from banner.log.store import ConsentLog
 from tests.admin.conftest import NAME, PASSWORD, decision
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_admin_browser import log_in, seed
+from tests.e2e.test_admin_browser import dashboard_pages, log_in, seed
 from tests.factories import document
 
 pytestmark = pytest.mark.e2e
@@ -99,12 +99,7 @@ def test_pages_show_labels_not_ids(
     base, consent_id = dashboard
     page = scheme_page
     log_in(page, base, lang)
-    pages = {
-        "overview": f"/admin/?lang={lang}",
-        "site": f"/admin/s/tokodemo/?lang={lang}",
-        "lookup": f"/admin/s/tokodemo/lookup?consent_id={consent_id}&lang={lang}",
-        "scan": f"/admin/s/tokodemo/scan?lang={lang}",
-    }
+    pages = dashboard_pages(consent_id, lang)
     for name, path in pages.items():
         for width in (375, 1280):
             page.set_viewport_size({"width": width, "height": 900})
