@@ -40,7 +40,6 @@ from banner.log.store import (
     ConsentLog,
     Decision,
     StoreUnavailable,
-    _row_values,
     _same_choice,
     translate_error,
 )
@@ -180,10 +179,7 @@ class GroupCommitLog(ConsentLog):
             with self.engine.begin() as conn:
                 latest = self._latest_of(conn, batch)
                 written = [e.decision for e in batch if _settle(e, latest)]
-                rows = [_row_values(d) for d in written]
-                if rows:
-                    tree.append(conn, written, rows, prepared)
-                    conn.execute(consent_log.insert(), rows)
+                self.insert(conn, written, prepared)
         except SQLAlchemyError as exc:
             _fail(batch, translate_error(exc))
         except Exception as exc:  # a failure of the batch itself: nobody is acknowledged

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,10 @@ class StoreUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+
+
+#: Work done in a decision's own transaction: ``(conn, decisions, row values)``.
+Companion = Callable[[sa.Connection, Sequence[Decision], list[dict[str, Any]]], None]
 
 
 class StoreFull(StoreUnavailable):
@@ -104,6 +108,29 @@ class ConsentLog:
         self.listeners: list[Callable[[set[str]], None]] = []
         #: called by :meth:`dispose` first (the listeners' timers)
         self.closers: list[Callable[[], None]] = []
+        #: called inside the writing transaction, after the rows are inserted,
+        #: with the decisions written and their row values (``log_index`` set):
+        #: whatever must commit or fail with the decisions (roll-ups, outbox, links)
+        self.companions: list[Companion] = []
+
+    def insert(
+        self,
+        conn: sa.Connection,
+        decisions: Sequence[Decision],
+        prepared: tree.Prepared | None = None,
+    ) -> None:
+        """Number, insert and accompany ``decisions`` inside the caller's transaction.
+
+        Both write paths (:meth:`append` and the group commit) store rows
+        only through here, so every companion sees every decision.
+        """
+        if not decisions:
+            return
+        rows = [_row_values(d) for d in decisions]
+        tree.append(conn, decisions, rows, prepared)
+        conn.execute(consent_log.insert(), rows)
+        for companion in self.companions:
+            companion(conn, decisions, rows)
 
     def appended(self, sites: set[str]) -> None:
         """Tell the listeners that ``sites`` got rows; their failures are theirs."""
@@ -158,9 +185,7 @@ class ConsentLog:
                     return latest
                 if amend is not None:
                     decision = amend(latest)
-                row = _row_values(decision)
-                tree.append(conn, [decision], [row])
-                conn.execute(consent_log.insert(), row)
+                self.insert(conn, [decision])
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
         self.appended({decision.site})
