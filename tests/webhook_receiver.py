@@ -44,7 +44,7 @@ class Received:
 class Receiver:
     """An HTTP server on 127.0.0.1 noting every POST; ``behaviour`` answers it."""
 
-    behaviour: Behaviour = lambda _handler, _body: 200  # noqa: E731
+    behaviour: Behaviour = lambda _handler, _body: 200
     received: list[Received] = field(default_factory=list)
     accepted: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,7 +53,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 note = Received(body, self.headers.get("Banner-Signature", ""), self.path)

@@ -82,15 +82,21 @@ def _exchange(
     left = deadline - time.monotonic()
     if left <= 0:
         return Answer(False, "timed out")
-    watchdog = threading.Timer(left, _cut, (conn,))
+    cut = threading.Event()
+    watchdog = threading.Timer(left, _cut, (conn, cut))
     watchdog.daemon = True
     watchdog.start()
     try:
         conn.request("POST", target, body=body, headers=headers)
         response = conn.getresponse()
         response.read(MAX_RESPONSE)  # the rest is never read: the connection closes
+    except (OSError, http.client.HTTPException):
+        if not cut.is_set():
+            raise
     finally:
         watchdog.cancel()
+    if cut.is_set():  # whatever was read before the cut is not an answer
+        return Answer(False, "timed out")
     status = response.status
     if 200 <= status < 300:
         return Answer(True, str(status))
@@ -99,8 +105,9 @@ def _exchange(
     return Answer(False, str(status))
 
 
-def _cut(conn: http.client.HTTPConnection) -> None:
-    """Stop a receiver that answers too slowly: reads in progress fail at once."""
+def _cut(conn: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """Stop a receiver that answers too slowly: reads in progress end at once."""
+    cut.set()
     sock = conn.sock
     if sock is not None:
         with contextlib.suppress(OSError):
