@@ -48,6 +48,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     accepted: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the port to listen on (``0``: any free one)
+    port: int = 0
 
     def __post_init__(self) -> None:
         receiver = self
@@ -72,7 +74,7 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
