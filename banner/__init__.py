@@ -37,6 +37,7 @@ _PUBLIC = {
     "BannerConfig": "banner.core.config",
     "ConfigError": "banner.core.config",
     "create_app": "banner.app",
+    "verify_webhook": "banner.core.webhook_signature",
 }
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "current_consent",
     "has_consent",
     "load_config",
+    "verify_webhook",
 ]
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from banner.check.tracker_gate import TrackerGate
     from banner.core.config import BannerConfig, ConfigError, load_config
     from banner.core.token import ConsentToken
+    from banner.core.webhook_signature import verify_webhook
     from banner.web.extension import Banner
 
 

@@ -78,6 +78,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
     The ports also come from BANNER_PORT and BANNER_SHOP_PORT (make demo).
     """
     from banner.app import create_app
+    from banner.web.webhooks import start_delivery
 
     config = _config(config_path)
     if config.demo:
@@ -86,6 +87,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
         config = demo_config(os.environ, shop_port)
     _free(host, port, "--port", "BANNER_PORT")
     app = create_app(config)
+    start_delivery(app)
     if config.demo:
         _free(host, shop_port, "--shop-port", "BANNER_SHOP_PORT")
         _start_demo_shop(f"http://{host}:{port}", host, shop_port)
