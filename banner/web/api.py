@@ -57,6 +57,7 @@ CONSENT_FIELDS = (
     "notice_hash",
     "retry_key",
     "source",
+    "subject",
 )
 #: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
 PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
@@ -230,7 +231,14 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         token=token,
         notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
+        subject=_subject(document, site),
     )
+
+
+def _subject(document: dict[str, Any], site: SiteConfig) -> str:
+    from banner.web.subject_api import subject_field  # it imports this module
+
+    return subject_field(document, site)
 
 
 def _notice_hash(document: dict[str, Any]) -> str:
