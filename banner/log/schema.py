@@ -225,3 +225,27 @@ webhook_outbox = sa.Table(
     sa.Index("ix_webhook_outbox_due", "state", "next_at"),
     sa.Index("ix_webhook_outbox_order", "site", "webhook", "consent_id", "log_index"),
 )
+
+#: Which consent ids a signed-in subject decided on (issue 25, :mod:`banner.log.subjects`).
+#: ``subject`` is a keyed hash of the site's user id, never the id itself; a consent
+#: id belongs to one subject at a time. ``banner log forget-subject`` deletes the
+#: rows; the decisions stay as proof under their consent ids.
+subject_links = sa.Table(
+    "subject_links",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("consent_id", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_subject_links_subject", "site", "subject"),
+)
+
+#: Subjects forgotten lately, so a subject token issued before the erasure
+#: (still within its 10 minutes) links nothing again. Kept about a token's life.
+subject_forgotten = sa.Table(
+    "subject_forgotten",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.String(64), primary_key=True),
+    sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=False),
+)

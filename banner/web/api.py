@@ -57,6 +57,7 @@ CONSENT_FIELDS = (
     "notice_hash",
     "retry_key",
     "source",
+    "subject",
 )
 #: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
 PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
@@ -148,11 +149,7 @@ def _granted(document: dict[str, Any], site: SiteConfig) -> tuple[str, ...]:
 
 
 def _policy_version(document: dict[str, Any], site: SiteConfig, granted: tuple[str, ...]) -> None:
-    """An older version is refused, except for a refusal: a withdrawal is never dropped.
-
-    A decision granting nothing beyond essential is recorded under the notice it
-    was made on (the service takes the version from the archived notice).
-    """
+    """An older version is refused, except for a refusal (a withdrawal is never dropped)."""
     version = body.whole_number(body.require(document, "policy_version"), "policy_version")
     if version < site.policy_version and not refuses_all(granted):
         raise StalePolicy(
@@ -235,7 +232,14 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         token=token,
         notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
+        subject=_subject(document, site),
     )
+
+
+def _subject(document: dict[str, Any], site: SiteConfig) -> str:
+    from banner.web.subject_api import subject_field  # it imports this module
+
+    return subject_field(document, site)
 
 
 def _notice_hash(document: dict[str, Any]) -> str:
