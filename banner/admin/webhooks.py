@@ -23,7 +23,6 @@ from banner.log.store import translate_error
 from banner.web.page_security import is_foreign_post
 from banner.web.state import state
 
-
 #: The events a webhook may ask for, as the dashboard names them.
 EVENT_NAMES = {
     "decision": N_("First decisions"),

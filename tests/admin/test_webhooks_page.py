@@ -40,14 +40,17 @@ def events(log: ConsentLog) -> ConsentLog:
     log.append(decision(9, site="lain"))
     o = webhook_outbox
     with log.engine.begin() as conn:
-        conn.execute(o.update().where(o.c.outbox_id == 1).values(state="delivered"))
-        conn.execute(o.update().where(o.c.outbox_id.in_([2, 4])).values(state="failed"))
+        toko = o.c.site == "tokodemo"
+        conn.execute(o.update().where(toko, o.c.log_index == 0).values(state="delivered"))
+        conn.execute(o.update().where(toko, o.c.log_index == 1).values(state="failed"))
+        conn.execute(o.update().where(o.c.site == "lain").values(state="failed"))
     return log
 
 
 def states(log: ConsentLog) -> list[str]:
     with log.engine.connect() as conn:
-        query = sa.select(webhook_outbox.c.state).order_by(webhook_outbox.c.outbox_id)
+        o = webhook_outbox
+        query = sa.select(o.c.state).order_by(o.c.site.desc(), o.c.log_index)
         return list(conn.execute(query).scalars())
 
 

@@ -40,12 +40,12 @@ def stored(hooked_file: Path) -> ConsentLog:
     with log.engine.begin() as conn:  # one delivered, one failed, one pending
         conn.execute(
             webhook_outbox.update()
-            .where(webhook_outbox.c.outbox_id == 1)
+            .where(webhook_outbox.c.log_index == 0)
             .values(state="delivered", last_result="200")
         )
         conn.execute(
             webhook_outbox.update()
-            .where(webhook_outbox.c.outbox_id == 2)
+            .where(webhook_outbox.c.log_index == 1)
             .values(state="failed", last_result="500")
         )
     return log
@@ -58,7 +58,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def states(log: ConsentLog) -> list[str]:
     with log.engine.connect() as conn:
-        query = sa.select(webhook_outbox.c.state).order_by(webhook_outbox.c.outbox_id)
+        query = sa.select(webhook_outbox.c.state).order_by(webhook_outbox.c.log_index)
         return list(conn.execute(query).scalars())
 
 
