@@ -31,6 +31,7 @@ from banner.cli.options import site_of as _site_of
 from banner.cli.scan import scan
 from banner.cli.starter import init
 from banner.cli.subjects import forget_subject
+from banner.cli.webhooks import webhooks
 from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
@@ -385,6 +386,7 @@ main.add_command(scan)
 main.add_command(admin)
 main.add_command(init)
 main.add_command(keys)
+main.add_command(webhooks)
 for command in LOG_COMMANDS:
     log.add_command(command)
 log.add_command(forget_subject)
