@@ -100,24 +100,34 @@ class Rollups:
         for site in sorted({i.site for i in items}):
             mine = [i for i in items if i.site == site]
             zone = self.zone(site)
-            last = _earlier(conn, site, zone, mine)
-            for item in mine:
-                day = local_day(item.recorded_at, zone)
-                deltas[(site, day, ACTION, item.action)] += 1
-                before = last.get((item.consent_id, day))
-                if before is None:
-                    deltas[(site, day, VISITORS, "")] += 1
-                for category in before or ():
-                    deltas[(site, day, GRANTED, category)] -= 1
-                for category in item.granted:
-                    deltas[(site, day, GRANTED, category)] += 1
-                last[(item.consent_id, day)] = item.granted
+            count(mine, zone, _earlier(conn, site, zone, mine), deltas)
         upsert(conn, deltas)
 
 
-def _earlier(
-    conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item]
-) -> dict[tuple[str, date], tuple[str, ...]]:
+#: Per (consent id, local day): the grants of its last decision that day.
+Last = dict[tuple[str, date], tuple[str, ...]]
+
+
+def count(items: Sequence[Item], zone: ZoneInfo, last: Last, deltas: Counter[Key]) -> None:
+    """Add ``items`` of one site (in log order) to ``deltas``.
+
+    ``last`` holds the grants of each consent id's last earlier decision of
+    the day (missing: a new visitor of that day); it is updated.
+    """
+    for item in items:
+        day = local_day(item.recorded_at, zone)
+        deltas[(item.site, day, ACTION, item.action)] += 1
+        before = last.get((item.consent_id, day))
+        if before is None:
+            deltas[(item.site, day, VISITORS, "")] += 1
+        for category in before or ():
+            deltas[(item.site, day, GRANTED, category)] -= 1
+        for category in item.granted:
+            deltas[(item.site, day, GRANTED, category)] += 1
+        last[(item.consent_id, day)] = item.granted
+
+
+def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item]) -> Last:
     """Per (consent id, day) of ``items``: the grants of its last earlier row that day.
 
     The look-up goes by consent id (``(site || '')`` keeps the planners off
