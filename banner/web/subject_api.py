@@ -136,7 +136,8 @@ def sync() -> Response:
         ) from None
     except StoreUnavailable as exc:
         raise store_down(exc) from None
-    response = jsonify(state=synced.state.value)
+    fresh = state().config.loader_max_age
+    response = jsonify(state=synced.state.value, fresh=fresh)
     if synced.state is SyncState.SYNC and synced.recorded is not None:
         recorded = synced.recorded
         response = jsonify(
@@ -146,6 +147,7 @@ def sync() -> Response:
             granted=list(recorded.content.granted),
             policy_version=recorded.content.policy_version,
             expires_at=_iso(recorded.content.expires_at),
+            fresh=fresh,
         )
         if site.cookie_domain:
             set_consent_cookie(response, site, recorded.token)
