@@ -308,8 +308,16 @@ def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -
         age_confirmed=form.age_ticked(),
         retry_key=form.posted_retry_key(),
         notice_hash=form.notice_hash.data or "",
+        subject=_subject(site, form.subject.data),
     )
     return service().record(decision)
+
+
+def _subject(site: SiteConfig, token: str | None) -> str:
+    """The keyed hash of the posted subject token's person; ``""`` for none or a bad one."""
+    from banner.web.subject_api import subject_field
+
+    return subject_field({"subject": token or None}, site)
 
 
 def _categories(site: SiteConfig, language: str) -> list[CategoryNotice]:

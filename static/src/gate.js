@@ -437,7 +437,7 @@
     cats: S.cats,
     S: S,
     sj: sj,
-    go: () => go(),
+    go: go,
     open: () => showBanner(2),
     mount: (view) => {
       ui = view;
@@ -492,7 +492,7 @@
    * service has vouched for it once; the verdict is kept with the token, so
    * a returning visit stays one request. A bad one counts as no choice: the
    * banner asks, and the visitor's answer is the cookie vouched for next. */
-  const go = () => {
+  function go() {
     choice = readChoice();
     if (choice && !vouched(choice)) {
       const unsure = choice;
@@ -504,7 +504,7 @@
           if (v.valid !== undefined) begin();
         }, () => {});
     } else begin();
-  };
+  }
   /* A signed-in person's page: the subject part first brings this browser the
    * person's current choice (from any device), then goes on; nothing starts before. */
   sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go();
