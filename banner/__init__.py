@@ -40,6 +40,7 @@ _PUBLIC = {
     "subject_token": "banner.check.subject_token",
     "subject_consent": "banner.log.subject_service",
     "SubjectConsent": "banner.core.subject",
+    "verify_webhook": "banner.core.webhook_signature",
 }
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "load_config",
     "subject_consent",
     "subject_token",
+    "verify_webhook",
 ]
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
     from banner.core.config import BannerConfig, ConfigError, load_config
     from banner.core.subject import SubjectConsent
     from banner.core.token import ConsentToken
+    from banner.core.webhook_signature import verify_webhook
     from banner.log.subject_service import subject_consent
     from banner.web.extension import Banner
 
