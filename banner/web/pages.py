@@ -76,6 +76,7 @@ from banner.web.return_trip import (
     return_to_site,
 )
 from banner.web.state import service, state
+from banner.web.subject_field import subject_field
 
 logger = logging.getLogger("banner")
 
@@ -308,16 +309,9 @@ def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -
         age_confirmed=form.age_ticked(),
         retry_key=form.posted_retry_key(),
         notice_hash=form.notice_hash.data or "",
-        subject=_subject(site, form.subject.data),
+        subject=subject_field({"subject": form.subject.data or None}, site),
     )
     return service().record(decision)
-
-
-def _subject(site: SiteConfig, token: str | None) -> str:
-    """The keyed hash of the posted subject token's person; ``""`` for none or a bad one."""
-    from banner.web.subject_api import subject_field
-
-    return subject_field({"subject": token or None}, site)
 
 
 def _categories(site: SiteConfig, language: str) -> list[CategoryNotice]:
