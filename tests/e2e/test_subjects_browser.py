@@ -112,7 +112,7 @@ def test_a_choice_follows_the_person_to_another_device_and_origin(two: Two, brow
         a.get_by_role("button", name="Atur pilihan").click()
         a.get_by_role("switch", name="Fungsional").check()
         made = decide(a, "Simpan pilihan")
-        wait_until(a, lambda: "ref_id=mitra7" in a.evaluate("document.cookie"))
+        wait_until(a, lambda: "ref_id=mitra7" in a.evaluate("document.cookie"), seconds=15)
         assert not started(a_log)
         assert made["granted"] == ["functional"]
 
@@ -121,7 +121,7 @@ def test_a_choice_follows_the_person_to_another_device_and_origin(two: Two, brow
             b.goto(two.page(two.second, USER, "/?ref=mitra8"))
         assert synced.value.json()["state"] == "sync"
         gate_ran(b)
-        wait_until(b, lambda: "ref_id=mitra8" in b.evaluate("document.cookie"))
+        wait_until(b, lambda: "ref_id=mitra8" in b.evaluate("document.cookie"), seconds=15)
         b.wait_for_timeout(500)
         assert b.locator(".bn-bar").count() == 0 or not b.locator(".bn-bar").is_visible()
         assert not started(b_log)
@@ -133,11 +133,9 @@ def test_a_choice_follows_the_person_to_another_device_and_origin(two: Two, brow
 
         # B withdraws everything.
         b.get_by_role("link", name="Pengaturan privasi", exact=True).click()
-        for switch in b.get_by_role("switch").all():
-            if switch.is_enabled():
-                switch.uncheck()
-        decide(b, "Simpan pilihan")
-        wait_until(b, lambda: "ref_id" not in cookie_names(b_context))
+        b.get_by_role("switch", name="Fungsional").uncheck()  # waits for the UI to load
+        assert decide(b, "Simpan pilihan")["granted"] == []
+        wait_until(b, lambda: "ref_id" not in cookie_names(b_context), seconds=15)
         assert [r.action for r in log.history(b_id)] == ["sync", "withdraw"]
 
         # A, after the freshness bound: its referral stops and the cookies go.
@@ -148,8 +146,8 @@ def test_a_choice_follows_the_person_to_another_device_and_origin(two: Two, brow
             a.goto(two.page(two.first, USER, "/"))
         assert again.value.json()["state"] == "sync"
         gate_ran(a)
-        wait_until(a, lambda: not a.evaluate("window.banner.granted('functional')"))
-        wait_until(a, lambda: not {"ref_id", "_ga"} & cookie_names(a_context))
+        wait_until(a, lambda: not a.evaluate("window.banner.granted('functional')"), seconds=15)
+        wait_until(a, lambda: not {"ref_id", "_ga"} & cookie_names(a_context), seconds=15)
         assert len(a_log.urls) == requested
         assert a.locator(".bn-bar").count() == 0 or not a.locator(".bn-bar").is_visible()
         rows = log.history(made["consent_id"])
