@@ -58,6 +58,8 @@
           keep('localStorage', 'banner_vouched_' + S.site, held);
           k.write(S.cookie, held, S.days);
         }
+        /* the choice held here is another signed-in person's: this one is asked */
+        if (a.state === 'ask') k.write(S.cookie, (held = ''), 0);
         keep('sessionStorage', MARK, JSON.stringify({ p: person, r: held, t: Date.now(), f: +a.fresh || 0 }));
         k.go();
       },

@@ -186,3 +186,27 @@ def test_a_signed_in_person_without_a_choice_is_asked_and_the_answer_links(
             assert subject_of(conn, "tokodemo", made["consent_id"]) is not None
     finally:
         context.close()
+
+
+def test_on_a_shared_computer_the_next_person_is_asked(two: Two, browser: Any) -> None:
+    """A's accept-all is A's: B, signed in on the same browser without a choice, is asked."""
+    context, page, log = device(browser)
+    try:
+        page.goto(two.page(two.first, "orang-a"))
+        banner_shown(page)
+        decide(page, "Terima semua")
+        wait_until(page, lambda: started(log), seconds=15)
+        requested = len(log.urls)
+        page.goto(two.page(two.first, "orang-b"))
+        banner_shown(page)
+        assert len(log.urls) == requested
+        assert not page.evaluate("window.banner.granted('analytics')")
+        made = decide(page, "Tolak semua")
+        state = two.app.extensions["banner"]
+        from banner.log.subjects import subject_of
+
+        with state.log.engine.connect() as conn:
+            assert subject_of(conn, "tokodemo", made["consent_id"]) is not None
+        assert len(log.urls) == requested
+    finally:
+        context.close()

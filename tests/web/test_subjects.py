@@ -197,3 +197,15 @@ def test_the_hosted_page_accepts_a_posted_subject(
     assert make_token("user-url") not in page.get_data(as_text=True)
     submit(client, fields, "save", "analytics")
     assert ask(client, "user-url").get_json()["choice"] is None
+
+
+def test_the_subject_part_is_immutable_and_named_with_the_ui(client: FlaskClient) -> None:
+    gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
+    named = gate.split('"ui":"')[1][:16]
+    part = client.get(f"/s/tokodemo/subject.{named}.js")
+    assert part.status_code == 200
+    assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"api/v1/subject/sync" in part.get_data()
+    old = client.get("/s/tokodemo/subject.0123456789abcdef.js")
+    assert old.status_code == 307 and old.headers["Location"] == f"subject.{named}.js"
+    assert client.get(f"/s/tokodemo/subject.{named}.css").status_code == 404
