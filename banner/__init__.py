@@ -37,10 +37,10 @@ _PUBLIC = {
     "BannerConfig": "banner.core.config",
     "ConfigError": "banner.core.config",
     "create_app": "banner.app",
+    "verify_webhook": "banner.core.webhook_signature",
     "subject_token": "banner.check.subject_token",
     "subject_consent": "banner.log.subject_service",
     "SubjectConsent": "banner.core.subject",
-    "verify_webhook": "banner.core.webhook_signature",
 }
 
 __all__ = [

@@ -150,11 +150,7 @@ def _granted(document: dict[str, Any], site: SiteConfig) -> tuple[str, ...]:
 
 
 def _policy_version(document: dict[str, Any], site: SiteConfig, granted: tuple[str, ...]) -> None:
-    """An older version is refused, except for a refusal: a withdrawal is never dropped.
-
-    A decision granting nothing beyond essential is recorded under the notice it
-    was made on (the service takes the version from the archived notice).
-    """
+    """An older version is refused, except for a refusal (a withdrawal is never dropped)."""
     version = body.whole_number(body.require(document, "policy_version"), "policy_version")
     if version < site.policy_version and not refuses_all(granted):
         raise StalePolicy(
