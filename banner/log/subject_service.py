@@ -56,6 +56,9 @@ class SyncState(enum.StrEnum):
 
     #: the subject has no current choice: the page carries on as for anyone
     NONE = "none"
+    #: the browser's choice is another signed-in person's (a shared computer) and
+    #: this person has none to share: the page asks this person, as for a new visitor
+    ASK = "ask"
     #: the browser already holds the subject's current choice (or a newer one)
     SAME = "same"
     #: a ``sync`` row was written; the answer carries its token
@@ -177,7 +180,8 @@ class SubjectService:
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
         if best is None or best.decision.policy_version != site.policy_version:
-            return Synced(SyncState.NONE)
+            others = owner is not None and owner != hashed
+            return Synced(SyncState.ASK if others else SyncState.NONE)
         holder = self._holder(site.id, request)
         proven = (
             mine is not None

@@ -65,6 +65,27 @@ def test_a_consent_id_of_another_subject_is_not_taken_over(
     assert ask(client, "user-a").get_json()["choice"]["granted"] == ["analytics"]
 
 
+def test_a_second_person_without_a_choice_is_asked_not_given_the_firsts(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    first = decide(client, "user-a", ["analytics"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-new"),
+        "consent_id": first["consent_id"],
+        "token": first["token"],
+    }
+    before = banner_state.log.count("tokodemo")
+    assert sync(client, body).get_json()["state"] == "ask"
+    assert banner_state.log.count("tokodemo") == before
+    # the first person's own browser is left alone, and an anonymous id too
+    own = {**body, "subject": make_token("user-a")}
+    assert sync(client, own).get_json()["state"] == "same"
+    anonymous = decide(client, None, ["analytics"])
+    body.update(consent_id=anonymous["consent_id"], token=anonymous["token"])
+    assert sync(client, body).get_json()["state"] == "none"
+
+
 def test_a_token_of_another_site_or_key_links_nothing(
     client: FlaskClient, banner_state: BannerState
 ) -> None:

@@ -89,7 +89,7 @@ def test_a_browser_holding_the_current_choice_is_left_alone(client: FlaskClient)
         "consent_id": first["consent_id"],
         "token": first["token"],
     }
-    assert sync(client, body).get_json() == {"state": "same"}
+    assert sync(client, body).get_json()["state"] == "same"
 
 
 def test_an_older_choice_is_replaced_on_the_same_consent_id(
@@ -114,7 +114,8 @@ def test_a_subject_without_a_choice_changes_nothing(
 ) -> None:
     before = banner_state.log.count("tokodemo")
     assert sync(client, {"site": "tokodemo", "subject": make_token("nobody")}).get_json() == {
-        "state": "none"
+        "state": "none",
+        "fresh": 60,
     }
     assert banner_state.log.count("tokodemo") == before
 
@@ -130,7 +131,8 @@ def test_a_choice_of_an_older_policy_version_is_not_shared(
     bumped = replace(config, sites={"tokodemo": replace(site, policy_version=4)})
     banner_state.service.live = type(banner_state.service.live)(bumped)
     assert sync(client, {"site": "tokodemo", "subject": make_token("user-1")}).get_json() == {
-        "state": "none"
+        "state": "none",
+        "fresh": 60,
     }
     assert ask(client, "user-1").get_json()["choice"] is None
 
@@ -178,3 +180,32 @@ def test_a_bad_user_id_is_a_400_naming_user(client: FlaskClient, user: Any) -> N
     answer = ask(client, user)
     assert answer.status_code == 400
     assert answer.get_json()["field"] == "user"
+
+
+def test_the_hosted_page_accepts_a_posted_subject(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    from tests.web.test_pages import open_page, submit
+
+    page, fields = open_page(client, "?lang=en")
+    assert 'name="subject"' in page.get_data(as_text=True)
+    posted = submit(client, {**fields, "subject": make_token("user-page")}, "save", "analytics")
+    assert posted.status_code in (302, 303), posted.get_data(as_text=True)
+    assert ask(client, "user-page").get_json()["choice"]["granted"] == ["analytics"]
+    # a subject in the URL is never read (no link decoration)
+    page, fields = open_page(client, f"?lang=en&subject={make_token('user-url')}")
+    assert make_token("user-url") not in page.get_data(as_text=True)
+    submit(client, fields, "save", "analytics")
+    assert ask(client, "user-url").get_json()["choice"] is None
+
+
+def test_the_subject_part_is_immutable_and_named_with_the_ui(client: FlaskClient) -> None:
+    gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
+    named = gate.split('"ui":"')[1][:16]
+    part = client.get(f"/s/tokodemo/subject.{named}.js")
+    assert part.status_code == 200
+    assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"api/v1/subject/sync" in part.get_data()
+    old = client.get("/s/tokodemo/subject.0123456789abcdef.js")
+    assert old.status_code == 307 and old.headers["Location"] == f"subject.{named}.js"
+    assert client.get(f"/s/tokodemo/subject.{named}.css").status_code == 404
