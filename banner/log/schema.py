@@ -139,8 +139,10 @@ log_nodes = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: Per site: how many leaves, and the roots of the complete subtrees (hex,
-#: left to right) from which the next leaf and the root are computed.
+#: Per site: how many leaves the nodes of ``log_nodes`` cover (the built
+#: tree), and the roots of its complete subtrees (hex, left to right) from
+#: which the next node and the root are computed. Written when a head is made
+#: (:func:`banner.log.tree.build`), never by the write of a decision.
 log_state = sa.Table(
     "log_state",
     metadata,
@@ -171,4 +173,16 @@ log_keys = sa.Table(
     sa.Column("public_key", sa.String(64), nullable=False),
     sa.Column("private_key", sa.Text, nullable=True),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Per site: how many ``log_index`` values its decisions were given. The one
+#: row a write of decisions updates (``size = size + n``, which also takes the
+#: site's write lock until the commit); the tree is built up to it later
+#: (:func:`banner.log.tree.build`). A site without a row here was numbered
+#: before this table (schema 5): its count is ``log_state.tree_size``.
+log_numbering = sa.Table(
+    "log_numbering",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
 )
