@@ -129,20 +129,24 @@ def assign(
     ]
 
 
+#: The numbering of a batch: built once (a statement is cheap to run, not to make).
+_BUMP = (
+    log_numbering.update()
+    .where(log_numbering.c.site == sa.bindparam("numbered_site"))
+    .values(size=log_numbering.c.size + sa.bindparam("count", type_=sa.BigInteger))
+    .returning(log_numbering.c.size)
+)
+
+
 def _bump(conn: sa.Connection, site: str, count: int) -> int:
     """Add ``count`` to the site's numbering; the new size."""
-    bump = (
-        log_numbering.update()
-        .where(log_numbering.c.site == site)
-        .values(size=log_numbering.c.size + count)
-        .returning(log_numbering.c.size)
-    )
-    size = conn.execute(bump).scalar()
+    values = {"numbered_site": site, "count": count}
+    size = conn.execute(_BUMP, values).scalar()
     if size is not None:
         return int(size)
     # The site's first decision here: its numbering starts where schema 5 left it.
     _lock_site(conn, site)  # another process may be starting it too
-    size = conn.execute(bump).scalar()
+    size = conn.execute(_BUMP, values).scalar()
     if size is not None:
         return int(size)
     state = sa.select(log_state.c.tree_size).where(log_state.c.site == site)
