@@ -17,7 +17,8 @@ work (the group commit's writer thread) split into the tree's numbering and
 the rest. Where the CPU goes decides what a request can cost at best.
 
 Run: ``.venv/bin/python -m bench.profile [--cpu] [CASE-PREFIX ...]``
-(default: ``loader.js 200`` and the two ``POST /api/v1/consent`` cases)
+(default: hello-world, ``loader.js 200`` and the ``POST /api/v1/consent`` cases, busy
+time then CPU)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from bench.table import markdown
 from bench.throughput import Case, Services, cases, services
 
 SECONDS = 5
-DEFAULT_CASES = ("loader.js 200", "POST /api/v1/consent")
+DEFAULT_CASES = ("hello-world", "loader.js 200", "POST /api/v1/consent")
 
 #: Parts of a request that own a sample wherever they appear in its stack,
 #: in priority order: the waits a durable write makes.
@@ -179,16 +180,19 @@ def report(name: str, rate: float, parts: Counter[str], cpu: bool = False) -> st
 
 
 def main() -> None:
-    cpu = "--cpu" in sys.argv[1:]
-    wanted = tuple(a for a in sys.argv[1:] if a != "--cpu") or DEFAULT_CASES
+    """Busy thread time of the cases; with ``--cpu`` their CPU; without arguments, both."""
+    named = [a for a in sys.argv[1:] if a != "--cpu"]
+    views = [True] if "--cpu" in sys.argv[1:] else [False] if named else [False, True]
+    wanted = tuple(named) or DEFAULT_CASES
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-profile-") as tmp, services(Path(tmp)) as run:
-        for case in cases(run):
-            if case.name.startswith(wanted):
-                folder = Path(tmp) / f"case-{abs(hash(case.name))}"
-                folder.mkdir()
-                rate, parts = profile(run, case, folder, cpu)
-                print(report(case.name, rate, parts, cpu), end="\n\n", flush=True)
+        for cpu in views:
+            for case in cases(run):
+                if case.name.startswith(wanted):
+                    folder = Path(tmp) / f"case-{cpu}-{abs(hash(case.name))}"
+                    folder.mkdir()
+                    rate, parts = profile(run, case, folder, cpu)
+                    print(report(case.name, rate, parts, cpu), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

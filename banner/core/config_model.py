@@ -147,6 +147,11 @@ class SiteConfig:
     rights_url: str | None = None
     #: ``categories = [...]`` chose the categories asked (else: those used)
     categories_listed: bool = False
+    #: the ids of ``categories``, made once: every decision is checked against them
+    category_ids: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category_ids", tuple(c.id for c in self.categories))
 
     @property
     def the_controller(self) -> Controller:
@@ -167,10 +172,6 @@ class SiteConfig:
         ones, then the tags each Tag Manager container declares."""
         tags = (tag for t in self.trackers for tag in t.settings.get("tags", ()))
         return (*self.trackers, *tags)
-
-    @property
-    def category_ids(self) -> tuple[str, ...]:
-        return tuple(c.id for c in self.categories)
 
     @property
     def max_age(self) -> int:
