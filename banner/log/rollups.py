@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from banner.core.config import BannerConfig
 from banner.log import tree
 from banner.log.rows import Decision, as_utc
-from banner.log.schema import consent_log, log_state, rollup_days, rollup_zones
+from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
 
 #: ``kind`` of a roll-up row; ``name`` is the action, the category, or ``""``.
@@ -216,7 +216,7 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
     if conn.dialect.name == "postgresql":  # instances starting together take turns
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
     stored = {r.site: r.zone for r in conn.execute(sa.select(rollup_zones))}
-    sites = set(conn.execute(sa.select(log_state.c.site)).scalars()) | set(companion.zones)
+    sites = set(tree.sites(conn)) | set(companion.zones)
     stale = sorted(s for s in sites if stored.get(s) != companion.zone(s).key)
     for site in stale:
         rebuild(conn, companion, site)
@@ -226,10 +226,10 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
 def rebuild(conn: sa.Connection, companion: Rollups, site: str) -> int:
     """Count ``site``'s roll-ups again from the rows in the log; return the rows counted.
 
-    The site's tree lock is held first (PostgreSQL; SQLite's write lock holds
-    everything), so no decision of the site commits meanwhile.
+    The site's write lock is held first (:func:`banner.log.tree.hold_writes`),
+    so no decision of the site commits meanwhile.
     """
-    tree.locked_state(conn, site)
+    tree.hold_writes(conn, site)
     conn.execute(rollup_days.delete().where(rollup_days.c.site == site))
     conn.execute(rollup_zones.delete().where(rollup_zones.c.site == site))
     conn.execute(rollup_zones.insert().values(site=site, zone=companion.zone(site).key))
