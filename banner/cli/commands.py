@@ -16,6 +16,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from werkzeug.serving import WSGIRequestHandler
@@ -43,7 +44,7 @@ from banner.log.export import (
 )
 from banner.log.iso27560 import write_iso27560
 from banner.log.notices import NoticeArchive
-from banner.log.stats import format_table, opt_in_rates
+from banner.log.stats import format_table, rolled_up_rates
 from banner.web import log_lines
 
 
@@ -324,13 +325,16 @@ def purge(config_path: str | None, days: int) -> None:
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
 @friendly
 def stats(config_path: str | None, site: str, days: int) -> None:
-    """Per day: decisions logged, visitors who decided, opt-in rate per category."""
+    """Per local day: decisions logged, visitors who decided, opt-in rate per category.
+
+    Read from the daily roll-ups: the last DAYS days in the site's time zone, today included.
+    """
     config = _config(config_path)
     site = _site_of(config, site)
-    since = datetime.now(UTC) - timedelta(days=days)
+    last = datetime.now(ZoneInfo(config.sites[site].timezone)).date()
     optional = [c for c in config.sites[site].category_ids if c != "essential"]
     with _log(config) as store:
-        table = opt_in_rates(store.export(site, since), optional)
+        table = rolled_up_rates(store, site, last - timedelta(days=days - 1), last, optional)
     if not table:
         click.echo(f"no decisions for {site} in the last {days} day(s)")
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -171,6 +171,27 @@ log_keys = sa.Table(
     sa.Column("public_key", sa.String(64), nullable=False),
     sa.Column("private_key", sa.Text, nullable=True),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Daily roll-ups (issue 24, :mod:`banner.log.rollups`): per site and local day,
+#: ``kind`` "action" (``name`` the action), "granted" (``name`` the category:
+#: visitors whose last decision of the day granted it) or "visitors" (``name`` "").
+rollup_days = sa.Table(
+    "rollup_days",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
+#: The zone each site's roll-ups are counted in; a site without a row has none yet.
+rollup_zones = sa.Table(
+    "rollup_zones",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("zone", sa.String(64), nullable=False),
 )
 
 #: Webhook events waiting, delivered or given up (issue 25, :mod:`banner.log.outbox`).

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
 from banner.log.migrations import current_version, migrate
+from banner.log.purge import purge_in_batches
 from banner.log.rows import PRIVATE as PRIVATE
 from banner.log.rows import Decision as Decision
 from banner.log.rows import as_utc as as_utc
@@ -255,14 +256,12 @@ class ConsentLog:
                 yield _decision(row)
 
     def purge(self, before: datetime) -> int:
-        """Delete rows recorded before ``before`` (their leaf hashes stay); return how many went."""
+        """Delete rows recorded before ``before`` (their leaf hashes stay); return how many went.
+
+        In small batches, each its own transaction (:mod:`banner.log.purge`).
+        """
         try:
-            with self.engine.begin() as conn:
-                tree.mark_purged(conn, before, utcnow())  # the leaves stay: proofs still hold
-                result = conn.execute(
-                    consent_log.delete().where(consent_log.c.recorded_at < before)
-                )
-                return int(result.rowcount)
+            return purge_in_batches(self.engine, before, utcnow())
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
 

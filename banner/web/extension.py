@@ -18,6 +18,7 @@ from banner.core.keys import PAGE_CSRF, PAGE_SESSION, derive_key, derived_keys
 from banner.core.texts import banner_texts
 from banner.log.group_commit import GroupCommitLog
 from banner.log.heads import HeadKeeper
+from banner.log.rollups import install as install_rollups
 from banner.log.service import ConsentService
 from banner.log.signing import log_key
 from banner.log.store import ConsentLog
@@ -94,6 +95,7 @@ class Banner:
         mount = self._mount_routes if mount_routes is None else mount_routes
         if mount:
             log.create_schema()
+            install_rollups(log, config)
         service = ConsentService(config, log, texts=banner_texts)
         app.extensions[EXTENSION_KEY] = BannerState(log, service)
         init_consent(app, service.live)
