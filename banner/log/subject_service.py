@@ -195,9 +195,21 @@ class SubjectService:
             and mine.decision.policy_version == site.policy_version
             and (mine.row_id >= best.row_id or _same(mine.decision, best.decision))
         ):
+            if mine.row_id > best.row_id and owner is None:
+                # This browser's own choice, made before signing in, is the person's
+                # newest: linked, it becomes the choice their other devices take.
+                self._link(site.id, mine.decision, hashed)
             return Synced(SyncState.SAME)
         consent_id = request.consent_id if proven and request.consent_id else new_consent_id()
         return Synced(SyncState.SYNC, self._write(site, consent_id, best.decision, hashed, request))
+
+    def _link(self, site: str, newest: Decision, hashed: str) -> None:
+        now = datetime.fromtimestamp(int(self.consent.clock()), UTC)
+        try:
+            with self.consent.log.engine.begin() as conn:
+                subjects.put(conn, site, newest.consent_id, hashed, now)
+        except SQLAlchemyError as exc:
+            raise translate_error(exc) from exc
 
     def _holder(self, site_id: str, request: SyncRequest) -> ConsentToken | None:
         if request.token is None or request.consent_id is None:
