@@ -126,6 +126,21 @@ def test_a_newer_choice_made_before_signing_in_becomes_the_persons(
     assert ask(client, "user-1").get_json()["choice"]["granted"] == ["analytics"]
 
 
+def test_signing_in_after_an_anonymous_choice_shares_it(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    phone = decide(client, None, ["functional"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-5"),
+        "consent_id": phone["consent_id"],
+        "token": phone["token"],
+    }
+    assert sync(client, body).get_json()["state"] == "same"
+    laptop = sync(client, {"site": "tokodemo", "subject": make_token("user-5")}).get_json()
+    assert laptop["state"] == "sync" and laptop["granted"] == ["functional"]
+
+
 def test_a_subject_without_a_choice_changes_nothing(
     client: FlaskClient, banner_state: BannerState
 ) -> None:
