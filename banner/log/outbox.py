@@ -72,10 +72,10 @@ def _event(decision: Decision, log_index: int, webhook: str, now: datetime) -> d
 class Claimed:
     """An event taken for sending, with its body; settled under its ``lease``."""
 
-    outbox_id: int
-    event_id: str
     site: str
+    log_index: int
     webhook: str
+    event_id: str
     tries_since: datetime
     attempts: int
     lease: str
@@ -91,55 +91,62 @@ def claim(conn: sa.Connection, now: datetime, limit: int, lease_for: timedelta) 
     ``BEGIN IMMEDIATE`` serialises the writers anyway. An event with an
     earlier pending one for the same (site, webhook, consent id) waits.
     """
-    o, earlier = webhook_outbox, webhook_outbox.alias("earlier")
+    o, earlier, log = webhook_outbox, webhook_outbox.alias("earlier"), consent_log
+    # the consent id's earlier decisions come from consent_log's consent-id index
+    # (no site term: a planner would prefer a range over the site's whole log)
+    before = sa.select(log.c.log_index).where(log.c.consent_id == o.c.consent_id)
+    before = before.where(log.c.log_index < o.c.log_index).correlate_except(log)
     blocked = (
-        sa.select(earlier.c.outbox_id)
+        sa.select(earlier.c.log_index)
         .where(earlier.c.site == o.c.site, earlier.c.webhook == o.c.webhook)
-        .where(earlier.c.consent_id == o.c.consent_id, earlier.c.state == PENDING)
-        .where(earlier.c.log_index < o.c.log_index)
+        .where(earlier.c.log_index.in_(before), earlier.c.state == PENDING)
+        .correlate_except(earlier)
     )
     due = (
         sa.select(o)
-        .where(o.c.state == PENDING, o.c.next_at <= now)
+        # a literal, so both databases use the partial index of waiting events
+        .where(o.c.state == sa.literal_column(f"'{PENDING}'"), o.c.next_at <= now)
         .where(sa.or_(o.c.lease_until.is_(None), o.c.lease_until < now))
         .where(~sa.exists(blocked))
-        .order_by(o.c.outbox_id)
+        .order_by(o.c.next_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=o)
     )
     rows = list(conn.execute(due))
+    if not rows:
+        return []
     lease = secrets.token_hex(16)
-    if rows:
-        ids = [r.outbox_id for r in rows]
-        until = now + lease_for
-        conn.execute(
-            o.update().where(o.c.outbox_id.in_(ids)).values(lease=lease, lease_until=until)
-        )
-    return [_claimed(conn, row, lease) for row in rows]
+    keys = [(r.site, r.log_index, r.webhook) for r in rows]
+    taken = o.update().where(sa.tuple_(o.c.site, o.c.log_index, o.c.webhook).in_(keys))
+    conn.execute(taken.values(lease=lease, lease_until=now + lease_for))
+    stored = _decisions(conn, rows)
+    return [_claimed(conn, row, lease, stored.get((row.site, row.log_index))) for row in rows]
 
 
-def _claimed(conn: sa.Connection, row: sa.Row[Any], lease: str) -> Claimed:
+def _decisions(conn: sa.Connection, rows: list[sa.Row[Any]]) -> dict[tuple[str, int], Decision]:
+    """The stored decisions of ``rows``' events, by (site, log index), in one query."""
+    pairs = sorted({(r.site, r.log_index) for r in rows})
+    key = sa.tuple_(consent_log.c.site, consent_log.c.log_index)
+    found = conn.execute(sa.select(consent_log).where(key.in_(pairs)))
+    return {(r.site, r.log_index): decision_of(r) for r in found}
+
+
+def _claimed(conn: sa.Connection, row: sa.Row[Any], lease: str, stored: Decision | None) -> Claimed:
     return Claimed(
-        outbox_id=row.outbox_id,
-        event_id=row.event_id,
         site=row.site,
+        log_index=row.log_index,
         webhook=row.webhook,
+        event_id=row.event_id,
         tries_since=as_utc(row.tries_since),
         attempts=row.attempts,
         lease=lease,
-        body=_body(conn, row),
+        body=None if stored is None else _body(conn, row, stored),
     )
 
 
-def _body(conn: sa.Connection, row: sa.Row[Any]) -> bytes | None:
+def _body(conn: sa.Connection, row: sa.Row[Any], stored: Decision) -> bytes:
     """The decision's export object without the IP, with ``subject``, ``event_id``, ``event``."""
-    query = sa.select(consent_log).where(
-        consent_log.c.site == row.site, consent_log.c.log_index == row.log_index
-    )
-    stored = conn.execute(query).first()
-    if stored is None:
-        return None
-    record = decision_of(stored).as_record()
+    record = stored.as_record()
     del record["ip_masked"]
     subject = subject_of(conn, row.site, row.consent_id)
     if subject is not None:
@@ -165,7 +172,8 @@ def settle(
         values["next_at"] = next_at
     if state != PENDING:
         values["done_at"] = now
-    query = o.update().where(o.c.outbox_id == event.outbox_id, o.c.lease == event.lease)
+    query = o.update().where(o.c.site == event.site, o.c.log_index == event.log_index)
+    query = query.where(o.c.webhook == event.webhook, o.c.lease == event.lease)
     return bool(conn.execute(query.values(**values)).rowcount)
 
 
@@ -202,10 +210,17 @@ def _reset(conn: sa.Connection, which: Any, site: str | None) -> int:
     return int(conn.execute(query.values(**values)).rowcount)
 
 
+def prune(conn: sa.Connection, before: datetime) -> int:
+    """Forget delivered events settled before ``before``; return how many went."""
+    o = webhook_outbox
+    query = o.delete().where(o.c.state == DELIVERED, o.c.done_at < before)
+    return int(conn.execute(query).rowcount)
+
+
 def listed(conn: sa.Connection, site: str | None, state: str | None, limit: int) -> list[Any]:
     """The newest events (of ``site``, in ``state``), newest first."""
     o = webhook_outbox
-    query = sa.select(o).order_by(o.c.outbox_id.desc()).limit(limit)
+    query = sa.select(o).order_by(o.c.created_at.desc(), o.c.log_index.desc()).limit(limit)
     if site is not None:
         query = query.where(o.c.site == site)
     if state is not None:

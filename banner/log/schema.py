@@ -196,19 +196,20 @@ rollup_zones = sa.Table(
 
 #: Webhook events waiting, delivered or given up (issue 25, :mod:`banner.log.outbox`).
 #: One row per (decision, webhook that wants its event), written in the
-#: decision's own transaction. The body is built from the decision's row
-#: (``site``, ``log_index``) when sent; per (site, webhook, consent id) the
-#: rows go out in ``log_index`` order. ``lease`` and ``lease_until`` mark the
-#: instance sending it, so several instances never send one event at once.
+#: decision's own transaction, keyed by the decision's place in its site's log
+#: (so a commit appends to one page). The body is built from the decision's row
+#: when sent; per (site, webhook, consent id) rows go out in ``log_index``
+#: order, found through ``consent_log``'s consent-id index. ``lease`` and
+#: ``lease_until`` mark the instance sending it, so several instances never
+#: send one event at once. Only waiting events are in the due index.
 webhook_outbox = sa.Table(
     "webhook_outbox",
     metadata,
-    sa.Column("outbox_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("webhook", sa.String(40), primary_key=True),
     sa.Column("event_id", sa.String(32), nullable=False),
-    sa.Column("site", sa.String(40), nullable=False),
-    sa.Column("webhook", sa.String(40), nullable=False),
     sa.Column("consent_id", sa.String(64), nullable=False),
-    sa.Column("log_index", sa.BigInteger, nullable=False),
     sa.Column("event", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     #: when its current 24 hours of tries began (creation, or the last retry or replay)
@@ -222,8 +223,13 @@ webhook_outbox = sa.Table(
     #: the last answer: an HTTP status or what went wrong, for ``banner webhooks list``
     sa.Column("last_result", sa.String(200), nullable=False),
     sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Index("ix_webhook_outbox_due", "state", "next_at"),
-    sa.Index("ix_webhook_outbox_order", "site", "webhook", "consent_id", "log_index"),
+    sa.Index(
+        "ix_webhook_outbox_due",
+        "next_at",
+        sqlite_where=sa.text("state = 'pending'"),
+        postgresql_where=sa.text("state = 'pending'"),
+    ),
+    sqlite_with_rowid=False,
 )
 
 #: Which consent ids a signed-in subject decided on (issue 25, :mod:`banner.log.subjects`).

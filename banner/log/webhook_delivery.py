@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -35,12 +37,17 @@ POLL = 2.0
 #: events claimed per round, and sent at once
 BATCH = 16
 SENDERS = 4
+#: seconds to let events gather after a round that was not full
+GATHER = 0.05
+#: delivered events are kept this long (``banner webhooks replay`` reaches back as far)
+KEEP_DELIVERED = timedelta(days=30)
+PRUNE_EVERY = 3600.0
 #: how long a claimed event is ours: past the longest request, then anyone's
 LEASE = timedelta(seconds=TIMEOUT + 5)
 
 Sender = Callable[[str, bytes, str, str], Answer]
 #: ``map`` or an executor's ``map``: applies the sending to each claimed event
-Mapper = Callable[[Callable[[Claimed], None], list[Claimed]], Iterable[None]]
+Mapper = Callable[[Callable[[Claimed], "Outcome"], list[Claimed]], Iterable["Outcome"]]
 
 
 def retry_delay(
@@ -101,58 +108,84 @@ class WebhookDelivery:
             thread.join(timeout=TIMEOUT + 2)
 
     def _run(self) -> None:
+        pruned = 0.0
         with ThreadPoolExecutor(SENDERS, thread_name_prefix="banner-webhook") as pool:
             while not self._stop.is_set():
                 try:
+                    if time.monotonic() - pruned > PRUNE_EVERY:
+                        pruned = time.monotonic()
+                        self.prune()
                     busy = self.round(pool.map)
                 except SQLAlchemyError as exc:  # the database is down: try again later
                     logger.warning("webhook delivery paused: %s", type(exc).__name__)
                     busy = 0
-                if not busy:
-                    self._wake.wait(self.poll)
-                    self._wake.clear()
+                if busy >= BATCH:
+                    continue  # more may be due at once
+                if busy:  # a few at a time under load: let a batch gather first
+                    self._stop.wait(GATHER)
+                    continue
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def prune(self) -> int:
+        """Forget delivered events older than :data:`KEEP_DELIVERED`."""
+        with self.engine.begin() as conn:
+            return outbox.prune(conn, datetime.now(UTC) - KEEP_DELIVERED)
 
     def round(self, each: Mapper = map) -> int:
-        """Claim, send and settle one batch of due events; return how many were sent."""
+        """Claim, send and settle one batch of due events; return how many were sent.
+
+        The outcomes are settled together, in one transaction after the batch.
+        """
         hooks = self._hooks()
         if not hooks:
             return 0
-        now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            claimed = outbox.claim(conn, now, BATCH, LEASE)
+            claimed = outbox.claim(conn, datetime.now(UTC), BATCH, LEASE)
+        if not claimed:
+            return 0
 
-        def send(event: Claimed) -> None:
-            self._deliver(event, hooks.get((event.site, event.webhook)))
+        def send(event: Claimed) -> Outcome:
+            return self._outcome(event, hooks.get((event.site, event.webhook)))
 
-        list(each(send, claimed))
+        self._settle(list(each(send, claimed)))
         return len(claimed)
 
     def _hooks(self) -> dict[tuple[str, str], Webhook]:
         sites = self.config().sites.values()
         return {(site.id, hook.name): hook for site in sites for hook in site.webhooks}
 
-    def _deliver(self, event: Claimed, hook: Webhook | None) -> None:
+    def _outcome(self, event: Claimed, hook: Webhook | None) -> Outcome:
+        """Send ``event``; what to record: its new state, when to try again, what happened."""
         if hook is None:
-            answer = Answer(False, "webhook no longer configured")
+            answer, final = Answer(False, "webhook no longer configured"), True
         elif event.body is None:
-            answer = Answer(False, "decision no longer stored (purged)")
+            answer, final = Answer(False, "decision no longer stored (purged)"), True
         else:
-            answer = self.send(hook.url, event.body, hook.secret, event.event_id)
-        final = hook is None or event.body is None
-        self._settle(event, answer, final)
-
-    def _settle(self, event: Claimed, answer: Answer, final: bool) -> None:
+            answer, final = self.send(hook.url, event.body, hook.secret, event.event_id), False
         now = datetime.now(UTC)
         if answer.ok:
-            state, next_at = outbox.DELIVERED, None
-        elif final or now >= event.tries_since + GIVE_UP_AFTER:
-            state, next_at = outbox.FAILED, None
-        else:
-            delay = retry_delay(event.attempts + 1, self.config().webhook_first_retry)
-            state = outbox.PENDING
-            next_at = min(now + timedelta(seconds=delay), event.tries_since + GIVE_UP_AFTER)
+            return Outcome(event, answer.result, outbox.DELIVERED, None)
+        if final or now >= event.tries_since + GIVE_UP_AFTER:
+            return Outcome(event, answer.result, outbox.FAILED, None)
+        delay = retry_delay(event.attempts + 1, self.config().webhook_first_retry)
+        next_at = min(now + timedelta(seconds=delay), event.tries_since + GIVE_UP_AFTER)
+        return Outcome(event, answer.result, outbox.PENDING, next_at)
+
+    def _settle(self, outcomes: list[Outcome]) -> None:
         try:
             with self.engine.begin() as conn:
-                outbox.settle(conn, event, answer.result, state, next_at)
-        except SQLAlchemyError as exc:  # its lease runs out and it is sent again
-            logger.warning("webhook event %s not settled: %s", event.event_id, type(exc).__name__)
+                for o in outcomes:
+                    outbox.settle(conn, o.event, o.result, o.state, o.next_at)
+        except SQLAlchemyError as exc:  # their leases run out and they are sent again
+            logger.warning("%d webhook events not settled: %s", len(outcomes), type(exc).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One attempt's result, to be settled."""
+
+    event: Claimed
+    result: str
+    state: str
+    next_at: datetime | None

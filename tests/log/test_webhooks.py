@@ -50,7 +50,8 @@ def logged(url: str, config: BannerConfig) -> ConsentLog:
 
 def rows(log: ConsentLog) -> list[Any]:
     with log.engine.connect() as conn:
-        return list(conn.execute(sa.select(webhook_outbox).order_by(webhook_outbox.c.outbox_id)))
+        order = (webhook_outbox.c.site, webhook_outbox.c.log_index, webhook_outbox.c.webhook)
+        return list(conn.execute(sa.select(webhook_outbox).order_by(*order)))
 
 
 def test_one_event_per_decision_and_webhook_that_wants_it(url: str, receiver: Receiver) -> None:
@@ -66,8 +67,8 @@ def test_one_event_per_decision_and_webhook_that_wants_it(url: str, receiver: Re
     found = [(r.webhook, r.event, r.consent_id) for r in rows(log)]
     assert found == [
         ("crm", "decision", decision(1).consent_id),
-        ("crm", "withdraw", decision(2).consent_id),
         ("audit", "withdraw", decision(2).consent_id),
+        ("crm", "withdraw", decision(2).consent_id),
     ]
     log.dispose()
 
@@ -171,3 +172,38 @@ def test_retry_schedule_doubles_from_five_seconds_to_ten_minutes(
     assert retry_delay(attempt, rng=lambda: 0.0) == low
     assert retry_delay(attempt, rng=lambda: 0.999999) == pytest.approx(high, rel=1e-5)
     assert low <= retry_delay(attempt) <= high
+
+
+def test_delivered_events_are_forgotten_after_thirty_days(
+    database_url: str, receiver: Receiver
+) -> None:
+    config = hook_config(database_url, crm={"url": receiver.url, "secret": SECRET})
+    log = logged(database_url, config)
+    log.append(decision(1))
+    log.append(decision(2))
+    delivery = WebhookDelivery(log.engine, lambda: config)
+    delivery.round()
+    old = datetime.now(UTC) - timedelta(days=31)
+    with log.engine.begin() as conn:
+        conn.execute(
+            webhook_outbox.update().where(webhook_outbox.c.log_index == 0).values(done_at=old)
+        )
+    assert delivery.prune() == 1
+    assert [r.log_index for r in rows(log)] == [1]
+    log.dispose()
+
+
+def test_a_stale_sender_cannot_settle_an_event_taken_again(database_url: str) -> None:
+    config = hook_config(database_url, crm={"url": "https://crm.example.co.id/", "secret": SECRET})
+    log = logged(database_url, config)
+    log.append(decision(1))
+    now = datetime.now(UTC)
+    lease = timedelta(seconds=15)
+    with log.engine.begin() as conn:
+        (first,) = outbox.claim(conn, now, 5, lease)
+    with log.engine.begin() as conn:  # its lease ran out: another sender takes it
+        (second,) = outbox.claim(conn, now + timedelta(seconds=20), 5, lease)
+        assert not outbox.settle(conn, first, "200", outbox.DELIVERED, None)
+        assert outbox.settle(conn, second, "500", outbox.PENDING, now)
+    assert rows(log)[0].last_result == "500"
+    log.dispose()
