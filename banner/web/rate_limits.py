@@ -26,7 +26,11 @@ from banner.web.limit_storage import storage_uri
 from banner.web.state import EXTENSION_KEY
 
 #: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
-LIMITED_ENDPOINTS = ("banner_api.consent", "banner_pages.preferences")
+LIMITED_ENDPOINTS = (
+    "banner_api.consent",
+    "banner_subject_api.sync",
+    "banner_pages.preferences",
+)
 
 
 def _site_of_request() -> str:
