@@ -51,9 +51,8 @@ def purge_in_batches(
         ]
     removed = 0
     for site in sites:
-        # The leaves are built into the tree after their decisions commit (when
-        # a head is made): build them now, in chunks, so every row deleted here
-        # keeps its leaf hash.
+        # Leaves are built into the tree when a head is made: build the backlog
+        # in chunks of their own first, so a batch's own build_all is short.
         tree.catch_up(engine, site)
         while True:
             started = time.perf_counter()
@@ -67,6 +66,7 @@ def purge_in_batches(
 
 
 def _one_batch(conn: sa.Connection, site: str, before: datetime, now: datetime, batch: int) -> int:
+    tree.build_all(conn, site)  # every row being deleted has its leaf (the tree is built late)
     c = consent_log.c
     found = conn.execute(
         sa.select(c.row_id, c.log_index)
@@ -77,8 +77,6 @@ def _one_batch(conn: sa.Connection, site: str, before: datetime, now: datetime, 
     if not found:
         return 0
     leaves = [int(r.log_index) for r in found if r.log_index is not None]
-    if leaves and max(leaves) >= tree.read_state(conn, site)[0]:
-        tree.build_all(conn, site)  # numbered since the catch-up: its leaf first
     if leaves:
         conn.execute(
             log_nodes.update()

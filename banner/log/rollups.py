@@ -10,7 +10,7 @@ inside the transaction that inserts the decisions, as additive upserts
 (``n = n + excluded.n``), so concurrent writers and several instances add up
 exactly. A consent id counts as a new visitor of a day only when it has no
 earlier row that day: its earlier rows are read in the same transaction,
-after the site's tree lock is taken (every lower ``log_index`` is then
+after the site's write lock is taken (every lower ``log_index`` is then
 committed), and they are the rows of that consent id only.
 
 Purge: the roll-ups are statistics of decisions that were made. ``banner log
@@ -226,10 +226,10 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
 def rebuild(conn: sa.Connection, companion: Rollups, site: str) -> int:
     """Count ``site``'s roll-ups again from the rows in the log; return the rows counted.
 
-    The site's write lock is held first (:func:`banner.log.tree.hold_writes`),
-    so no decision of the site commits meanwhile.
+    The site's write lock is held first (PostgreSQL; SQLite's write lock holds
+    everything), so no decision of the site commits meanwhile.
     """
-    tree.hold_writes(conn, site)
+    tree.lock_writes(conn, site)
     conn.execute(rollup_days.delete().where(rollup_days.c.site == site))
     conn.execute(rollup_zones.delete().where(rollup_zones.c.site == site))
     conn.execute(rollup_zones.insert().values(site=site, zone=companion.zone(site).key))

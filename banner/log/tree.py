@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -155,21 +154,27 @@ def _bump(conn: sa.Connection, site: str, count: int) -> int:
     return start + count
 
 
-def hold_writes(conn: sa.Connection, site: str) -> None:
-    """Hold the site's write lock until the transaction ends: no decision of it commits.
-
-    The lock a decision's numbering takes (:func:`assign`), taken by numbering
-    nothing; SQLite's ``BEGIN IMMEDIATE`` already holds the whole file.
-    """
-    _bump(conn, site, 0)
-
-
 def _lock_site(conn: sa.Connection, site: str) -> None:
     """PostgreSQL: the site's tree lock until the transaction ends (SQLite holds the file)."""
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(site.encode()) - 2**31
         lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
         conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+
+
+def lock_writes(conn: sa.Connection, site: str) -> None:
+    """Hold the site's write lock until the transaction ends: no decision of it commits.
+
+    PostgreSQL: its numbering row (what every write updates), or, before the
+    site's first numbered decision, the advisory lock a first write takes;
+    SQLite's ``BEGIN IMMEDIATE`` already holds the file.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    query = sa.select(log_numbering.c.size).where(log_numbering.c.site == site)
+    if conn.execute(query.with_for_update()).first() is None:
+        _lock_site(conn, site)
+        conn.execute(query.with_for_update()).first()  # a first write may have made it
 
 
 def numbered(conn: sa.Connection, site: str) -> int:
@@ -320,19 +325,3 @@ def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
     return merkle.range_hash(0, size, lookup(conn, site, merkle.peaks(0, size)))
-
-
-def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
-    """Note on their leaves that the rows recorded before ``before`` are being purged.
-
-    Every tree is built first, so each row being deleted has its leaf.
-    """
-    for site in sites(conn):
-        build_all(conn, site)
-    doomed = sa.exists().where(
-        consent_log.c.site == log_nodes.c.site,
-        consent_log.c.log_index == log_nodes.c.last_leaf,
-        consent_log.c.recorded_at < before,
-    )
-    leaves = sa.and_(log_nodes.c.level == 0, log_nodes.c.purged_at.is_(None))
-    conn.execute(log_nodes.update().where(leaves, doomed).values(purged_at=now))

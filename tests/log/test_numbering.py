@@ -22,10 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from banner.log import tree
 from banner.log.group_commit import GroupCommitLog
 from banner.log.heads import HeadKeeper
-from banner.log.rows import NOT_COLUMNS
 from banner.log.schema import consent_log, log_nodes
 from banner.log.signing import LogKey, record_public
-from banner.log.store import ConsentLog, Decision
+from banner.log.store import ConsentLog, _row_values, from_row
 from banner.log.verify import verify_site
 from tests.log import rfc9162_verifier as rfc
 from tests.log.seeding import decision
@@ -70,19 +69,9 @@ def _leaves(log: ConsentLog) -> list[bytes]:
         rows = conn.execute(query.order_by(consent_log.c.log_index)).all()
     found = []
     for row in rows:
-        stored = Decision(
-            **{
-                n: getattr(row, n)
-                for n in Decision.__dataclass_fields__
-                if n not in ("granted", "denied", *NOT_COLUMNS)
-            },
-            granted=tuple(json.loads(row.granted)),
-            denied=tuple(json.loads(row.denied)),
-        )
-        record = json.loads(json.dumps(stored.as_record()))
-        found.append(
-            rfc.canonical({**record, "log_index": row.log_index, "notice_hash": row.text_hash})
-        )
+        record = json.loads(json.dumps(from_row(row).as_record()))
+        leaf = {**record, "log_index": row.log_index, "notice_hash": row.text_hash}
+        found.append(rfc.canonical(leaf))
     return found
 
 
@@ -136,13 +125,7 @@ def test_a_row_forged_after_the_numbering_is_not_taken_into_the_tree(
     for number in range(3):
         log.append(decision(number), fresh=True)
     forged = replace(decision(99), consent_id="forged-consent-00001")
-    values = {
-        **{n: getattr(forged, n) for n in Decision.__dataclass_fields__ if n not in NOT_COLUMNS},
-        "granted": "[]",
-        "denied": "[]",
-        "log_index": 3,
-        "leaf_hash": "00" * 32,
-    }
+    values = {**_row_values(forged), "log_index": 3, "leaf_hash": "00" * 32}
     with log.engine.begin() as conn:
         conn.execute(consent_log.insert().values(**values))
     assert _keeper(log).make(SITE).tree_size == 3
