@@ -26,8 +26,15 @@ from banner.web.embeds_file import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds
 from banner.web.gate_file import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
-#: A content-addressed UI file: ``ui.<16 hex>.js`` or ``ui.<16 hex>.css``.
-HASHED_NAME = re.compile(r"ui\.([0-9a-f]{16})\.(js|css)")
+#: The on-demand chunks of the UI set, served as ``ui.<hash>.<name>.js``: the
+#: gate loads each only when a page view needs it (``need`` in ``gate.js``).
+#: ``send``: recording a decision, the pending one's resend, the verify
+#: round trip, the sweep; ``tags``: the page's tagged scripts, frames and
+#: embeds. A new chunk: its built file in ``static/`` and its name here.
+CHUNKS = ("send", "tags")
+#: A content-addressed UI file: ``ui.<16 hex>.js``, ``ui.<16 hex>.css`` or a
+#: chunk, ``ui.<16 hex>.<chunk>.js``.
+HASHED_NAME = re.compile(rf"ui\.([0-9a-f]{{16}})\.((?:{'|'.join(CHUNKS)})\.js|js|css)")
 
 
 def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
@@ -58,10 +65,15 @@ def css_bytes() -> bytes:
     return static_text(CSS_FILE).encode("utf-8")
 
 
-def ui_hash(ui: bytes, css: bytes) -> str:
-    """The first 16 hex of SHA-256 over both UI files (each prefixed by its length)."""
+def chunk_files() -> dict[str, bytes]:
+    """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
+    return {f"{name}.js": static_text(f"{name}.js").encode("utf-8") for name in CHUNKS}
+
+
+def ui_hash(ui: bytes, css: bytes, *more: bytes) -> str:
+    """The first 16 hex of SHA-256 over the UI files (each prefixed by its length)."""
     digest = hashlib.sha256()
-    for body in (ui, css):
+    for body in (ui, css, *more):
         digest.update(len(body).to_bytes(8, "big") + body)
     return digest.hexdigest()[:16]
 
@@ -92,12 +104,14 @@ def site_files(
     """
     notices = notices or site_notices(site, banner_texts)
     ui, css = ui_bytes(site, notices), css_bytes()
-    named = ui_hash(ui, css)
+    chunks = chunk_files()
+    named = ui_hash(ui, css, *chunks.values())
     gate = loader_bytes(site, base_url, named)
     files = {
         "loader.js": gate,
         f"ui.{named}.js": ui,
         f"ui.{named}.css": css,
+        **{f"ui.{named}.{tail}": body for tail, body in chunks.items()},
         "ui.js": ui,
         "ui.css": css,
         EMBEDS_FILE: embeds_bytes(site, base_url, notices),

@@ -14,13 +14,23 @@
   const LANG_KEY = 'banner_lang';
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = d.currentScript.src.replace(/[^/]*$/, '');
-  let lang = keptLanguage() || K.lang;
+  let lang = keptLanguage() || K.lang || language();
   let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, pill, live, opener;
   let aged = false;
   let sent = null;
   let failure = 0;
   let deciding = false;
   let inert = [];
+
+  /* The page's language, else the browser's first one the banner speaks,
+   * else the site's default. */
+  function language() {
+    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
+      const m = /^(id|en)(?![a-z])/i.exec(tag);
+      if (m) return m[1].toLowerCase();
+    }
+    return K.home;
+  }
 
   function keptLanguage() {
     try {
