@@ -183,18 +183,23 @@
   /* Chunks: code a page view needs only sometimes comes in a file of its
    * own, ui.<S.ui>.<name>.js (one hash names every file of the UI set, so
    * they change together). need(name, fn) loads the chunk once and calls
-   * fn(chunk) when it is there; the chunk's file ends by calling
-   * banner._k.def(name, factory), and factory(kernel, inner) makes it. A
-   * chunk that does not arrive leaves its work undone: nothing it would start
-   * starts (the gate never fails open).
-   * To add a chunk NAME: write static/src/NAME.js in that shape, add NAME to
+   * fn(chunk) when it is there. A chunk registers itself as tracker parts
+   * do, (window.__bannerParts ||= {}).NAME = (kernel, inner) => chunk; the
+   * gate takes it once the file ran. A chunk that does not arrive leaves its
+   * work undone: nothing it would start starts (the gate never fails open).
+   * To add a chunk NAME: write static/src/NAME.js in that shape, add it to
    * build.sh and to CHUNKS in banner/web/site_files.py, and call
    * need('NAME', fn) where the gate sees the page needs it (a few bytes). */
   const chunks = {};
   const need = (name, fn) => {
     const c = (chunks[name] = chunks[name] || []);
     if (c.x) return guard(fn, c.x);
-    if (c.push(fn) < 2) load(base + '.' + name + '.js');
+    if (c.push(fn) < 2) {
+      load(base + '.' + name + '.js', () => {
+        c.x = guard(() => w.__bannerParts[name](kernel, inner));
+        if (c.x) for (const f of c.splice(0)) guard(f, c.x);
+      });
+    }
   };
 
   const base = S.api + 's/' + S.site + '/ui.' + S.ui;
@@ -281,12 +286,6 @@
       ui = view;
       partLoaded();
     },
-    def: (name, factory) => {
-      const c = chunks[name];
-      if (!c || c.x) return;
-      c.x = factory(kernel, inner);
-      for (const fn of c.splice(0)) guard(fn, c.x);
-    },
   };
 
   w.banner = {
@@ -303,9 +302,13 @@
   });
 
   delete w.__bannerParts;
+  /* A kind whose part is not in the gate (one that does nothing before its
+   * category is granted: site_files.py, LAZY_KINDS) is a chunk, fetched when
+   * its category is granted; once there, it hears refusals too. */
+  const lazy = (kind) => ({ start: (t, on) => (on || chunks[kind]?.x) && need(kind, (p) => p.start(t, on)) });
   /* Only the kinds the site configures, and only functions: a clobbered
    * __bannerParts (an element) holds nothing else the gate would call. */
-  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
+  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || lazy(t.kind);
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
   ready(tagged);

@@ -5,9 +5,11 @@
  * yet vouched for by the service (/api/v1/verify, once per token), or the
  * hosted preference page passed a token back. A returning visitor with a
  * vouched cookie never downloads it. It also deletes what refused
- * categories left (the gate fetches it when it finds such a cookie or key). It works on the gate's own state, which
- * the gate hands over as ``g`` (gate.js, inner); ``K`` is the kernel. */
-window.banner._k.def('send', (K, g) => {
+ * categories left (the gate fetches it when it finds such a cookie or
+ * key) and writes cookies. It works on the gate's own state, which the
+ * gate hands over as ``g`` (gate.js, inner); ``K`` is the kernel.
+ * It registers itself as a tracker part does; the gate takes it. */
+(window.__bannerParts = window.__bannerParts || {}).send = (K, g) => {
   'use strict';
   const S = g.S;
   const PENDING = 'banner_pending_' + S.site;
@@ -180,4 +182,4 @@ window.banner._k.def('send', (K, g) => {
           () => {},
         ),
   };
-});
+};

@@ -3,8 +3,9 @@
  * data-category (and when a single-page app adds one): it re-creates the
  * granted scripts, sets the granted frames' src, warns once of a category
  * the site does not ask for and fetches the placeholders of blocked embeds
- * (embeds.js). ``K`` is the gate's kernel, ``g`` its own state (gate.js, inner). */
-window.banner._k.def('tags', (K, g) => {
+ * (embeds.js). ``K`` is the gate's kernel, ``g`` its own state (gate.js, inner).
+ * It registers itself as a tracker part does; the gate takes it. */
+(window.__bannerParts = window.__bannerParts || {}).tags = (K, g) => {
   'use strict';
   const d = K.d;
   const warned = new Set();
@@ -93,4 +94,4 @@ window.banner._k.def('tags', (K, g) => {
       placeholders();
     },
   };
-});
+};
