@@ -35,12 +35,6 @@ GATE_FIELDS: dict[str, dict[str, str]] = {
     "referral": {"params": "params", "cookie": "cookie", "days": "days"},
     "custom": {"src": "src"},
 }
-#: Kinds whose part does nothing before its category is granted: not put in
-#: the gate, but served as a chunk (``ui.<hash>.<kind>.js``) the gate fetches
-#: when the category is granted. The others act at once (Consent Mode's
-#: defaults, the referral parameter, TikTok's queue, a Tag Manager container)
-#: or are the common case kept in the gate (GA4).
-LAZY_KINDS = ("google_ads", "meta_pixel", "custom")
 UI_FILE = "ui.js"
 SETTINGS_SENTINEL = "__BANNER_SETTINGS__"
 UI_SENTINEL = "__BANNER_UI__"
@@ -125,8 +119,8 @@ def gate_cookies(site: SiteConfig) -> dict[str, list[str]]:
 
 
 def gate_parts(site: SiteConfig) -> list[str]:
-    """The built part of each tracker kind of ``site`` the gate carries, in the order they run."""
-    return _unique([t["kind"] for t in gate_trackers(site) if t["kind"] not in LAZY_KINDS])
+    """The built part of every tracker kind ``site`` uses, in the order they run."""
+    return _unique([t["kind"] for t in gate_trackers(site)])
 
 
 def gate_settings(site: SiteConfig, base_url: str, ui: str = "") -> dict[str, Any]:

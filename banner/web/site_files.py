@@ -23,15 +23,7 @@ from banner.core.consent import LANGUAGES
 from banner.core.notice import Notice, site_notices
 from banner.core.texts import banner_texts
 from banner.web.embeds_file import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds_css_bytes
-from banner.web.gate_file import (
-    LAZY_KINDS,
-    PARTS_FOLDER,
-    UI_FILE,
-    UI_SENTINEL,
-    fill,
-    loader_bytes,
-    static_text,
-)
+from banner.web.gate_file import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
 #: The on-demand chunks of the UI set, served as ``ui.<hash>.<name>.js``: the
@@ -39,11 +31,9 @@ CSS_FILE = "ui.css"
 #: ``send``: recording a decision, the pending one's resend, the verify
 #: round trip, the sweep; ``tags``: the page's tagged scripts, frames and
 #: embeds. A new chunk: its built file in ``static/`` and its name here.
-#: The parts of the tracker kinds the gate leaves out (``LAZY_KINDS``) are
-#: chunks too, fetched once their category is granted.
-CHUNKS = ("send", "tags")
-#: Every chunk's name.
-CHUNK_NAMES = CHUNKS + LAZY_KINDS
+#: (Tracker parts stay in the gate: a returning visitor downloads the gate
+#: alone, whatever was granted.)
+CHUNK_NAMES = ("send", "tags")
 #: A content-addressed UI file: ``ui.<16 hex>.js``, ``ui.<16 hex>.css`` or a
 #: chunk, ``ui.<16 hex>.<chunk>.js``.
 HASHED_NAME = re.compile(rf"ui\.([0-9a-f]{{16}})\.((?:{'|'.join(CHUNK_NAMES)})\.js|js|css)")
@@ -79,9 +69,7 @@ def css_bytes() -> bytes:
 
 def chunk_files() -> dict[str, bytes]:
     """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
-    chunks = {f"{name}.js": static_text(f"{name}.js") for name in CHUNKS}
-    chunks |= {f"{kind}.js": static_text(f"{PARTS_FOLDER}/{kind}.js") for kind in LAZY_KINDS}
-    return {name: text.encode("utf-8") for name, text in chunks.items()}
+    return {f"{name}.js": static_text(f"{name}.js").encode("utf-8") for name in CHUNK_NAMES}
 
 
 def ui_hash(ui: bytes, css: bytes, *more: bytes) -> str:

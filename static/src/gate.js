@@ -115,14 +115,11 @@
     if (names.some(refused)) need('send', (c) => c.sweep());
   };
 
-  const load = (src, done) => {
-    const s = d.createElement('script');
-    s.src = src;
-    s.async = true;
-    s.nonce = nonce;
-    s.onload = s.onerror = done || null;
-    d.head.appendChild(s);
-  };
+  /* A script (or the UI's stylesheet) with the page's nonce; ``done`` runs
+   * once it loaded or failed. */
+  const add = (tag, props, done) =>
+    d.head.appendChild(Object.assign(d.createElement(tag), props, { nonce: nonce, onload: done, onerror: done }));
+  const load = (src, done) => add('script', { src: src, async: true }, done);
 
   const ready = (fn) => {
     const run = () => guard(fn);
@@ -216,12 +213,7 @@
     if (layer > 1) need('send', Boolean);
     if (ui) return ui.show(layer);
     if (uiLoading) return;
-    const css = d.createElement('link');
-    css.rel = 'stylesheet';
-    css.href = base + '.css';
-    css.nonce = nonce;
-    css.onload = css.onerror = partLoaded;
-    d.head.appendChild(css);
+    add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded);
     load(base + '.js');
   };
 
@@ -302,13 +294,9 @@
   });
 
   delete w.__bannerParts;
-  /* A kind whose part is not in the gate (one that does nothing before its
-   * category is granted: site_files.py, LAZY_KINDS) is a chunk, fetched when
-   * its category is granted; once there, it hears refusals too. */
-  const lazy = (kind) => ({ start: (t, on) => (on || chunks[kind]?.x) && need(kind, (p) => p.start(t, on)) });
   /* Only the kinds the site configures, and only functions: a clobbered
    * __bannerParts (an element) holds nothing else the gate would call. */
-  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || lazy(t.kind);
+  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
   ready(tagged);
