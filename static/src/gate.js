@@ -207,10 +207,10 @@
   };
 
   /* The UI's files are named by a hash of their bytes (S.ui). A reopened
-   * layer fetches the decision's chunk beside it, ready for the click. */
+   * layer fetches the decision's chunk and the second layer beside it. */
   const showBanner = (layer) => {
     uiLayer = layer;
-    if (layer > 1) need('send', Boolean);
+    if (layer > 1) need('send', Boolean), need('more', Boolean);
     if (ui) return ui.show(layer);
     if (uiLoading) return;
     add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded);
@@ -262,6 +262,9 @@
     has: has,
     load: load,
     need: need,
+    add: add,
+    /* the UI set's files: base + '.js', base + '.more.css', ... */
+    base: base,
     /* writes a first-party cookie (the send chunk does it: a tracker part
      * such as referral's, and the consent cookie) */
     write: (...a) => need('send', (c) => c.write(...a)),

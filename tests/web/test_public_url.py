@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig, ConfigError, parse_config
 from banner.web.app import create_app
-from banner.web.site_files import CHUNK_NAMES
+from banner.web.site_files import CHUNK_FILES
 from tests.factories import document
 
 PUBLIC = "https://consent.example.co.id/banner/"
@@ -51,7 +51,7 @@ def ui_names(client: FlaskClient, **headers: str) -> dict[str, str]:
     and the on-demand chunks ``ui.<hash>.<chunk>.js``."""
     gate = client.get("/s/tokodemo/loader.js", headers=headers).get_data(as_text=True)
     [named] = re.findall(r'"ui":"([0-9a-f]{16})"', gate)
-    chunks = {chunk: f"ui.{named}.{chunk}.js" for chunk in CHUNK_NAMES}
+    chunks = {tail: f"ui.{named}.{tail}" for tail in CHUNK_FILES}
     return {"js": f"ui.{named}.js", "css": f"ui.{named}.css", **chunks}
 
 
@@ -162,7 +162,7 @@ def test_without_a_proxy_forwarded_headers_are_ignored(client: FlaskClient) -> N
 def test_ui_files_are_named_by_their_bytes_and_immutable(client: FlaskClient) -> None:
     """One SHA-256 over every file of the set, each prefixed by its length (8 bytes, big-endian)."""
     names = ui_names(client)
-    kinds = ("js", "css", *CHUNK_NAMES)
+    kinds = ("js", "css", *CHUNK_FILES)
     bodies = [client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in kinds]
     digest = hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in bodies))
     assert names["js"] == f"ui.{digest.hexdigest()[:16]}.js"
@@ -202,9 +202,8 @@ def test_the_loader_lives_loader_max_age(
 
 def test_an_outdated_ui_name_goes_to_the_current_file(client: FlaskClient) -> None:
     current = ui_names(client)
-    for kind in ("js", "css", *CHUNK_NAMES):
-        tail = f"{kind}.js" if kind in CHUNK_NAMES else kind
-        answer = client.get(f"/s/tokodemo/ui.{'0' * 16}.{tail}")
+    for kind in ("js", "css", *CHUNK_FILES):
+        answer = client.get(f"/s/tokodemo/ui.{'0' * 16}.{kind}")
         assert answer.status_code == 307
         assert answer.headers["Location"].endswith(current[kind])
         assert answer.headers["Cache-Control"] == "no-cache"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from banner.cli.commands import main
-from banner.web.site_files import CHUNK_NAMES
+from banner.web.site_files import CHUNK_FILES
 from tests.processes import write_config
 
 BASE = "https://consent.example.co.id/"
@@ -32,7 +32,7 @@ def test_exported_files_are_byte_identical_to_served(tmp_path: Path, config_file
     names = {relative.removeprefix("s/tokodemo/") for relative in manifest}
     hashed = {name for name in names if name.count(".") >= 2}
     assert names - hashed == {"loader.js", "ui.js", "ui.css", "embeds.js", "embeds.css"}
-    assert len(hashed) == 2 + len(CHUNK_NAMES)  # ui.<hash>.js, .css and the chunks
+    assert len(hashed) == 2 + len(CHUNK_FILES)  # ui.<hash>.js, .css and the chunks
     gate = (out / "s/tokodemo/loader.js").read_text()
     [named] = {name.split(".")[1] for name in hashed}  # one hash names both UI files
     assert f'"ui":"{named}"' in gate  # the gate names the files written
