@@ -12,8 +12,10 @@ long tasks (over 50 ms) of the visit up to then. ``banner-eager`` is our
 banner with its UI files preloaded by the page, so they arrive with the gate:
 what drawing the first layer from the gate itself would gain at most.
 Returning visitor (each banner's own consent cookie preset; ours a real
-token from ``POST /api/v1/consent``): time until the GA4 request is
-attempted, against a page that loads GA4 directly.
+token from ``POST /api/v1/consent``, vouched for in localStorage as the gate
+keeps it): time until the GA4 request is attempted, against a page that
+loads GA4 directly; and ours once more with the cookie alone (its first page
+view: the send chunk asks ``/api/v1/verify``).
 
 Run: ``.venv/bin/python -m bench.browser [RUNS]``
 """
@@ -64,6 +66,7 @@ ACCEPT = {
 GONE = "window.__benchGoneMs !== undefined"
 DIALOG = "document.querySelector('meta[name=\"bench-banner\"]').content"
 GA4_DIRECT = "ga4-direct"
+UNVOUCHED = "banner (ours), cookie not yet vouched for: verify first"
 VISIBLE = "window.__benchVisibleAt !== undefined"
 LOADED = "document.readyState === 'complete'"
 GA4_SEEN = """() => performance.getEntriesByType('resource')
@@ -119,9 +122,17 @@ def click_to_gone(page: Any, url: str) -> float | None:
     return float(page.evaluate("window.__benchGoneMs"))
 
 
-def ga4_attempted_ms(browser: Any, url: str, cookies: list[dict[str, Any]]) -> float:
-    """Milliseconds from navigation until the page asks for gtag.js."""
+def ga4_attempted_ms(
+    browser: Any, url: str, cookies: list[dict[str, Any]], init: str | None = None
+) -> float:
+    """Milliseconds from navigation until the page asks for gtag.js.
+
+    :param init: a script run before the page's own (ours: the mark of a
+        vouched cookie in localStorage, as a real returning visitor has it).
+    """
     with chromium.visit(browser, THROTTLE, cookies) as visit:
+        if init:
+            visit.page.add_init_script(init)
         visit.page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         visit.page.wait_for_function(GA4_SEEN, polling=50, timeout=TIMEOUT_MS)
         return float(visit.page.evaluate(GA4_AT))
@@ -232,7 +243,7 @@ def _returning_table(found: dict[str, list[float]]) -> str:
     rows = []
     for page, runs in found.items():
         spread = Spread.of(runs)
-        name = "GA4 loaded directly, no banner" if page == GA4_DIRECT else PAGES[page]
+        name = "GA4 loaded directly, no banner" if page == GA4_DIRECT else PAGES.get(page, page)
         rows.append([name, spread.show(0), ratio(spread.median, direct)])
     return markdown(["page (returning visitor)", "GA4 requested at ms", "÷ GA4 direct"], rows)
 
@@ -244,12 +255,18 @@ def measure(runs: int) -> tuple[str, str, str]:
         cookies = returning_cookies(token, running.shop_origin)
         first: dict[str, list[FirstVisit]] = {page: [] for page in PAGES}
         back: dict[str, list[float]] = {page: [] for page in cookies}
+        back[UNVOUCHED] = []
+        vouched = f"localStorage.setItem('banner_vouched_{deployment.SITE}', {json.dumps(token)})"
         for _ in range(runs):
             for page in PAGES:
                 banner = page != BASELINE
                 first[page].append(first_visit(browser, running.page(page), banner))
             for page, preset in cookies.items():
-                back[page].append(ga4_attempted_ms(browser, running.page(page), preset))
+                init = vouched if page == OURS else None
+                back[page].append(ga4_attempted_ms(browser, running.page(page), preset, init))
+            # the first page view with a cookie the service has not vouched for here
+            ours = running.page(OURS)
+            back[UNVOUCHED].append(ga4_attempted_ms(browser, ours, cookies[OURS]))
     return _first_visit_table(first), _gone_table(first), _returning_table(back)
 
 

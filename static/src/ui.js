@@ -254,7 +254,14 @@
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
     hide();
     deciding = true;
-    K.choose(categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
+    /* The gate gets the decision once the frame without the banner is
+     * painted (after 100 ms at the latest: a hidden tab paints no frame),
+     * so the click is answered first. */
+    const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
+    let once = 0;
+    const record = () => once++ || choose();
+    requestAnimationFrame(() => setTimeout(record));
+    setTimeout(record, 100);
     const main = d.querySelector('main, [role="main"]');
     const to = [back, opener].find((n) => n && n.isConnected && !root.contains(n) && n !== d.body);
     if (to) to.focus();
