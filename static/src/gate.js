@@ -296,7 +296,10 @@
     }
   });
 
-  delete w.__bannerParts;
+  /* The chunks register where the parts did: from now on an own property
+   * of window, which no markup named __bannerParts shows through (a form
+   * with an input named send would otherwise stand in for the chunk). */
+  w.__bannerParts = {};
   /* Only the kinds the site configures, and only functions: a clobbered
    * __bannerParts (an element) holds nothing else the gate would call. */
   for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};

@@ -240,6 +240,7 @@ def test_gpc_starts_denied_and_is_recorded(
     banner_shown(page)
     assert page.get_by_text("Global Privacy Control").first.is_visible()
     page.get_by_role("button", name="Atur pilihan").click()
+    page.get_by_role("dialog").wait_for(state="visible")  # fetched on demand
     assert not any(s.is_checked() for s in page.get_by_role("switch").all() if s.is_enabled())
     result = decide(page, "Simpan pilihan")
     row = deployment.app.extensions["banner"].log.latest(result["consent_id"])

@@ -100,7 +100,7 @@ def test_keyboard_only_manage_then_reject(
     tab_to(page, "Atur pilihan")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
-    assert dialog.is_visible()
+    dialog.wait_for(state="visible")  # the second layer is fetched on demand
     assert page.evaluate("document.activeElement.getAttribute('role')") == "switch"
     page.keyboard.press("Space")
     assert page.get_by_role("switch", name="Fungsional").is_checked()
