@@ -180,7 +180,8 @@
   /* Chunks: code a page view needs only sometimes comes in a file of its
    * own, ui.<S.ui>.<name>.js (one hash names every file of the UI set, so
    * they change together). need(name, fn) loads the chunk once and calls
-   * fn(chunk) when it is there. A chunk registers itself as tracker parts
+   * fn(chunk) when it is there; ``src`` names another file of that chunk
+   * (a UI taking over from an outdated one asks for its own set's). A chunk registers itself as tracker parts
    * do, (window.__bannerParts ||= {}).NAME = (kernel, inner) => chunk; the
    * gate takes it once the file ran. A chunk that does not arrive leaves its
    * work undone: nothing it would start starts (the gate never fails open).
@@ -188,11 +189,11 @@
    * build.sh and to CHUNKS in banner/web/site_files.py, and call
    * need('NAME', fn) where the gate sees the page needs it (a few bytes). */
   const chunks = {};
-  const need = (name, fn) => {
-    const c = (chunks[name] = chunks[name] || []);
+  const need = (name, fn, src = base + '.' + name + '.js') => {
+    const c = (chunks[src] = chunks[src] || []);
     if (c.x) return guard(fn, c.x);
     if (c.push(fn) < 2) {
-      load(base + '.' + name + '.js', () => {
+      load(src, () => {
         c.x = guard(() => w.__bannerParts[name](kernel, inner));
         if (c.x) for (const f of c.splice(0)) guard(f, c.x);
       });
@@ -263,8 +264,6 @@
     load: load,
     need: need,
     add: add,
-    /* the UI set's files: base + '.js', base + '.more.css', ... */
-    base: base,
     /* writes a first-party cookie (the send chunk does it: a tracker part
      * such as referral's, and the consent cookie) */
     write: (...a) => need('send', (c) => c.write(...a)),

@@ -14,8 +14,10 @@
   const DATA = __BANNER_UI__;
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
+  /* this file, ui.<hash>.js: its set's chunks are ui.<hash>.more.js and .css */
+  const SELF = d.currentScript.src;
   /* The site's folder on the service, where this file and its successors live. */
-  const BASE = d.currentScript.src.replace(/[^/]*$/, '');
+  const BASE = SELF.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang || language();
   let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, withdraw, pill, live, opener;
   /* the second layer's builder (more.js), once fetched, and what waits for it */
@@ -285,7 +287,8 @@
   }
 
   /* The second layer comes in a chunk of its own, script (more.js, through
-   * the gate) and stylesheet (beside this file): fetched on first use, the
+   * the gate) and stylesheet, both of this file's set (a UI that took over
+   * from an outdated one draws its own words): fetched on first use, the
    * dialog is built once both are there. Without them it stays unbuilt and
    * the first layer stays as it is. */
   function second(then) {
@@ -295,11 +298,15 @@
     const arrived = () => {
       if (++parts === 2 && more) for (const f of waiting.splice(0)) f();
     };
-    K.add('link', { rel: 'stylesheet', href: K.base + '.more.css' }, arrived);
-    K.need('more', (m) => {
-      more = m;
-      arrived();
-    });
+    K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, 'more.css') }, arrived);
+    K.need(
+      'more',
+      (m) => {
+        more = m;
+        arrived();
+      },
+      SELF.replace(/js$/, 'more.js'),
+    );
   }
 
   /* Built on first use: most visitors answer on the first layer. */
