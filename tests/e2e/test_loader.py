@@ -213,6 +213,7 @@ def test_withdrawal_deletes_tracker_cookies_for_good(
     wait_until(page, lambda: trackers.to("gtag/js") and trackers.to("fbevents.js"))
     plant_tracker_cookies(page)
     page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
+    page.get_by_role("dialog").wait_for(state="visible")  # the second layer is fetched on demand
     for switch in page.get_by_role("switch").all():
         if switch.is_enabled():
             switch.uncheck()
