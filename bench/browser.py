@@ -86,6 +86,8 @@ class FirstVisit:
     requests: int
     #: long tasks (over 50 ms) from navigation until the metrics were read
     long_tasks: tuple[float, ...] = ()
+    #: the longest run of the banner's own scripts in a long animation frame
+    longest_own_script_ms: float = 0.0
     #: from the "Accept all" click to the first frame painted without the banner
     gone_ms: float | None = None
 
@@ -102,6 +104,8 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
         heap = visit.heap_after_gc()
         visible = visit.page.evaluate("window.__benchVisibleAt ?? null")
         long_tasks = tuple(d for _, d in visit.page.evaluate("window.__benchLongTasks"))
+        scripts = visit.page.evaluate("window.__benchLongScripts")
+        own = [d for src, d in scripts if _own_script(src, url)]
         return FirstVisit(
             visible,
             metrics["ScriptDuration"] * 1000,
@@ -109,8 +113,16 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
             heap / 1024,
             len(visit.requests),
             long_tasks,
+            max(own, default=0.0),
             click_to_gone(visit.page, url) if banner else None,
         )
+
+
+def _own_script(source: str, page_url: str) -> bool:
+    """A script of the banner on ``page_url``: a peer's files, or ours on the service."""
+    if "/peers/" in source or "/pages/" in source:
+        return True
+    return "/s/" in source and not source.startswith(page_url.rsplit("/", 1)[0])
 
 
 def click_to_gone(page: Any, url: str) -> float | None:
@@ -224,6 +236,7 @@ def _gone_table(found: dict[str, list[FirstVisit]]) -> str:
         spread = gone.get(page)
         tasks = [t for r in runs for t in r.long_tasks]
         with_any = sum(1 for r in runs if r.long_tasks)
+        own = Spread.of(r.longest_own_script_ms for r in runs)
         rows.append(
             [
                 PAGES[page],
@@ -231,10 +244,12 @@ def _gone_table(found: dict[str, list[FirstVisit]]) -> str:
                 ratio(spread.median, gone[fastest].median) if spread else "—",
                 f"{with_any} of {len(runs)}",
                 f"{max(tasks):,.0f}" if tasks else "—",
+                own.show(0) if page != BASELINE else "—",
             ]
         )
     headers = ["page", "click to gone ms", f"÷ fastest peer ({PAGES[fastest]})"]
     headers += ["runs with a long task (> 50 ms)", "longest task ms"]
+    headers += ["banner's own script in a long frame, longest ms"]
     return markdown(headers, rows)
 
 

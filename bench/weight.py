@@ -2,9 +2,10 @@
 
 Ours is recorded from a real Chromium page against a running service, so it
 stays right whatever files the loader is split into: every GET to the
-consent host for (a) a returning visitor (consent cookie preset: the gate
-alone) and (b) a first visit (gate, UI, CSS, texts, settings), for the GA4
-site. A site's gate carries the part of each tracker kind it configures, so
+consent host for (a) a returning visitor (consent cookie preset and vouched
+for in localStorage, as the gate keeps it: the gate alone) and (b) a first
+visit (gate, the first layer's UI and CSS: the chunks come on demand), for
+the GA4 site. A site's gate carries the part of each tracker kind it configures, so
 (c) is the gate of a second site with every kind (GA4, Tag Manager, Google
 Ads, Meta Pixel, TikTok Pixel, referral, a custom script), as the running
 service serves it. Beside them, the files a site includes for each peer,
@@ -21,6 +22,7 @@ Run: ``.venv/bin/python -m bench.weight``
 from __future__ import annotations
 
 import gzip
+import json
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,6 +119,10 @@ def _downloads(
 ) -> list[tuple[str, bytes]]:
     """Every GET the banner page makes to the consent host, with its body."""
     with chromium.visit(browser, throttle=1, cookies=cookies) as visit:
+        if cookies:  # a returning visitor's cookie is vouched for, as the gate keeps it
+            token = json.dumps(cookies[0]["value"])
+            vouched = f"localStorage.setItem('banner_vouched_{deployment.SITE}', {token})"
+            visit.page.add_init_script(vouched)
         visit.page.goto(running.page("banner"), wait_until="load")
         if not cookies:
             visit.page.wait_for_function(

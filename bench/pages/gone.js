@@ -5,10 +5,22 @@
  * hidden, or opacity 0), a message posted from that frame's callback runs
  * once the frame is painted: __benchGoneMs is the time from the click to
  * then. Long tasks (over 50 ms) of the whole visit are kept in
- * __benchLongTasks as [start, duration]. */
+ * __benchLongTasks as [start, duration]; the scripts of long animation
+ * frames (which name their file) in __benchLongScripts as [url, duration],
+ * so a long task can be told apart by whose script ran in it. */
 (function () {
   'use strict';
   window.__benchLongTasks = [];
+  window.__benchLongScripts = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const frame of list.getEntries()) {
+        for (const s of frame.scripts) window.__benchLongScripts.push([s.sourceURL, s.duration]);
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch (e) {
+    /* no long animation frame API */
+  }
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__benchLongTasks.push([e.startTime, e.duration]);
