@@ -30,6 +30,8 @@ BENCHMARKS = {
     "lograte": "Consent log write rate",
     "profile": "Where the server's time goes (py-spy under wrk)",
     "dashboard": "Dashboard page on a million decisions",
+    "purge": "Consent POST while the log is purged",
+    "export_memory": "Memory of a big log export",
 }
 #: A hand-written section (the targets, what was missed and why), kept as is.
 NOTES = "targets"

@@ -1,11 +1,14 @@
-"""The dashboard's figures, counted by the database (GROUP BY), never row by row here.
+"""The dashboard's figures: from the daily roll-ups, or counted by the database.
 
-Days are the site's local days (:mod:`banner.admin.ranges`): each day is
-counted over its own UTC interval (local midnight to local midnight, daylight
-saving included), so no row's day is computed from its time. The by-action
-counts read only the index on (site, recorded_at, action, consent_id); the
-opt-in rates count each consent id's last decision of a day once, like
-``banner stats``.
+Days are the site's local days (:mod:`banner.admin.ranges`). A site's page
+reads its roll-ups (:mod:`banner.log.rollups`, a few rows per day, whatever
+the log's size) when they are counted in the zone asked for. Otherwise (no
+roll-ups yet, another zone) each day is counted over its own UTC interval
+(local midnight to local midnight, daylight saving included) by GROUP BY: the
+by-action counts read only the index on (site, recorded_at, action,
+consent_id); the opt-in rates count each consent id's last decision of a day
+once, like ``banner stats``. Either way the range's visitors are the days'
+visitors added up (a visitor of two days counts on each).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from banner.admin.ranges import ONE_DAY, DayRange, local_midnight
 from banner.admin.reading import reader
 from banner.core.consent import Action
+from banner.log import outbox
+from banner.log.rollups import DayFigures, read_days
+from banner.log.rollups import zone_of as rollup_zone
 from banner.log.schema import consent_log
 from banner.log.store import ConsentLog, as_utc, translate_error
 
@@ -109,12 +115,21 @@ def _day(
     return DayCounts(day, {a: actions.get(a, 0) for a in ACTIONS}, visitors, granted)
 
 
-def _totals(conn: sa.Connection, site: str, days: DayRange) -> tuple[int, int]:
-    query = sa.select(sa.func.count(), sa.func.count(sa.distinct(consent_log.c.consent_id))).where(
-        *_in_range(site, days.start, days.end)
-    )
-    decisions, visitors = conn.execute(query).one()
-    return int(decisions), int(visitors)
+def _from_rollups(
+    conn: sa.Connection, site: str, days: DayRange, categories: Sequence[str]
+) -> list[DayCounts]:
+    found = read_days(conn, site, days.first, days.last)
+    empty = DayFigures({}, 0, {})
+    return [
+        DayCounts(
+            day,
+            {a: figures.actions.get(a, 0) for a in ACTIONS},
+            figures.visitors,
+            {c: figures.granted.get(c, 0) for c in categories} if figures.visitors else {},
+        )
+        for day in days.days()
+        for figures in (found.get(day, empty),)
+    ]
 
 
 def site_figures(
@@ -126,12 +141,15 @@ def site_figures(
     """
     try:
         with reader(log).connect() as conn:
-            if log.is_postgres:  # the groupings fit in memory instead of spilling to disk
-                conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
-            rows = [_day(conn, site, day, days, categories) for day in days.days()]
-            decisions, visitors = _totals(conn, site, days)
+            if rollup_zone(conn, site) == days.zone.key:
+                rows = _from_rollups(conn, site, days, categories)
+            else:
+                if log.is_postgres:  # the groupings fit in memory instead of spilling to disk
+                    conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+                rows = [_day(conn, site, day, days, categories) for day in days.days()]
     except SQLAlchemyError as exc:
         raise translate_error(exc) from exc
+    decisions, visitors = sum(d.decisions for d in rows), sum(d.visitors for d in rows)
     return SiteFigures(rows, decisions, visitors, tuple(categories))
 
 
@@ -157,3 +175,13 @@ def _stamp(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return as_utc(value)
+
+
+def event_counts(log: ConsentLog, sites: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per site: its webhook events pending, delivered and failed (zeros when none)."""
+    try:
+        with log.engine.connect() as conn:
+            found = outbox.counts(conn, sites)
+    except SQLAlchemyError as exc:
+        raise translate_error(exc) from exc
+    return {site: found.get(site, dict.fromkeys(outbox.STATES, 0)) for site in sites}

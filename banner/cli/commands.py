@@ -16,10 +16,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from werkzeug.serving import WSGIRequestHandler
 
+from banner.admin.reading import count_rows, export_rows
 from banner.cli.admin import admin
 from banner.cli.keys import keys
 from banner.cli.log_proof import COMMANDS as LOG_COMMANDS
@@ -29,6 +31,8 @@ from banner.cli.options import open_log as _log
 from banner.cli.options import site_of as _site_of
 from banner.cli.scan import scan
 from banner.cli.starter import init
+from banner.cli.subjects import forget_subject
+from banner.cli.webhooks import webhooks
 from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
@@ -42,7 +46,7 @@ from banner.log.export import (
 )
 from banner.log.iso27560 import write_iso27560
 from banner.log.notices import NoticeArchive
-from banner.log.stats import format_table, opt_in_rates
+from banner.log.stats import format_table, rolled_up_rates
 from banner.web import log_lines
 
 
@@ -77,6 +81,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
     The ports also come from BANNER_PORT and BANNER_SHOP_PORT (make demo).
     """
     from banner.app import create_app
+    from banner.web.webhooks import start_delivery
 
     config = _config(config_path)
     if config.demo:
@@ -85,6 +90,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
         config = demo_config(os.environ, shop_port)
     _free(host, port, "--port", "BANNER_PORT")
     app = create_app(config)
+    start_delivery(app)
     if config.demo:
         _free(host, shop_port, "--shop-port", "BANNER_SHOP_PORT")
         _start_demo_shop(f"http://{host}:{port}", host, shop_port)
@@ -232,10 +238,10 @@ def export(
     start, end = _when(since, "--since"), _when(until, "--until")
     hashes: dict[str, None] = {}
     with _log(config) as store:
-        total = store.count(site, start, end)
+        total = count_rows(store, site, start, end)
         out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         try:
-            rows = store.export(site, start, end)
+            rows = export_rows(store, site, start, end)
             writer = WRITERS.get(fmt) or functools.partial(write_iso27560, site=config.sites[site])
             if with_notices:
                 rows = remembering(rows, hashes)
@@ -321,13 +327,16 @@ def purge(config_path: str | None, days: int) -> None:
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
 @friendly
 def stats(config_path: str | None, site: str, days: int) -> None:
-    """Per day: decisions logged, visitors who decided, opt-in rate per category."""
+    """Per local day: decisions logged, visitors who decided, opt-in rate per category.
+
+    Read from the daily roll-ups: the last DAYS days in the site's time zone, today included.
+    """
     config = _config(config_path)
     site = _site_of(config, site)
-    since = datetime.now(UTC) - timedelta(days=days)
+    last = datetime.now(ZoneInfo(config.sites[site].timezone)).date()
     optional = [c for c in config.sites[site].category_ids if c != "essential"]
     with _log(config) as store:
-        table = opt_in_rates(store.export(site, since), optional)
+        table = rolled_up_rates(store, site, last - timedelta(days=days - 1), last, optional)
     if not table:
         click.echo(f"no decisions for {site} in the last {days} day(s)")
         return
@@ -378,5 +387,7 @@ main.add_command(scan)
 main.add_command(admin)
 main.add_command(init)
 main.add_command(keys)
+main.add_command(webhooks)
 for command in LOG_COMMANDS:
     log.add_command(command)
+log.add_command(forget_subject)

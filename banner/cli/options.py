@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from banner.core.config import BannerConfig, ConfigError, load_config
+from banner.log.rollups import install as install_rollups
 from banner.log.store import ConsentLog, StoreUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +56,7 @@ def open_log(config: BannerConfig) -> Iterator[ConsentLog]:
     log = ConsentLog(config.database_url)
     try:
         log.create_schema()
+        install_rollups(log, config)
         yield log
     finally:
         log.dispose()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
-from banner.log.schema import SCHEMA_VERSION, consent_log, metadata, schema_table
+from banner.log.schema import SCHEMA_VERSION, consent_log, metadata, rollup_zones, schema_table
 from banner.log.tree_migration import number_existing_rows
 
 
@@ -59,12 +59,25 @@ def _step_log_tree(conn: sa.Connection) -> None:
     number_existing_rows(conn)
 
 
+def _step_6_rollups(conn: sa.Connection) -> None:
+    """Version 6 (issue 24): daily roll-ups for the rows logged before them.
+
+    ``create_all`` made the tables. The counting needs each site's time zone,
+    which only the config knows: this step forgets any roll-up's zone, so the
+    same start-up rebuilds every site from its rows right after the schema, in
+    the config's zones (:func:`banner.log.rollups.ensure`, called wherever the
+    log is opened with a config).
+    """
+    conn.execute(rollup_zones.delete())
+
+
 #: version -> the step that makes the previous version into it.
 MIGRATIONS: Mapping[int, Callable[[sa.Connection], None]] = {
     2: _add_age_confirmed,
     3: _step_3_dashboard_index,
     4: _step_4_retry_key_hash,
     5: _step_log_tree,
+    6: _step_6_rollups,
 }
 
 

@@ -1,9 +1,11 @@
-"""Opt-in rates per category and day, from the consent log.
+"""Opt-in rates per category and day, from the daily roll-ups or from rows.
 
 Two counts per day, named for what they count: ``decisions`` (rows logged:
 every accept, change, withdrawal) and ``visitors`` (distinct consent ids that
 decided). The rates are shares of visitors, each counted by their last
-decision of the day.
+decision of the day. ``banner stats`` reads the roll-ups
+(:mod:`banner.log.rollups`, the site's local days); :func:`opt_in_rates`
+counts the same from rows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from banner.log.store import Decision
+from banner.log.rollups import read_days
+from banner.log.store import ConsentLog, Decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,24 @@ def opt_in_rates(rows: Iterable[Decision], categories: Sequence[str]) -> list[Da
         last[row.recorded_at.date()][row.consent_id] = row
         logged[row.recorded_at.date()] += 1
     return [_day(day, logged[day], list(last[day].values()), categories) for day in sorted(last)]
+
+
+def rolled_up_rates(
+    log: ConsentLog, site: str, first: date, last: date, categories: Sequence[str]
+) -> list[DayRates]:
+    """The days from ``first`` to ``last`` that have decisions, from the roll-ups."""
+    with log.engine.connect() as conn:
+        found = read_days(conn, site, first, last)
+    return [
+        DayRates(
+            day,
+            sum(figures.actions.values()),
+            figures.visitors,
+            {c: figures.granted.get(c, 0) / figures.visitors for c in categories},
+        )
+        for day, figures in sorted(found.items())
+        if figures.visitors
+    ]
 
 
 def _day(day: date, logged: int, latest: list[Decision], categories: Sequence[str]) -> DayRates:

@@ -2,7 +2,8 @@
 
 The gate (``loader.js``) is small and revalidated within ``loader_max_age``;
 it names the UI script and stylesheet by one hash of their bytes
-(``ui.<hash>.js``, ``ui.<hash>.css``: the gate carries only the hash), so
+(``ui.<hash>.js``, ``ui.<hash>.css``, and the subject part ``subject.<hash>.js``
+of issue 25: the gate carries only the hash), so
 those are cached for a year and a text change reaches a visitor with the next
 gate. The UI carries each
 language's notice document (:mod:`banner.core.notice`) with its hash: it
@@ -55,6 +56,10 @@ FIRST_LAYER = ("policy_version", "n", "ch", "age", "o", "privacy")
 SECOND_LAYER_TEXTS = frozenset(
     {"always_on", "cookies_in_category", "recipients_heading", "save", "withdraw_all"}
 )
+#: The part the gate loads only on pages of a signed-in person (``data-subject``,
+#: issue 25), under the same hash but its own name: ``subject.<16 hex>.js``.
+SUBJECT_FILE = "subject.js"
+SUBJECT_NAME = re.compile(r"subject\.([0-9a-f]{16})\.js")
 
 
 def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
@@ -99,6 +104,11 @@ def css_bytes() -> bytes:
     return static_text(CSS_FILE).encode("utf-8")
 
 
+def subject_bytes() -> bytes:
+    """The subject part: the same bytes for every site (it reads the gate's settings)."""
+    return static_text(SUBJECT_FILE).encode("utf-8")
+
+
 def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, bytes]:
     """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
     files = {name: static_text(name).encode("utf-8") for name in CHUNK_FILES}
@@ -107,7 +117,11 @@ def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, by
 
 
 def ui_hash(ui: bytes, css: bytes, *more: bytes) -> str:
-    """The first 16 hex of SHA-256 over the UI files (each prefixed by its length)."""
+    """The first 16 hex of SHA-256 over the UI files (each prefixed by its length).
+
+    ``more``: other files named by the same hash (the subject part, the
+    chunks), so the hash changes whenever any of their bytes do.
+    """
     digest = hashlib.sha256()
     for body in (ui, css, *more):
         digest.update(len(body).to_bytes(8, "big") + body)
@@ -139,14 +153,15 @@ def site_files(
     that still hold a gate from before the names were hashed.
     """
     notices = notices or site_notices(site, banner_texts)
-    ui, css = ui_bytes(site, notices), css_bytes()
+    ui, css, subject = ui_bytes(site, notices), css_bytes(), subject_bytes()
     chunks = chunk_files(site, notices)
-    named = ui_hash(ui, css, *chunks.values())
+    named = ui_hash(ui, css, subject, *chunks.values())
     gate = loader_bytes(site, base_url, named)
     files = {
         "loader.js": gate,
         f"ui.{named}.js": ui,
         f"ui.{named}.css": css,
+        f"subject.{named}.js": subject,
         **{f"ui.{named}.{tail}": body for tail, body in chunks.items()},
         "ui.js": ui,
         "ui.css": css,

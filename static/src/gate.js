@@ -21,7 +21,10 @@
     },
     set: (t, n, v) => Reflect.set(D, n, v, t),
   });
-  const nonce = d.currentScript?.nonce || '';
+  const me = d.currentScript;
+  const nonce = me?.nonce || '';
+  /* a subject token: the page vouches for its signed-in person (subject.js) */
+  const sj = me?.dataset.subject;
   const PENDING = 'banner_pending_' + S.site;
   const VOUCHED = 'banner_vouched_' + S.site;
   const parts = w.__bannerParts || {};
@@ -275,6 +278,11 @@
     /* the decision is recorded by the send chunk (send.js) */
     choose: (...a) => need('send', (c) => c.choose(...a)),
     cats: S.cats,
+    /* for the subject part (subject.js): the settings, the subject token, and
+     * go on once it brought the person's choice (after any cookie it wrote) */
+    S: S,
+    sj: sj,
+    go: () => (chunks[base + '.send.js']?.length ? need('send', go) : go()),
     open: () => showBanner(2),
     mount: (view) => {
       ui = view;
@@ -335,9 +343,19 @@
     } else inner.begin();
   };
 
+  /* Reads the choice afresh and goes on. A signed-in person's page (a loader
+   * tag with data-subject): the subject part first brings this browser the
+   * person's current choice, then calls go; nothing starts before. The
+   * subject part is named by the UI set's hash too (subject.<S.ui>.js). */
+  const go = () => {
+    choice = readChoice();
+    start();
+  };
+  const run = () => (sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go());
+
   /* The token the hosted preference page passed back is taken by the chunk. */
   if (passed) {
     history.replaceState(null, '', location.pathname + location.search);
-    need('send', (c) => (c.adopt(passed[1], passed[2]), start()));
-  } else start();
+    need('send', (c) => (c.adopt(passed[1], passed[2]), run()));
+  } else run();
 })(window, document);

@@ -143,6 +143,7 @@
         gpc: K.gpc,
         page_path: location.pathname,
         age_confirmed: age === true,
+        subject: K.sj,
       });
       /* A withdrawal takes effect at once, in every tab of the site; when
        * running tags force a reload, the fresh page sends the pending choice

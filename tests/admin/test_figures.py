@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from banner.admin.figures import site_figures
 from banner.admin.ranges import DayRange, local_midnight, parse_range
+from banner.log.rollups import Rollups, ensure
 from banner.log.store import ConsentLog
 from tests.admin.conftest import decision
 
@@ -48,11 +49,24 @@ def seed(log: ConsentLog) -> None:
         log.append(row, fresh=True)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        "sqlite rolled up",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres rolled up", marks=pytest.mark.postgres),
+    ]
+)
 def any_log(request: pytest.FixtureRequest, database_url: str) -> ConsentLog:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else database_url
-    log = ConsentLog(url)
+    """The log read row by row, or through roll-ups counted in Jakarta's days as it is written."""
+    postgres = request.param.startswith("postgres")
+    log = ConsentLog(request.getfixturevalue("postgres_url") if postgres else database_url)
     log.create_schema()
+    if request.param.endswith("rolled up"):
+        companion = Rollups({"tokodemo": "Asia/Jakarta", "other": "Asia/Jakarta"})
+        with log.engine.begin() as conn:
+            ensure(conn, companion)
+        log.companions.append(companion)
     request.addfinalizer(log.dispose)
     return log
 
@@ -63,7 +77,7 @@ def test_figures_equal_the_seeded_log(any_log: ConsentLog) -> None:
     first, second = figures.days
     assert first.day == date(2026, 11, 2)
     assert first.actions == {
-        "accept": 1, "reject": 1, "custom": 1, "change": 1, "withdraw": 0, "gpc": 1
+        "accept": 1, "reject": 1, "custom": 1, "change": 1, "withdraw": 0, "gpc": 1, "sync": 0
     }  # fmt: skip
     # Each consent id's last decision of the day counts once:
     # c1 all, c2 none, c3 functional, c4 none.
@@ -77,7 +91,8 @@ def test_figures_equal_the_seeded_log(any_log: ConsentLog) -> None:
         2,
         {"functional": 1, "analytics": 1, "preference": 1},
     )
-    assert (figures.decisions, figures.visitors) == (7, 5)
+    # The range's visitors are the days' added up: c1 decided on both days.
+    assert (figures.decisions, figures.visitors) == (7, 6)
 
 
 def test_an_empty_range_has_every_day_at_zero(any_log: ConsentLog) -> None:
@@ -109,12 +124,12 @@ def test_the_site_page_shows_the_same_numbers(operator: FlaskClient, log: Consen
         r'<time datetime="2026-11-02">[^<]*</time></th>((?:<td>[^<]*</td>)+)</tr>', html
     )
     cells = [re.findall(r"<td>([^<]*)</td>", row) for row in by_action]
-    assert cells[0] == ["1", "1", "1", "1", "0", "1", "5"]  # accept..gpc, total
+    assert cells[0] == ["1", "1", "1", "1", "0", "1", "0", "5"]  # accept..sync, total
     assert cells[1] == ["4", "50.0%", "25.0%", "25.0%"]  # visitors, then each category
-    assert "<strong>7</strong>" in html and "<strong>5</strong>" in html
+    assert "<strong>7</strong>" in html and "<strong>6</strong>" in html
     segments = re.findall(r'<rect class="segment" fill="url\(#hatch-(\w+)\)" x=', html)
     assert len(segments) == 7  # five actions on the 2nd, two on the 3rd
-    assert "Distinct visitors" in html and "Decisions" in html
+    assert "Visitors, day by day" in html and "Decisions" in html
 
 
 @pytest.mark.parametrize(

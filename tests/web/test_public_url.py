@@ -160,9 +160,12 @@ def test_without_a_proxy_forwarded_headers_are_ignored(client: FlaskClient) -> N
 
 
 def test_ui_files_are_named_by_their_bytes_and_immutable(client: FlaskClient) -> None:
-    """One SHA-256 over every file of the set, each prefixed by its length (8 bytes, big-endian)."""
+    """One SHA-256 over the UI script, its stylesheet, the subject part (issue 25) and the
+    on-demand chunks, each prefixed by its length (8 bytes, big-endian)."""
     names = ui_names(client)
-    kinds = ("js", "css", *CHUNK_FILES)
+    hashed = names["js"].split(".")[1]
+    names["subject"] = f"subject.{hashed}.js"
+    kinds = ("js", "css", "subject", *CHUNK_FILES)
     bodies = [client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in kinds]
     digest = hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in bodies))
     assert names["js"] == f"ui.{digest.hexdigest()[:16]}.js"
