@@ -26,7 +26,7 @@ from pathlib import Path
 from banner.core.config import load_config
 from banner.log.group_commit import GroupCommitLog
 from banner.log.outbox import Outbox
-from banner.log.store import Decision
+from banner.log.store import Decision, StoreUnavailable
 from bench import deployment
 from bench.figures import Spread, ratio
 from bench.table import markdown
@@ -84,7 +84,10 @@ def _load(log: GroupCommitLog) -> float:
 
     def writer(n: int) -> None:
         while time.perf_counter() < deadline:
-            log.append(_decision(), fresh=True)
+            try:
+                log.append(_decision(), fresh=True)
+            except StoreUnavailable:  # a busy moment of a loaded machine: not stored
+                continue
             stored[n] += 1
 
     start = time.perf_counter()
