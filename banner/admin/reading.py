@@ -46,6 +46,7 @@ def reader(log: ConsentLog) -> Engine:
         found = sa.create_engine(log.url, connect_args={"check_same_thread": False})
         event.listen(found, "connect", _read_only)
         _READERS[log] = found
+        log.closers.append(lambda: dispose_reader(log))
     return found
 
 
@@ -55,20 +56,47 @@ def dispose_reader(log: ConsentLog) -> None:
         found.dispose()
 
 
+def _range(site: str, since: datetime | None, until: datetime | None) -> list[Any]:
+    column = consent_log.c.recorded_at
+    where = [consent_log.c.site == site]
+    if since is not None:
+        where.append(column >= since)
+    if until is not None:
+        where.append(column < until)
+    return where
+
+
+def count_rows(log: ConsentLog, site: str, since: datetime | None, until: datetime | None) -> int:
+    """How many rows :func:`export_rows` gives (read without the writers' lock)."""
+    query = sa.select(sa.func.count()).select_from(consent_log).where(*_range(site, since, until))
+    try:
+        with reader(log).connect() as conn:
+            return int(conn.execute(query).scalar_one())
+    except SQLAlchemyError as exc:
+        raise translate_error(exc) from exc
+
+
 def export_rows(
-    log: ConsentLog, site: str, since: datetime, until: datetime, batch: int = EXPORT_BATCH
+    log: ConsentLog,
+    site: str,
+    since: datetime | None,
+    until: datetime | None,
+    batch: int = EXPORT_BATCH,
 ) -> Iterator[Decision]:
-    """The rows ``banner log export`` gives for the range, in the same order (by row id).
+    """The rows ``banner log export`` gives for the range (open ends: ``None``), by row id.
+
+    Keyset pages of ``batch`` rows, each read in its own short transaction:
+    memory stays flat whatever the log's size, and nothing is held open
+    between pages (on SQLite, not the writers' lock either).
 
     :raises banner.log.store.StoreUnavailable: when a batch cannot be read.
     """
-    column = consent_log.c.recorded_at
+    where = _range(site, since, until)
     after = 0
     while True:
         query = (
             sa.select(consent_log)
-            .where(consent_log.c.site == site, column >= since, column < until)
-            .where(consent_log.c.row_id > after)
+            .where(*where, consent_log.c.row_id > after)
             .order_by(consent_log.c.row_id)
             .limit(batch)
         )

@@ -38,6 +38,7 @@ ACTION_NAMES = {
     "change": N_("Changed"),
     "withdraw": N_("Withdrawn"),
     "gpc": N_("Refused by GPC signal"),
+    "sync": N_("Taken from the same person's other device"),
 }
 #: Query keys the range form reads; any other key is ignored.
 RANGE_KEYS = ("first", "last")

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import click
 from werkzeug.serving import WSGIRequestHandler
 
+from banner.admin.reading import count_rows, export_rows
 from banner.cli.admin import admin
 from banner.cli.keys import keys
 from banner.cli.log_proof import COMMANDS as LOG_COMMANDS
@@ -30,6 +31,7 @@ from banner.cli.options import open_log as _log
 from banner.cli.options import site_of as _site_of
 from banner.cli.scan import scan
 from banner.cli.starter import init
+from banner.cli.subjects import forget_subject
 from banner.cli.webhooks import webhooks
 from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
@@ -236,10 +238,10 @@ def export(
     start, end = _when(since, "--since"), _when(until, "--until")
     hashes: dict[str, None] = {}
     with _log(config) as store:
-        total = store.count(site, start, end)
+        total = count_rows(store, site, start, end)
         out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         try:
-            rows = store.export(site, start, end)
+            rows = export_rows(store, site, start, end)
             writer = WRITERS.get(fmt) or functools.partial(write_iso27560, site=config.sites[site])
             if with_notices:
                 rows = remembering(rows, hashes)
@@ -388,3 +390,4 @@ main.add_command(keys)
 main.add_command(webhooks)
 for command in LOG_COMMANDS:
     log.add_command(command)
+log.add_command(forget_subject)

@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     CHANGE = "change"
     WITHDRAW = "withdraw"
     GPC = "gpc"
+    #: a device took the choice its signed-in person made elsewhere (issue 25)
+    SYNC = "sync"
 
 
 class Source(enum.StrEnum):

@@ -23,14 +23,10 @@ from banner.core.config_webhooks import EVENT_OF_ACTION
 from banner.log.rows import Decision, as_utc
 from banner.log.rows import decision as decision_of
 from banner.log.schema import consent_log, webhook_outbox
+from banner.log.subjects import subject_of
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
-
-
-def subject_of(conn: sa.Connection, site: str, consent_id: str) -> str | None:
-    """Stand-in for ``banner.log.subjects.subject_of`` until subjects are merged."""
-    return None
 
 
 class Outbox:

@@ -22,7 +22,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from banner.log.schema import consent_log, log_nodes, log_state
+from banner.log import tree
+from banner.log.schema import consent_log, log_nodes
 
 #: Rows per batch: about 10 ms of the write lock on SQLite.
 BATCH = 500
@@ -39,7 +40,7 @@ def purge_in_batches(
 ) -> int:
     """Delete every row recorded before ``before``; return how many went."""
     with engine.connect() as conn:
-        sites = list(conn.execute(sa.select(log_state.c.site).order_by(log_state.c.site)).scalars())
+        sites = tree.sites(conn)
         # rows logged before the trees (none after schema step 5) have a site too
         sites += [
             s
@@ -50,6 +51,10 @@ def purge_in_batches(
         ]
     removed = 0
     for site in sites:
+        # The leaves are built into the tree after their decisions commit (when
+        # a head is made): build them now, in chunks, so every row deleted here
+        # keeps its leaf hash.
+        tree.catch_up(engine, site)
         while True:
             started = time.perf_counter()
             with engine.begin() as conn:
@@ -72,6 +77,8 @@ def _one_batch(conn: sa.Connection, site: str, before: datetime, now: datetime, 
     if not found:
         return 0
     leaves = [int(r.log_index) for r in found if r.log_index is not None]
+    if leaves and max(leaves) >= tree.read_state(conn, site)[0]:
+        tree.build_all(conn, site)  # numbered since the catch-up: its leaf first
     if leaves:
         conn.execute(
             log_nodes.update()

@@ -36,8 +36,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.core.config import BannerConfig
+from banner.log import tree
 from banner.log.rows import Decision, as_utc
-from banner.log.schema import consent_log, log_state, rollup_days, rollup_zones
+from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
 
 #: ``kind`` of a roll-up row; ``name`` is the action, the category, or ``""``.
@@ -94,30 +95,54 @@ class Rollups:
         ]
         self.tally(conn, items)
 
-    def tally(self, conn: sa.Connection, items: Sequence[Item]) -> None:
-        """Add ``items`` (stored, in log order per site) to the roll-ups."""
+    def tally(
+        self, conn: sa.Connection, items: Sequence[Item], zones: Mapping[str, str] | None = None
+    ) -> None:
+        """Add ``items`` (stored, in log order per site) to the roll-ups.
+
+        Each site counts in the zone its roll-ups were built in (read here, in
+        the transaction), not the config's: an instance started before a change
+        of ``timezone`` keeps them consistent until a start rebuilds them. A
+        site without roll-ups yet is left to that rebuild.
+        """
+        sites = sorted({i.site for i in items})
+        if zones is None:
+            query = sa.select(rollup_zones).where(rollup_zones.c.site.in_(sites))
+            zones = {row.site: row.zone for row in conn.execute(query)}
         deltas: Counter[Key] = Counter()
-        for site in sorted({i.site for i in items}):
+        for site in sites:
+            if site not in zones:
+                continue
             mine = [i for i in items if i.site == site]
-            zone = self.zone(site)
-            last = _earlier(conn, site, zone, mine)
-            for item in mine:
-                day = local_day(item.recorded_at, zone)
-                deltas[(site, day, ACTION, item.action)] += 1
-                before = last.get((item.consent_id, day))
-                if before is None:
-                    deltas[(site, day, VISITORS, "")] += 1
-                for category in before or ():
-                    deltas[(site, day, GRANTED, category)] -= 1
-                for category in item.granted:
-                    deltas[(site, day, GRANTED, category)] += 1
-                last[(item.consent_id, day)] = item.granted
+            zone = ZoneInfo(zones[site])
+            count(mine, zone, _earlier(conn, site, zone, mine), deltas)
         upsert(conn, deltas)
 
 
-def _earlier(
-    conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item]
-) -> dict[tuple[str, date], tuple[str, ...]]:
+#: Per (consent id, local day): the grants of its last decision that day.
+Last = dict[tuple[str, date], tuple[str, ...]]
+
+
+def count(items: Sequence[Item], zone: ZoneInfo, last: Last, deltas: Counter[Key]) -> None:
+    """Add ``items`` of one site (in log order) to ``deltas``.
+
+    ``last`` holds the grants of each consent id's last earlier decision of
+    the day (missing: a new visitor of that day); it is updated.
+    """
+    for item in items:
+        day = local_day(item.recorded_at, zone)
+        deltas[(item.site, day, ACTION, item.action)] += 1
+        before = last.get((item.consent_id, day))
+        if before is None:
+            deltas[(item.site, day, VISITORS, "")] += 1
+        for category in before or ():
+            deltas[(item.site, day, GRANTED, category)] -= 1
+        for category in item.granted:
+            deltas[(item.site, day, GRANTED, category)] += 1
+        last[(item.consent_id, day)] = item.granted
+
+
+def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item]) -> Last:
     """Per (consent id, day) of ``items``: the grants of its last earlier row that day.
 
     The look-up goes by consent id (``(site || '')`` keeps the planners off
@@ -191,7 +216,7 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
     if conn.dialect.name == "postgresql":  # instances starting together take turns
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
     stored = {r.site: r.zone for r in conn.execute(sa.select(rollup_zones))}
-    sites = set(conn.execute(sa.select(log_state.c.site)).scalars()) | set(companion.zones)
+    sites = set(tree.sites(conn)) | set(companion.zones)
     stale = sorted(s for s in sites if stored.get(s) != companion.zone(s).key)
     for site in stale:
         rebuild(conn, companion, site)
@@ -199,7 +224,12 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
 
 
 def rebuild(conn: sa.Connection, companion: Rollups, site: str) -> int:
-    """Count ``site``'s roll-ups again from the rows in the log; return the rows counted."""
+    """Count ``site``'s roll-ups again from the rows in the log; return the rows counted.
+
+    The site's write lock is held first (:func:`banner.log.tree.hold_writes`),
+    so no decision of the site commits meanwhile.
+    """
+    tree.hold_writes(conn, site)
     conn.execute(rollup_days.delete().where(rollup_days.c.site == site))
     conn.execute(rollup_zones.delete().where(rollup_zones.c.site == site))
     conn.execute(rollup_zones.insert().values(site=site, zone=companion.zone(site).key))
@@ -215,7 +245,7 @@ def rebuild(conn: sa.Connection, companion: Rollups, site: str) -> int:
         chunk = [_item(site, row) for row in conn.execute(query)]
         if not chunk:
             return counted
-        companion.tally(conn, chunk)
+        companion.tally(conn, chunk, {site: companion.zone(site).key})
         counted += len(chunk)
         after = chunk[-1].log_index
 

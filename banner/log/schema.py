@@ -139,8 +139,10 @@ log_nodes = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: Per site: how many leaves, and the roots of the complete subtrees (hex,
-#: left to right) from which the next leaf and the root are computed.
+#: Per site: how many leaves the nodes of ``log_nodes`` cover (the built
+#: tree), and the roots of its complete subtrees (hex, left to right) from
+#: which the next node and the root are computed. Written when a head is made
+#: (:func:`banner.log.tree.build`), never by the write of a decision.
 log_state = sa.Table(
     "log_state",
     metadata,
@@ -230,4 +232,40 @@ webhook_outbox = sa.Table(
         postgresql_where=sa.text("state = 'pending'"),
     ),
     sqlite_with_rowid=False,
+)
+
+#: Which consent ids a signed-in subject decided on (issue 25, :mod:`banner.log.subjects`).
+#: ``subject`` is a keyed hash of the site's user id, never the id itself; a consent
+#: id belongs to one subject at a time. ``banner log forget-subject`` deletes the
+#: rows; the decisions stay as proof under their consent ids.
+subject_links = sa.Table(
+    "subject_links",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("consent_id", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_subject_links_subject", "site", "subject"),
+)
+
+#: Subjects forgotten lately, so a subject token issued before the erasure
+#: (still within its 10 minutes) links nothing again. Kept about a token's life.
+subject_forgotten = sa.Table(
+    "subject_forgotten",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.String(64), primary_key=True),
+    sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Per site: how many ``log_index`` values its decisions were given. The one
+#: row a write of decisions updates (``size = size + n``, which also takes the
+#: site's write lock until the commit); the tree is built up to it later
+#: (:func:`banner.log.tree.build`). A site without a row here was numbered
+#: before this table (schema 5): its count is ``log_state.tree_size``.
+log_numbering = sa.Table(
+    "log_numbering",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
 )

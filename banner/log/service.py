@@ -48,6 +48,9 @@ class DecisionRequest:
     #: The client's random key for this decision (16-128 URL-safe characters); a
     #: retry of the same decision carries it again to get a token without one.
     retry_key: str | None = None
+    #: The keyed hash of the signed-in subject the decision links its consent id
+    #: to (a checked subject token, issue 25); ``""`` for none.
+    subject: str = ""
 
 
 class TokenRequired(Exception):
@@ -175,6 +178,7 @@ class ConsentService:
             user_agent=clean_text(request.user_agent),
             age_confirmed=request.age_confirmed,
             retry_key_hash=retry_key_hash(request.retry_key),
+            subject=request.subject,
         )
 
         holder = self._token_holder(site.id, request)

@@ -40,6 +40,7 @@ from banner.web.errors import (
     UnknownSite,
 )
 from banner.web.state import service, state
+from banner.web.subject_field import subject_field
 
 api = Blueprint("banner_api", __name__)
 logger = logging.getLogger("banner")
@@ -57,6 +58,7 @@ CONSENT_FIELDS = (
     "notice_hash",
     "retry_key",
     "source",
+    "subject",
 )
 #: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
 PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
@@ -148,11 +150,7 @@ def _granted(document: dict[str, Any], site: SiteConfig) -> tuple[str, ...]:
 
 
 def _policy_version(document: dict[str, Any], site: SiteConfig, granted: tuple[str, ...]) -> None:
-    """An older version is refused, except for a refusal: a withdrawal is never dropped.
-
-    A decision granting nothing beyond essential is recorded under the notice it
-    was made on (the service takes the version from the archived notice).
-    """
+    """An older version is refused, except for a refusal (a withdrawal is never dropped)."""
     version = body.whole_number(body.require(document, "policy_version"), "policy_version")
     if version < site.policy_version and not refuses_all(granted):
         raise StalePolicy(
@@ -235,6 +233,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         token=token,
         notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
+        subject=subject_field(document, site),
     )
 
 

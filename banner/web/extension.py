@@ -36,8 +36,9 @@ def blueprints() -> list[Blueprint]:
     from banner.web.loader import loader
     from banner.web.log_routes import log_routes
     from banner.web.pages import pages
+    from banner.web.subject_api import subject_api
 
-    return [api, loader, embeds, pages, log_routes]
+    return [api, subject_api, loader, embeds, pages, log_routes]
 
 
 class Banner:

@@ -22,10 +22,15 @@ from banner.core.config import BannerConfig
 from banner.core.visitor import client_address, mask_ip
 from banner.log.store import StoreUnavailable
 from banner.web.errors import RateLimited
+from banner.web.limit_storage import storage_uri
 from banner.web.state import EXTENSION_KEY
 
 #: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
-LIMITED_ENDPOINTS = ("banner_api.consent", "banner_pages.preferences")
+LIMITED_ENDPOINTS = (
+    "banner_api.consent",
+    "banner_subject_api.sync",
+    "banner_pages.preferences",
+)
 
 
 def _site_of_request() -> str:
@@ -54,7 +59,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
     limiter = Limiter(
         key_func=lambda: rate_key(config),
         app=app,
-        storage_uri=config.rate_limit_storage,
+        storage_uri=storage_uri(config.rate_limit_storage),
         strategy="sliding-window-counter",
         headers_enabled=False,
         key_prefix="banner",

@@ -24,8 +24,10 @@ SETTING = "BANNER_WEBHOOK_DELIVERY"
 
 def install(app: Flask, log: ConsentLog, service: ConsentService) -> WebhookDelivery:
     """Write the outbox with every decision, and prepare (not start) the sender."""
-    log.companions.append(Outbox(service.live.current))
-    delivery = WebhookDelivery(log.engine, service.live.current)
+    # in_use: the outbox runs inside the decision's transaction and the sender in
+    # its own thread; neither may read the file (the requests do, see LiveConfig).
+    log.companions.append(Outbox(service.live.in_use))
+    delivery = WebhookDelivery(log.engine, service.live.in_use)
     log.listeners.append(delivery.note)
     log.closers.append(delivery.close)
     app.before_request(_start_once)

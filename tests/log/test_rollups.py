@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from banner.log import purge
 from banner.log.group_commit import GroupCommitLog
 from banner.log.rollups import Rollups, ensure, read_days
-from banner.log.schema import consent_log, log_nodes, rollup_zones
+from banner.log.schema import SCHEMA_VERSION, consent_log, log_nodes, rollup_zones
 from banner.log.store import ConsentLog, Decision, as_utc
+from banner.web.app import create_app
+from tests.factories import make_config
 from tests.log.seeding import decision, seed
 
 JAKARTA = "Asia/Jakarta"
@@ -184,8 +186,39 @@ def test_rows_logged_before_the_rollups_are_counted_at_the_first_start(url: str)
             assert ensure(conn, tokyo) == []  # up to date: nothing to do
             zone = conn.execute(sa.select(rollup_zones.c.zone)).scalar_one()
         assert zone == "Asia/Tokyo"
+        # This log's companion was made with Jakarta (an instance started before the
+        # change): it counts in the zone stored.
+        for n in range(300, 320):
+            log.append(visit(n, rng))
         assert rolled_up(log.engine, "tokodemo") == counted_from_rows(
             log.engine, "tokodemo", "Asia/Tokyo"
         )
     finally:
         log.dispose()
+
+
+def test_schema_step_6_counts_an_older_database_at_its_first_start(url: str) -> None:
+    """A database of schema 5 (no roll-up tables) with rows of a configured and another site."""
+    log = ConsentLog(url)
+    log.create_schema()
+    rng = random.Random(5)
+    seed(log, 120, chunk=50, make=lambda n: visit(n, rng))
+    seed(log, 10, start=500, make=lambda n: decision(n, site="other"))
+    with log.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE rollup_days"))
+        conn.execute(sa.text("DROP TABLE rollup_zones"))
+        conn.execute(sa.text("UPDATE banner_schema SET version = 5"))
+    log.dispose()
+    config = make_config(url)
+    app = create_app(config)
+    started: ConsentLog = app.extensions["banner"].log
+    try:
+        assert started.schema_version() == SCHEMA_VERSION == 6
+        zone = config.sites["tokodemo"].timezone
+        for site, counted_in in (("tokodemo", zone), ("other", "UTC")):
+            assert rolled_up(started.engine, site) == counted_from_rows(
+                started.engine, site, counted_in
+            )
+        assert rolled_up(started.engine, "tokodemo")
+    finally:
+        started.dispose()

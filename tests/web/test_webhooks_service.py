@@ -88,3 +88,28 @@ def test_start_delivery_respects_false(hooked: Flask) -> None:
     delivery = delivery_of(hooked)
     assert delivery is not None and not delivery.running
     start_delivery(object())  # not a Flask app: nothing to start
+
+
+def test_a_signed_in_visitors_event_names_the_subject_hash_never_the_user(
+    hooked: Flask, receiver: Receiver
+) -> None:
+    """The body carries ``subject`` (the keyed hash banner keeps), not the user id."""
+    from banner.log.subjects import subject_of
+    from tests.subject_tokens import make_token
+
+    made = post(hooked, {**GOOD, "subject": make_token("budi@example.co.id")})
+    assert made.status_code == 201
+    post(hooked, {**GOOD, "granted": []})  # an anonymous visitor: no subject
+    with hooked.extensions["banner"].log.engine.connect() as conn:
+        linked = subject_of(conn, "tokodemo", made.get_json()["consent_id"])
+    assert linked and "budi" not in linked
+    hooked.config["BANNER_WEBHOOK_DELIVERY"] = True
+    post(hooked, {**GOOD, "granted": ["analytics"], "consent_id": "x" * 22})
+    deadline = time.monotonic() + 20
+    while len(receiver.accepted) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bodies = [json.loads(a.body) for a in receiver.accepted]
+    subjects = {b["consent_id"]: b.get("subject") for b in bodies}
+    assert subjects[made.get_json()["consent_id"]] == linked
+    assert sum(1 for s in subjects.values() if s is None) == 2
+    assert all("budi" not in a.body.decode() for a in receiver.accepted)
