@@ -224,6 +224,7 @@
   /* The gate's own state, for its chunks only (the sending of a decision). */
   const inner = {
     S: S,
+    show: showBanner,
     keep: keep,
     parse: parse,
     readChoice: readChoice,
@@ -314,7 +315,10 @@
   ready(watch);
   ready(tagged);
   pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
-  if (pending?.policy_version !== S.v) pending = keep('localStorage', PENDING, null);
+  /* A pending grant made under an older policy is void. A pending refusal or
+   * withdrawal is sent all the same: it needs no notice, and the service keeps
+   * it under the notice it was made on (a withdrawal is never dropped). */
+  if (pending?.policy_version !== S.v && pending?.granted?.length !== 0) pending = keep('localStorage', PENDING, null);
   choice = readChoice();
   if (channel) channel.onmessage = (e) => sync(e.data);
   else w.addEventListener('storage', (e) => e.key === PENDING && e.newValue && sync(guard(JSON.parse, e.newValue)?.granted));

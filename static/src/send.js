@@ -70,6 +70,9 @@
         store(answer.token);
         g.status(0);
         g.apply(answer.granted);
+        /* a refusal kept under an older notice: its token is void for the
+         * current one, so the visitor is asked again (nothing runs meanwhile) */
+        if (!g.choice) g.show(1);
       })
       .catch((e) => {
         if (body !== g.pending) return;

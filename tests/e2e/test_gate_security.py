@@ -329,6 +329,45 @@ def test_a_refused_withdrawal_holds_is_shown_and_retried(
         assert len(keys) == 1, "every retry carries the decision's one retry_key"
 
 
+@pytest.mark.parametrize("granted", [[], ["analytics"]], ids=["refusal", "grant"])
+def test_a_pending_decision_of_another_policy_version(
+    deployment: Deployment, page: Any, context: Any, trackers: TrackerLog, granted: list[str]
+) -> None:
+    """A pending refusal or withdrawal made under another policy version is still sent
+    (never a withdrawal dropped); a pending grant of another version is void."""
+    requests: list[Any] = []
+    page.on("request", lambda r: requests.append(r))
+    visit(page, deployment)
+    first = decide(page, "Terima semua")
+    wait_until(page, lambda: trackers.to("gtag/js"))
+    page.route(CONSENT, lambda r: r.abort())
+    with page.expect_event("load"):
+        withdraw_all(page)
+    gate_ran(page)
+    wait_until(page, lambda: page.evaluate("localStorage.getItem('banner_pending_tokodemo')"))
+    # The policy moved on while the decision waited: the kept body names version 2.
+    page.evaluate(
+        """(granted) => { const k = 'banner_pending_tokodemo';
+        const b = JSON.parse(localStorage.getItem(k)); b.policy_version = 2; b.granted = granted;
+        localStorage.setItem(k, JSON.stringify(b)); }""",
+        granted,
+    )
+    page.unroute(CONSENT)
+    before = len(posted(requests))
+    page.reload()
+    gate_ran(page)
+    page.wait_for_timeout(500)
+    sent = posted(requests)[before:]
+    if granted:
+        assert sent == []  # dropped: a grant needs the notice of the current version
+        assert page.evaluate("localStorage.getItem('banner_pending_tokodemo')") is None
+    else:
+        assert [b["granted"] for b in sent] == [[]]
+        wait_until(page, lambda: payload(consent_value(context) or "e30").get("g") == [])
+        assert sent[0]["consent_id"] == first["consent_id"]
+        assert not page.evaluate("window.banner.granted('analytics')")
+
+
 def test_a_refused_grant_leaves_the_earlier_choice(
     deployment: Deployment, page: Any, trackers: TrackerLog
 ) -> None:
