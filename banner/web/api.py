@@ -40,6 +40,7 @@ from banner.web.errors import (
     UnknownSite,
 )
 from banner.web.state import service, state
+from banner.web.subject_field import subject_field
 
 api = Blueprint("banner_api", __name__)
 logger = logging.getLogger("banner")
@@ -232,14 +233,8 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         token=token,
         notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
-        subject=_subject(document, site),
+        subject=subject_field(document, site),
     )
-
-
-def _subject(document: dict[str, Any], site: SiteConfig) -> str:
-    from banner.web.subject_api import subject_field  # it imports this module
-
-    return subject_field(document, site)
 
 
 def _notice_hash(document: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@
     configured secrets for that site alone (``Authorization: Bearer <64 hex>``,
     ``banner keys show --site S --for subject-api``); it is not cross-origin.
 
-A decision of ``/api/v1/consent`` may carry ``subject`` too (:func:`subject_field`).
+A decision of ``/api/v1/consent`` may carry ``subject`` too (:mod:`banner.web.subject_field`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from banner.core.subject import MAX_TOKEN_CHARS, check_user_id
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
 from banner.log.store import StoreUnavailable
-from banner.log.subject_service import SubjectRefused, SubjectService, SyncRequest, SyncState
+from banner.log.subject_service import SubjectRefused, SyncRequest, SyncState
 from banner.web import request_body as body
 from banner.web.api import (
     _check_origin,
@@ -44,7 +44,8 @@ from banner.web.api import (
     store_down,
 )
 from banner.web.errors import BadField, Unauthorized
-from banner.web.state import service, state
+from banner.web.state import state
+from banner.web.subject_field import subjects
 
 subject_api = Blueprint("banner_subject_api", __name__)
 subject_api.register_error_handler(HTTPException, api_http_error)
@@ -64,29 +65,6 @@ def cap_body() -> None:
 def cors(response: Response) -> Response:
     """The sync is cross-origin like a decision; the back end's question is not."""
     return add_cors(response) if request.endpoint != "banner_subject_api.ask" else response
-
-
-def subjects() -> SubjectService:
-    return SubjectService(service())
-
-
-def subject_field(document: dict[str, Any], site: SiteConfig) -> str:
-    """The keyed hash of the subject a decision's ``subject`` token names; ``""``: none.
-
-    A token that names no subject (expired, forged, another site's, issued
-    before the subject was forgotten) links nothing, and the decision is
-    still recorded: refusing it would lose the visitor's choice.
-    """
-    token = document.get("subject")
-    if token is None:
-        return ""
-    token = body.clean_str(token, "subject", MAX_TOKEN_CHARS)
-    try:
-        return subjects().check(site.id, token)
-    except SubjectRefused:
-        return ""
-    except StoreUnavailable as exc:
-        raise store_down(exc) from None
 
 
 def _iso(stamp: int) -> str:
@@ -136,7 +114,8 @@ def sync() -> Response:
         ) from None
     except StoreUnavailable as exc:
         raise store_down(exc) from None
-    response = jsonify(state=synced.state.value)
+    fresh = state().config.loader_max_age
+    response = jsonify(state=synced.state.value, fresh=fresh)
     if synced.state is SyncState.SYNC and synced.recorded is not None:
         recorded = synced.recorded
         response = jsonify(
@@ -146,6 +125,7 @@ def sync() -> Response:
             granted=list(recorded.content.granted),
             policy_version=recorded.content.policy_version,
             expires_at=_iso(recorded.content.expires_at),
+            fresh=fresh,
         )
         if site.cookie_domain:
             set_consent_cookie(response, site, recorded.token)

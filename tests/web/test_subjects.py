@@ -89,7 +89,7 @@ def test_a_browser_holding_the_current_choice_is_left_alone(client: FlaskClient)
         "consent_id": first["consent_id"],
         "token": first["token"],
     }
-    assert sync(client, body).get_json() == {"state": "same"}
+    assert sync(client, body).get_json()["state"] == "same"
 
 
 def test_an_older_choice_is_replaced_on_the_same_consent_id(
@@ -109,12 +109,45 @@ def test_an_older_choice_is_replaced_on_the_same_consent_id(
     assert [r.action for r in banner_state.log.history(old["consent_id"])] == ["custom", "sync"]
 
 
+def test_a_newer_choice_made_before_signing_in_becomes_the_persons(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    """Never a tracker the person's newest choice refuses: the newer one is linked."""
+    decide(client, "user-1", [])
+    laptop = decide(client, None, ["analytics"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-1"),
+        "consent_id": laptop["consent_id"],
+        "token": laptop["token"],
+    }
+    assert sync(client, body).get_json()["state"] == "same"
+    assert linked(banner_state, laptop["consent_id"]) is not None
+    assert ask(client, "user-1").get_json()["choice"]["granted"] == ["analytics"]
+
+
+def test_signing_in_after_an_anonymous_choice_shares_it(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    phone = decide(client, None, ["functional"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-5"),
+        "consent_id": phone["consent_id"],
+        "token": phone["token"],
+    }
+    assert sync(client, body).get_json()["state"] == "same"
+    laptop = sync(client, {"site": "tokodemo", "subject": make_token("user-5")}).get_json()
+    assert laptop["state"] == "sync" and laptop["granted"] == ["functional"]
+
+
 def test_a_subject_without_a_choice_changes_nothing(
     client: FlaskClient, banner_state: BannerState
 ) -> None:
     before = banner_state.log.count("tokodemo")
     assert sync(client, {"site": "tokodemo", "subject": make_token("nobody")}).get_json() == {
-        "state": "none"
+        "state": "none",
+        "fresh": 60,
     }
     assert banner_state.log.count("tokodemo") == before
 
@@ -130,7 +163,8 @@ def test_a_choice_of_an_older_policy_version_is_not_shared(
     bumped = replace(config, sites={"tokodemo": replace(site, policy_version=4)})
     banner_state.service.live = type(banner_state.service.live)(bumped)
     assert sync(client, {"site": "tokodemo", "subject": make_token("user-1")}).get_json() == {
-        "state": "none"
+        "state": "none",
+        "fresh": 60,
     }
     assert ask(client, "user-1").get_json()["choice"] is None
 
@@ -178,3 +212,32 @@ def test_a_bad_user_id_is_a_400_naming_user(client: FlaskClient, user: Any) -> N
     answer = ask(client, user)
     assert answer.status_code == 400
     assert answer.get_json()["field"] == "user"
+
+
+def test_the_hosted_page_accepts_a_posted_subject(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    from tests.web.test_pages import open_page, submit
+
+    page, fields = open_page(client, "?lang=en")
+    assert 'name="subject"' in page.get_data(as_text=True)
+    posted = submit(client, {**fields, "subject": make_token("user-page")}, "save", "analytics")
+    assert posted.status_code in (302, 303), posted.get_data(as_text=True)
+    assert ask(client, "user-page").get_json()["choice"]["granted"] == ["analytics"]
+    # a subject in the URL is never read (no link decoration)
+    page, fields = open_page(client, f"?lang=en&subject={make_token('user-url')}")
+    assert make_token("user-url") not in page.get_data(as_text=True)
+    submit(client, fields, "save", "analytics")
+    assert ask(client, "user-url").get_json()["choice"] is None
+
+
+def test_the_subject_part_is_immutable_and_named_with_the_ui(client: FlaskClient) -> None:
+    gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
+    named = gate.split('"ui":"')[1][:16]
+    part = client.get(f"/s/tokodemo/subject.{named}.js")
+    assert part.status_code == 200
+    assert part.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"api/v1/subject/sync" in part.get_data()
+    old = client.get("/s/tokodemo/subject.0123456789abcdef.js")
+    assert old.status_code == 307 and old.headers["Location"] == f"subject.{named}.js"
+    assert client.get(f"/s/tokodemo/subject.{named}.css").status_code == 404
