@@ -4,10 +4,11 @@ Each batch is its own short transaction: it notes on the rows' leaves that
 they are purged (the leaf hashes stay, so the trees and every proof still
 verify, issue 22) and deletes the rows. Rows are found per site through the
 (site, recorded_at) index, oldest first, so a batch reads only what it
-deletes and the last, empty look-up costs one index probe per site. Between
-batches the purge pauses about as long as the batch held the database, so
-writers waiting for SQLite's lock (or PostgreSQL's pages) get it: a decision
-waits at most one batch, never the whole purge.
+deletes and the last, empty look-up costs one index probe per site. A batch
+is sized to hold the database about 20 ms (its size follows the machine's
+speed and load), and the purge then pauses about as long, so writers waiting
+for SQLite's lock (or PostgreSQL's pages) get it: a decision waits at most
+one batch, never the whole purge.
 
 The daily roll-ups are statistics of decisions made and stay as they are
 (:mod:`banner.log.rollups`).
@@ -24,8 +25,10 @@ from sqlalchemy.engine import Engine
 
 from banner.log.schema import consent_log, log_nodes, log_state
 
-#: Rows per batch: about 10 ms of the write lock on SQLite.
-BATCH = 500
+#: What one batch may hold the database: about the time of a decision's own commit.
+TARGET_SECONDS = 0.02
+#: Rows of the first batch, and the bounds the batches are sized within.
+BATCH, SMALLEST, LARGEST = 200, 20, 5000
 #: The pause after a batch, as a multiple of the batch's own time.
 PAUSE = 1.0
 
@@ -37,18 +40,17 @@ def purge_in_batches(
     batch: int = BATCH,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Delete every row recorded before ``before``; return how many went."""
+    """Delete every row recorded before ``before``; return how many went.
+
+    Batches are sized to take about :data:`TARGET_SECONDS` on this machine
+    and load: halved after a slower one, doubled after a much faster one
+    (an explicit ``batch`` below :data:`SMALLEST` is kept as it is, for tests).
+    """
     with engine.connect() as conn:
+        # every row has its site's tree (schema step 5 numbered the older ones)
         sites = list(conn.execute(sa.select(log_state.c.site).order_by(log_state.c.site)).scalars())
-        # rows logged before the trees (none after schema step 5) have a site too
-        sites += [
-            s
-            for s in conn.execute(
-                sa.select(consent_log.c.site).where(consent_log.c.log_index.is_(None)).distinct()
-            ).scalars()
-            if s not in sites
-        ]
     removed = 0
+    smallest = min(batch, SMALLEST)
     for site in sites:
         while True:
             started = time.perf_counter()
@@ -57,7 +59,12 @@ def purge_in_batches(
             removed += done
             if done < batch:
                 break
-            sleep((time.perf_counter() - started) * PAUSE)
+            took = time.perf_counter() - started
+            if took > TARGET_SECONDS:
+                batch = max(smallest, batch // 2)
+            elif took < TARGET_SECONDS / 2:
+                batch = min(LARGEST, batch * 2)
+            sleep(took * PAUSE)
     return removed
 
 
