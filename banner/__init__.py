@@ -37,6 +37,10 @@ _PUBLIC = {
     "BannerConfig": "banner.core.config",
     "ConfigError": "banner.core.config",
     "create_app": "banner.app",
+    "verify_webhook": "banner.core.webhook_signature",
+    "subject_token": "banner.check.subject_token",
+    "subject_consent": "banner.log.subject_service",
+    "SubjectConsent": "banner.core.subject",
 }
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "ConsentMiddleware",
     "ConsentToken",
     "LiveChecker",
+    "SubjectConsent",
     "TrackerGate",
     "__version__",
     "check_consent",
@@ -56,6 +61,9 @@ __all__ = [
     "current_consent",
     "has_consent",
     "load_config",
+    "subject_consent",
+    "subject_token",
+    "verify_webhook",
 ]
 
 if TYPE_CHECKING:
@@ -64,9 +72,13 @@ if TYPE_CHECKING:
     from banner.check.flask_consent import consent_required, current_consent, has_consent
     from banner.check.live import LiveChecker
     from banner.check.middleware import ConsentMiddleware, consent_in
+    from banner.check.subject_token import subject_token
     from banner.check.tracker_gate import TrackerGate
     from banner.core.config import BannerConfig, ConfigError, load_config
+    from banner.core.subject import SubjectConsent
     from banner.core.token import ConsentToken
+    from banner.core.webhook_signature import verify_webhook
+    from banner.log.subject_service import subject_consent
     from banner.web.extension import Banner
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from banner.admin.ranges import ONE_DAY, DayRange, local_midnight
 from banner.admin.reading import reader
 from banner.core.consent import Action
+from banner.log import outbox
 from banner.log.rollups import DayFigures, read_days
 from banner.log.rollups import zone_of as rollup_zone
 from banner.log.schema import consent_log
@@ -173,3 +174,13 @@ def _stamp(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return as_utc(value)
+
+
+def event_counts(log: ConsentLog, sites: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per site: its webhook events pending, delivered and failed (zeros when none)."""
+    try:
+        with log.engine.connect() as conn:
+            found = outbox.counts(conn, sites)
+    except SQLAlchemyError as exc:
+        raise translate_error(exc) from exc
+    return {site: found.get(site, dict.fromkeys(outbox.STATES, 0)) for site in sites}

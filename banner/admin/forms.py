@@ -1,4 +1,4 @@
-"""The dashboard's forms: login and logout, CSRF-protected by Flask-WTF."""
+"""The dashboard's forms: login, logout and retrying webhooks, CSRF-protected by Flask-WTF."""
 
 from __future__ import annotations
 
@@ -38,6 +38,17 @@ class LoginForm(_Translated):
 
 class LogoutForm(_Translated):
     submit = SubmitField()
+
+
+class RetryForm(_Translated):
+    """The "retry failed" button of a site's webhooks: only its CSRF token."""
+
+    submit = SubmitField()
+
+
+def retry_form(language: str) -> RetryForm:
+    form: RetryForm = RetryForm(meta={"language": language})
+    return form
 
 
 def login_form(language: str) -> LoginForm:

@@ -14,7 +14,13 @@ from flask import g, request
 
 from banner.admin.charts import rate_lines, stacked_bars
 from banner.admin.errors import SiteNotFound
-from banner.admin.figures import ACTIONS, SiteFigures, last_decisions, site_figures
+from banner.admin.figures import (
+    ACTIONS,
+    SiteFigures,
+    event_counts,
+    last_decisions,
+    site_figures,
+)
 from banner.admin.forms import logout_form
 from banner.admin.keys import first_seen
 from banner.admin.page import account, admin, render
@@ -32,6 +38,7 @@ ACTION_NAMES = {
     "change": N_("Changed"),
     "withdraw": N_("Withdrawn"),
     "gpc": N_("Refused by GPC signal"),
+    "sync": N_("Taken from the same person's other device"),
 }
 #: Query keys the range form reads; any other key is ignored.
 RANGE_KEYS = ("first", "last")
@@ -64,6 +71,7 @@ def overview() -> tuple[str, int]:
         "overview.html",
         sites=sites,
         last=last_decisions(state().log, [s.id for s in sites]),
+        events=event_counts(state().log, [s.id for s in sites if s.webhooks]),
         key_added=added,
         # the key serves every site: its time is in the first site's zone
         key_zone=zone_of(sites[0]) if sites else "UTC",

@@ -43,6 +43,7 @@ from functools import lru_cache
 from banner.core.config import SiteConfig
 from banner.core.consent import ESSENTIAL
 from banner.core.keys import site_token_keys
+from banner.core.subject import SubjectConsent
 from banner.core.token import CLOCK_SKEW_SECONDS, Clock, ConsentToken, TokenCodec, Verdict
 
 __all__ = [
@@ -217,7 +218,7 @@ class ConsentChecker:
         return merge_consents(self.check(value) for value in values)
 
 
-def covers(consent: ConsentToken | None, category: str) -> bool:
+def covers(consent: ConsentToken | SubjectConsent | None, category: str) -> bool:
     """True when ``consent`` allows ``category``; without consent only ``essential``."""
     if consent is None:
         return category == ESSENTIAL

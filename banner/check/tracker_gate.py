@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from banner.check.checker import covers
+from banner.core.subject import SubjectConsent
 from banner.core.token import ConsentToken
 
 P = ParamSpec("P")
@@ -43,8 +44,11 @@ EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
 
 gate_logger = logging.getLogger("banner.gate")
 
+#: What the gate takes as consent: a visitor's verified token, or a signed-in
+#: subject's current choice (``banner.subject_consent``), or ``None`` for none.
+Consent = ConsentToken | SubjectConsent | None
 #: A sending function once gated: it takes the visitor's consent first.
-Gated = Callable[Concatenate[ConsentToken | None, P], T | None]
+Gated = Callable[Concatenate[Consent, P], T | None]
 #: (event name, category) -> how many
 Counts = dict[tuple[str, str], int]
 
@@ -83,11 +87,12 @@ class TrackerGate:
             return dict(self._dropped)
 
     def run(
-        self, consent: ConsentToken | None, category: str, call: Callable[[], T], *, event: str
+        self, consent: Consent, category: str, call: Callable[[], T], *, event: str
     ) -> T | None:
         """Run ``call`` if ``consent`` covers ``category``; otherwise drop it.
 
-        :param consent: the visitor's verified consent, ``None`` for none.
+        :param consent: the visitor's verified consent, or a subject's current
+            choice (:func:`banner.subject_consent`), ``None`` for none.
         :param category: the category the event needs, such as ``analytics``.
         :param call: sends the event; it is not called when the event is dropped.
         :param event: a short label counted and logged, such as ``ga4_purchase``.
@@ -122,13 +127,11 @@ class TrackerGate:
 
         def decorate(
             send: Callable[P, T],
-        ) -> Callable[Concatenate[ConsentToken | None, P], T | None]:
+        ) -> Callable[Concatenate[Consent, P], T | None]:
             label = _event_name(name or send.__name__)
 
             @functools.wraps(send)
-            def gated(
-                consent: ConsentToken | None, /, *args: P.args, **kwargs: P.kwargs
-            ) -> T | None:
+            def gated(consent: Consent, /, *args: P.args, **kwargs: P.kwargs) -> T | None:
                 return self.run(consent, category, lambda: send(*args, **kwargs), event=label)
 
             return gated

@@ -31,6 +31,8 @@ from banner.cli.options import open_log as _log
 from banner.cli.options import site_of as _site_of
 from banner.cli.scan import scan
 from banner.cli.starter import init
+from banner.cli.subjects import forget_subject
+from banner.cli.webhooks import webhooks
 from banner.core.config import demo_config
 from banner.core.config_notice import config_warnings
 from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
@@ -79,6 +81,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
     The ports also come from BANNER_PORT and BANNER_SHOP_PORT (make demo).
     """
     from banner.app import create_app
+    from banner.web.webhooks import start_delivery
 
     config = _config(config_path)
     if config.demo:
@@ -87,6 +90,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
         config = demo_config(os.environ, shop_port)
     _free(host, port, "--port", "BANNER_PORT")
     app = create_app(config)
+    start_delivery(app)
     if config.demo:
         _free(host, shop_port, "--shop-port", "BANNER_SHOP_PORT")
         _start_demo_shop(f"http://{host}:{port}", host, shop_port)
@@ -383,5 +387,7 @@ main.add_command(scan)
 main.add_command(admin)
 main.add_command(init)
 main.add_command(keys)
+main.add_command(webhooks)
 for command in LOG_COMMANDS:
     log.add_command(command)
+log.add_command(forget_subject)

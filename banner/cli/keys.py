@@ -14,8 +14,21 @@ import click
 
 from banner.cli.log_key import new_log_key
 from banner.cli.options import config_from, config_option, friendly, site_of
-from banner.core.keys import LABEL, TOKEN, site_token_keys
+from banner.core.keys import LABEL, SUBJECT, SUBJECT_API, TOKEN, derived_keys
 
+#: What each kind of key is for, as ``keys show`` says.
+USES = {
+    TOKEN: "they verify {site}'s tokens only. "
+    'Use: ConsentChecker("{site}", KEYS, policy_version=...)',
+    SUBJECT: "the last signs {site}'s subject tokens. "
+    'Use: subject_token("{site}", user_id, keys=KEYS)',
+    SUBJECT_API: "any one is the bearer of POST /api/v1/subject for {site}.",
+}
+ENV_NAMES = {
+    TOKEN: "BANNER_SITE_KEYS",
+    SUBJECT: "BANNER_SUBJECT_KEYS",
+    SUBJECT_API: "BANNER_SUBJECT_API_KEYS",
+}
 #: Bytes of randomness in a new secret (256 bits, 43 URL-safe characters).
 NEW_KEY_BYTES = 32
 
@@ -38,6 +51,15 @@ def new() -> None:
 @config_option
 @click.option("--site", required=True, help="The site whose backend gets the keys.")
 @click.option(
+    "--for",
+    "purpose",
+    type=click.Choice([TOKEN, SUBJECT, SUBJECT_API]),
+    default=TOKEN,
+    show_default=True,
+    help='"token": verify consent tokens; "subject": sign subject tokens; '
+    '"subject-api": the bearer of POST /api/v1/subject.',
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["lines", "env"]),
@@ -46,18 +68,17 @@ def new() -> None:
     help='"lines": one key per line; "env": BANNER_SITE_KEYS=k1,k2 for an environment file.',
 )
 @friendly
-def show(config_path: str | None, site: str, fmt: str) -> None:
-    """Print SITE's token keys (oldest first; the last one signs), for its backend only."""
+def show(config_path: str | None, site: str, purpose: str, fmt: str) -> None:
+    """Print SITE's keys for one use (oldest first; the last one signs), for its backend only."""
     config = config_from(config_path)
-    found = site_token_keys(config.secret_keys, site_of(config, site))
+    found = derived_keys(config.secret_keys, purpose, site_of(config, site))
     click.echo(
-        f"# {site}: HMAC-SHA256(secret, {LABEL!r} + {TOKEN!r} + '/' + {site!r}) of each of "
-        f"the {len(found)} secret_keys, oldest first; they verify {site}'s tokens only. "
-        f'Use: ConsentChecker("{site}", KEYS, policy_version=...)',
+        f"# {site}: HMAC-SHA256(secret, {LABEL!r} + {purpose!r} + '/' + {site!r}) of each of "
+        f"the {len(found)} secret_keys, oldest first; {USES[purpose].format(site=site)}",
         err=True,
     )
     if fmt == "env":
-        click.echo(f"BANNER_SITE_KEYS={','.join(found)}")
+        click.echo(f"{ENV_NAMES[purpose]}={','.join(found)}")
     else:
         for key in found:
             click.echo(key)

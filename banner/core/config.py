@@ -93,10 +93,12 @@ def parse_config(document: Mapping[str, Any], source: str, env: Mapping[str, str
     return config
 
 
-def _parse_site(source: str, site_id: str, raw: object, language: str) -> SiteConfig | None:
+def _parse_site(
+    source: str, site_id: str, raw: object, language: str, env: Mapping[str, str]
+) -> SiteConfig | None:
     """One site, its mistakes reported; ``None`` when it could not be read to the end."""
     try:
-        return parse_site(source, site_id, raw, language)
+        return parse_site(source, site_id, raw, language, env)
     except ConfigError as exc:
         report(exc)
     except (TypeError, ValueError, AttributeError, KeyError):
@@ -114,7 +116,7 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
     if not isinstance(sites_raw, dict) or not sites_raw:
         report(ConfigError(source, "sites", "at least one [sites.ID] table"))
         sites_raw = {}
-    sites = {sid: _parse_site(source, sid, raw, language) for sid, raw in sites_raw.items()}
+    sites = {sid: _parse_site(source, sid, raw, language, env) for sid, raw in sites_raw.items()}
     database_url = env.get("BANNER_DATABASE_URL") or main.get(
         "database_url", is_database_url, "a sqlite:/// or postgresql+psycopg:// URL", None
     )
@@ -141,6 +143,12 @@ def _parse(document: Mapping[str, Any], source: str, env: Mapping[str, str]) -> 
             "memory://",
         ),
         log_key_file=_log_key_file(main, source),
+        webhook_first_retry=main.get(
+            "webhook_first_retry",
+            lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0.01 <= v <= 300,
+            "seconds from 0.01 to 300 before a failed webhook delivery's first retry",
+            5.0,
+        ),
     )
 
 
@@ -191,6 +199,7 @@ _BANNER_KEYS = (
     "rate_limit",
     "rate_limit_storage",
     "log_key_file",
+    "webhook_first_retry",
 )
 
 

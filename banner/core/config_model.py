@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from banner.core.config_webhooks import Webhook
 from banner.core.consent import BUILTIN_CATEGORIES, ESSENTIAL
 
 MIN_KEY_LENGTH = 32
@@ -147,6 +148,8 @@ class SiteConfig:
     rights_url: str | None = None
     #: ``categories = [...]`` chose the categories asked (else: those used)
     categories_listed: bool = False
+    #: ``[sites.S.webhooks.NAME]``: receivers of this site's events (issue 25)
+    webhooks: tuple[Webhook, ...] = ()
 
     @property
     def the_controller(self) -> Controller:
@@ -200,3 +203,5 @@ class BannerConfig:
     loader_max_age: int = 60
     #: the consent log's Ed25519 signing key (PEM); ``None``: one kept in the database
     log_key_file: str | None = None
+    #: seconds before a failed webhook delivery's first retry (doubling up to 10 minutes)
+    webhook_first_retry: float = 5.0

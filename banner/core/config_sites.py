@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -41,6 +41,7 @@ from banner.core.config_values import (
     matches,
     report,
 )
+from banner.core.config_webhooks import parse_webhooks
 from banner.core.consent import ESSENTIAL, LANGUAGES
 
 _SITE_KEYS = (
@@ -63,6 +64,8 @@ _SITE_KEYS = (
     "changes",
     "children",
     "rights_url",
+    # where decisions are sent (banner.core.config_webhooks)
+    "webhooks",
 )
 
 
@@ -141,7 +144,14 @@ def _named(key: str, colours: dict[str, str]) -> str:
     return f"{key} {colours[key]}" + (f" (fixed: {fixed[1]})" if fixed else "")
 
 
-def parse_site(source: str, site_id: str, raw: object, default_language: str) -> SiteConfig:
+def parse_site(
+    source: str,
+    site_id: str,
+    raw: object,
+    default_language: str,
+    env: Mapping[str, str] | None = None,
+) -> SiteConfig:
+    """One site; ``env`` supplies the webhooks' ``secret_env`` variables."""
     key = f"sites.{site_id}"
     if not SITE_ID.fullmatch(site_id):
         raise ConfigError(source, key, "a site id of lower-case letters, digits, - and _")
@@ -197,6 +207,7 @@ def parse_site(source: str, site_id: str, raw: object, default_language: str) ->
             "rights_url", is_policy_url, "an https URL of the privacy policy's rights section", None
         ),
         categories_listed=listed is not None,
+        webhooks=parse_webhooks(site, env or {}),
     )
     asked = asked_categories(known, listed, used_categories(config))
     return replace(config, categories=asked)

@@ -124,6 +124,15 @@ class LiveConfig:
         """
         return cls(load_config(path, env), os.fspath(path), env=env)
 
+    def in_use(self) -> BannerConfig:
+        """The config in use, without looking at the file.
+
+        For background threads and code inside a database transaction: the
+        requests look at the file (:meth:`current`), so a change reaches these
+        with the next request, and nothing waits on a file while it holds a lock.
+        """
+        return self._config
+
     def current(self) -> BannerConfig:
         """The config to use now (a dictionary look-up between two looks at the file)."""
         if self.path is None or self._clock() < self._next_look:

@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     CHANGE = "change"
     WITHDRAW = "withdraw"
     GPC = "gpc"
+    #: a device took the choice its signed-in person made elsewhere (issue 25)
+    SYNC = "sync"
 
 
 class Source(enum.StrEnum):
@@ -63,6 +65,15 @@ def retry_key_hash(key: str | None) -> str:
 def retry_proven(key: str | None, stored_hash: str) -> bool:
     """True when ``key`` is the retry key whose hash a row stored (never for none)."""
     return bool(key and stored_hash) and hmac.compare_digest(retry_key_hash(key), stored_hash)
+
+
+def refuses_all(granted: Iterable[str]) -> bool:
+    """True when ``granted`` holds nothing beyond essential (a refusal or a withdrawal).
+
+    Such a decision needs no notice to be lawful, so it is recorded even when the
+    notice it was made on has since been replaced: a withdrawal is never dropped.
+    """
+    return all(category == ESSENTIAL for category in granted)
 
 
 def new_consent_id() -> str:

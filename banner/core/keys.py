@@ -35,7 +35,13 @@ ADMIN_SESSION = "admin-session"
 PAGE_SESSION = "page-session"
 #: The hosted pages' CSRF tokens (Flask-WTF).
 PAGE_CSRF = "page-csrf"
-PURPOSES = (TOKEN, ADMIN_SESSION, PAGE_SESSION, PAGE_CSRF)
+#: Subject tokens of one site (issue 25; scope: the site id): its backend signs them.
+SUBJECT = "subject"
+#: The bearer key of one site's ``POST /api/v1/subject`` (scope: the site id).
+SUBJECT_API = "subject-api"
+#: The key of the hash banner keeps of a site's user ids (scope: the site id).
+SUBJECT_ID = "subject-id"
+PURPOSES = (TOKEN, ADMIN_SESSION, PAGE_SESSION, PAGE_CSRF, SUBJECT, SUBJECT_API, SUBJECT_ID)
 
 
 def derive_key(secret: str | bytes, purpose: str, scope: str = "") -> str:

@@ -157,10 +157,17 @@ class TokenCodec:
             signer_kwargs={"digest_method": hashlib.sha256, "clock": self._clock, "shift": shift},
         )
 
-    def sign(self, consent_id: str, granted: Sequence[str]) -> tuple[str, ConsentToken]:
-        """Sign a choice; return the token string and what it says."""
+    def sign(
+        self, consent_id: str, granted: Sequence[str], policy_version: int | None = None
+    ) -> tuple[str, ConsentToken]:
+        """Sign a choice; return the token string and what it says.
+
+        :param policy_version: the version the choice was made under (default: the
+            current one); a refusal made on an older notice keeps its own.
+        """
         now = int(self._clock())
-        payload = {"i": consent_id, "s": self.site, "g": list(granted), "v": self.policy_version}
+        version = self.policy_version if policy_version is None else policy_version
+        payload = {"i": consent_id, "s": self.site, "g": list(granted), "v": version}
         token = self._signer.dumps({**payload, "t": now})
         return token, self._content(payload, now)
 

@@ -102,13 +102,18 @@ class NoticeBook:
         if notices is self._notices:
             self._archived = True
 
-    def judge(self, config: BannerConfig, site: SiteConfig, notice_hash: str) -> str:
+    def judge(
+        self, config: BannerConfig, site: SiteConfig, notice_hash: str, refusal: bool = False
+    ) -> tuple[str, int]:
         """Accept the hash of a notice of ``site`` of its current policy version.
 
         An older wording of the current version is accepted: the visitor agreed
-        to those words, and the archive holds them.
+        to those words, and the archive holds them. A ``refusal`` (nothing granted
+        beyond essential) is accepted on a notice of an older version too: it is
+        recorded under the version it was made on, never dropped.
 
-        :returns: the notice's language (the decision's language: the one shown).
+        :returns: the notice's language (the decision's language: the one shown)
+            and its policy version.
 
         :raises NoticeChanged: the notice is of an older policy version.
         :raises UnknownNotice: no archived notice of this site has this hash.
@@ -119,13 +124,15 @@ class NoticeBook:
         if shown is None or shown.site != site.id:
             raise UnknownNotice(notice_hash)
         if shown.policy_version < site.policy_version:
+            if refusal:  # the older notice is archived: it was served
+                return shown.language, shown.policy_version
             raise NoticeChanged(shown.policy_version, site.policy_version)
         if shown.policy_version > site.policy_version:
             raise StoreUnavailable("a newer config is being loaded", retry_after=2)
         current = self._by_hash.get(notice_hash)
         if current is not None:  # the words first, then the decision that refers to them
             self.archive.ensure(current.hash, current.document)
-        return shown.language
+        return shown.language, shown.policy_version
 
     def _shown(self, config: BannerConfig, notice_hash: str) -> _Shown | None:
         self.notices(config)

@@ -34,6 +34,10 @@ class Decision:
     #: SHA-256 (hex) of the client's ``retry_key`` that wrote this row, ``""`` for none.
     #: A secret between the log and that client: never exported or shown.
     retry_key_hash: str = ""
+    #: The keyed hash of the signed-in subject this decision links its consent id
+    #: to (issue 25), ``""`` for none. Not a column: the ``subject_links``
+    #: companion stores it (:mod:`banner.log.subjects`); never exported.
+    subject: str = ""
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-ready dict (times in ISO 8601 UTC), without the retry key's hash."""
@@ -44,7 +48,9 @@ class Decision:
 
 
 #: Fields of a :class:`Decision` that stay in the database (no export, receipt or output).
-PRIVATE = frozenset({"retry_key_hash"})
+PRIVATE = frozenset({"retry_key_hash", "subject"})
+#: Fields of a :class:`Decision` that are not ``consent_log`` columns.
+NOT_COLUMNS = frozenset({"subject"})
 
 
 def decision(row: sa.Row[Any]) -> Decision:

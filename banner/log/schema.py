@@ -193,3 +193,65 @@ rollup_zones = sa.Table(
     sa.Column("site", sa.String(40), primary_key=True),
     sa.Column("zone", sa.String(64), nullable=False),
 )
+
+#: Webhook events waiting, delivered or given up (issue 25, :mod:`banner.log.outbox`).
+#: One row per (decision, webhook that wants its event), written in the
+#: decision's own transaction, keyed by the decision's place in its site's log
+#: (so a commit appends to one page). The body is built from the decision's row
+#: when sent; per (site, webhook, consent id) rows go out in ``log_index``
+#: order, found through ``consent_log``'s consent-id index. ``lease`` and
+#: ``lease_until`` mark the instance sending it, so several instances never
+#: send one event at once. Only waiting events are in the due index.
+webhook_outbox = sa.Table(
+    "webhook_outbox",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("webhook", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(32), nullable=False),
+    sa.Column("consent_id", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    #: when its current 24 hours of tries began (creation, or the last retry or replay)
+    sa.Column("tries_since", sa.DateTime(timezone=True), nullable=False),
+    #: ``pending``, ``delivered`` or ``failed`` (given up after 24 hours)
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease", sa.String(32), nullable=True),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    #: the last answer: an HTTP status or what went wrong, for ``banner webhooks list``
+    sa.Column("last_result", sa.String(200), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index(
+        "ix_webhook_outbox_due",
+        "next_at",
+        sqlite_where=sa.text("state = 'pending'"),
+        postgresql_where=sa.text("state = 'pending'"),
+    ),
+    sqlite_with_rowid=False,
+)
+
+#: Which consent ids a signed-in subject decided on (issue 25, :mod:`banner.log.subjects`).
+#: ``subject`` is a keyed hash of the site's user id, never the id itself; a consent
+#: id belongs to one subject at a time. ``banner log forget-subject`` deletes the
+#: rows; the decisions stay as proof under their consent ids.
+subject_links = sa.Table(
+    "subject_links",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("consent_id", sa.String(64), primary_key=True),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_subject_links_subject", "site", "subject"),
+)
+
+#: Subjects forgotten lately, so a subject token issued before the erasure
+#: (still within its 10 minutes) links nothing again. Kept about a token's life.
+subject_forgotten = sa.Table(
+    "subject_forgotten",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.String(64), primary_key=True),
+    sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -48,6 +48,9 @@ class DecisionRequest:
     #: The client's random key for this decision (16-128 URL-safe characters); a
     #: retry of the same decision carries it again to get a token without one.
     retry_key: str | None = None
+    #: The keyed hash of the signed-in subject the decision links its consent id
+    #: to (a checked subject token, issue 25); ``""`` for none.
+    subject: str = ""
 
 
 class TokenRequired(Exception):
@@ -156,7 +159,7 @@ class ConsentService:
             raise StoreUnavailable("site no longer configured", retry_after=1)
         choice = Choice.of(request.granted, site.category_ids)
         consent_id = request.consent_id or new_consent_id()
-        text_hash, language = self._notice(config, site, request)
+        text_hash, language, version = self._notice(config, site, request, choice)
         decision = Decision(
             consent_id=consent_id,
             site=site.id,
@@ -164,7 +167,7 @@ class ConsentService:
             action=choice.action(None, request.gpc).value,
             granted=tuple(choice.granted_list()),
             denied=choice.denied,
-            policy_version=site.policy_version,
+            policy_version=version,
             language=language,
             text_hash=text_hash,
             source=request.source.value,
@@ -175,6 +178,7 @@ class ConsentService:
             user_agent=clean_text(request.user_agent),
             age_confirmed=request.age_confirmed,
             retry_key_hash=retry_key_hash(request.retry_key),
+            subject=request.subject,
         )
 
         holder = self._token_holder(site.id, request)
@@ -205,20 +209,31 @@ class ConsentService:
 
         fresh = request.consent_id is None
         stored = self.log.append(decision, fresh=fresh, amend=after, retry=retry)
-        token, content = codecs[site.id].sign(stored.consent_id, stored.granted)
+        # A refusal on an older notice gets a token of that version: void for
+        # the current one, so the visitor is asked again, with nothing granted.
+        token, content = codecs[site.id].sign(
+            stored.consent_id, stored.granted, stored.policy_version
+        )
         return Recorded(stored, token, content)
 
     def _notice(
-        self, config: BannerConfig, site: SiteConfig, request: DecisionRequest
-    ) -> tuple[str, str]:
-        """The archived notice the decision refers to and its language (Pasal 24 proof).
+        self, config: BannerConfig, site: SiteConfig, request: DecisionRequest, choice: Choice
+    ) -> tuple[str, str, int]:
+        """The archived notice the decision refers to, its language and policy version.
 
-        :raises banner.log.notice_book.NoticeChanged: shown under an older policy version.
+        The Pasal 24 proof: the words the visitor was shown. A refusal made on a
+        notice of an older version is recorded under that version.
+
+        :raises banner.log.notice_book.NoticeChanged: shown under an older policy
+            version, for a decision that grants something.
         :raises banner.log.notice_book.UnknownNotice: not a notice of this site.
         """
         if request.notice_hash is None:
-            return self.book.published(config, site.id, request.language).hash, request.language
-        return request.notice_hash, self.book.judge(config, site, request.notice_hash)
+            published = self.book.published(config, site.id, request.language)
+            return published.hash, request.language, site.policy_version
+        refusal = not choice.granted
+        language, version = self.book.judge(config, site, request.notice_hash, refusal)
+        return request.notice_hash, language, version
 
     def _token_holder(self, site_id: str, request: DecisionRequest) -> ConsentToken | None:
         """The request's token when it verifies and names the request's consent id."""

@@ -18,9 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from banner.log import tree
+from banner.log import subjects, tree
 from banner.log.migrations import current_version, migrate
 from banner.log.purge import purge_in_batches
+from banner.log.rows import NOT_COLUMNS
 from banner.log.rows import PRIVATE as PRIVATE
 from banner.log.rows import Decision as Decision
 from banner.log.rows import as_utc as as_utc
@@ -48,7 +49,9 @@ class StoreFull(StoreUnavailable):
 
 
 def _row_values(decision: Decision) -> dict[str, Any]:
-    values = {n: getattr(decision, n) for n in decision.__dataclass_fields__}
+    values = {
+        n: getattr(decision, n) for n in decision.__dataclass_fields__ if n not in NOT_COLUMNS
+    }
     values["granted"] = json.dumps(list(decision.granted))
     values["denied"] = json.dumps(list(decision.denied))
     return values
@@ -112,7 +115,7 @@ class ConsentLog:
         #: called inside the writing transaction, after the rows are inserted,
         #: with the decisions written and their row values (``log_index`` set):
         #: whatever must commit or fail with the decisions (roll-ups, outbox, links)
-        self.companions: list[Companion] = []
+        self.companions: list[Companion] = [subjects.link]
 
     def insert(
         self,

@@ -120,7 +120,8 @@ class Classifier:
     def _configured_cookie(self, name: str) -> Verdict | None:
         if self.site is None:
             return None
-        for tracker in self.site.trackers:
+        # the tags a Tag Manager container declares count as configured too
+        for tracker in self.site.notice_trackers:
             patterns = [*KINDS[tracker.kind].cookies] if tracker.kind in KINDS else []
             patterns += [str(tracker.settings.get("cookie") or "")]
             patterns += [str(p) for p in tracker.settings.get("cookies") or ()]
@@ -147,7 +148,8 @@ class Classifier:
         # Several kinds share Google's hosts: a script's file name may say which one it is.
         named = [k for k in kinds if PATH_KINDS.get(path.rsplit("/", 1)[-1]) == k.kind]
         kinds = named or kinds
-        configured = {t.kind: t.category for t in self.site.trackers} if self.site else {}
+        trackers = self.site.notice_trackers if self.site else ()
+        configured = {t.kind: t.category for t in reversed(trackers)}
         for kind in kinds:
             if kind.kind in configured:
                 return Verdict(kind.title, configured[kind.kind], "site-config", None, _owner(kind))

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from banner.core.config import SITE_ID, SiteConfig
-from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source
+from banner.core.consent import CONSENT_ID, LANGUAGES, RETRY_KEY, Source, refuses_all
 from banner.core.token import MAX_TOKEN_BYTES
 from banner.core.visitor import client_address
 from banner.log.notice_book import NoticeChanged, UnknownNotice
@@ -40,6 +40,7 @@ from banner.web.errors import (
     UnknownSite,
 )
 from banner.web.state import service, state
+from banner.web.subject_field import subject_field
 
 api = Blueprint("banner_api", __name__)
 logger = logging.getLogger("banner")
@@ -57,6 +58,7 @@ CONSENT_FIELDS = (
     "notice_hash",
     "retry_key",
     "source",
+    "subject",
 )
 #: Where in the page a decision was made: the banner, or a blocked embed's placeholder.
 PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
@@ -147,9 +149,10 @@ def _granted(document: dict[str, Any], site: SiteConfig) -> tuple[str, ...]:
     return tuple(granted)
 
 
-def _policy_version(document: dict[str, Any], site: SiteConfig) -> None:
+def _policy_version(document: dict[str, Any], site: SiteConfig, granted: tuple[str, ...]) -> None:
+    """An older version is refused, except for a refusal (a withdrawal is never dropped)."""
     version = body.whole_number(body.require(document, "policy_version"), "policy_version")
-    if version < site.policy_version:
+    if version < site.policy_version and not refuses_all(granted):
         raise StalePolicy(
             f"policy version {version} was replaced by {site.policy_version}; show the new notice",
             "policy_version",
@@ -201,7 +204,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
     language = body.clean_str(body.require(document, "language"), "language", 8)
     if language not in LANGUAGES:
         raise BadField('language must be "id" or "en"', "language")
-    _policy_version(document, site)
+    _policy_version(document, site, granted)
     consent_id = _optional(document, "consent_id")
     if consent_id is not None:
         consent_id = body.clean_str(consent_id, "consent_id", 64)
@@ -230,6 +233,7 @@ def decision_request(document: dict[str, Any], site: SiteConfig, origin: str) ->
         token=token,
         notice_hash=_notice_hash(document),
         retry_key=_retry_key(document),
+        subject=subject_field(document, site),
     )
 
 

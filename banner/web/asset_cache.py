@@ -7,7 +7,7 @@ are built when the config (re)loads. Cache lifetimes:
 - ``loader.js``: ``public, max-age=<loader_max_age>`` (``no-cache``, that is
   revalidate with ``ETag`` on every view, when it is 0): the bound on how
   long a policy bump or a text change takes to reach a returning visitor;
-- ``ui.<hash>.js`` / ``ui.<hash>.css``: named by their bytes, so
+- ``ui.<hash>.js`` / ``ui.<hash>.css`` / ``subject.<hash>.js``: named by their bytes, so
   ``public, max-age=31536000, immutable``;
 - ``ui.js`` / ``ui.css`` (the same bytes under fixed names, for gates cached
   before the names were hashed): ``no-cache``.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from banner.core.config import BannerConfig, SiteConfig
 from banner.core.consent import LANGUAGES
-from banner.web.site_files import HASHED_NAME, site_files
+from banner.web.site_files import HASHED_NAME, SUBJECT_NAME, site_files
 from banner.web.state import BannerState
 
 JAVASCRIPT = "text/javascript"
@@ -92,13 +92,15 @@ class SiteAssets:
 
     def current_name(self, name: str) -> str | None:
         """The current UI file of the kind ``name`` names, for an outdated hashed name."""
+        if SUBJECT_NAME.fullmatch(name):
+            return f"subject.{self.ui}.js"
         found = HASHED_NAME.fullmatch(name)
         return None if found is None else f"ui.{self.ui}.{found.group(2)}"
 
 
 def cache_control(name: str, loader_max_age: int) -> str:
     """The ``Cache-Control`` of a served file (see the module's docstring)."""
-    if HASHED_NAME.fullmatch(name):
+    if HASHED_NAME.fullmatch(name) or SUBJECT_NAME.fullmatch(name):
         return IMMUTABLE
     if name == "loader.js" and loader_max_age:
         return f"public, max-age={loader_max_age}"

@@ -124,3 +124,10 @@ class StoreDown(ApiError):
 class InternalError(ApiError):
     code = 500
     error = "internal_error"
+
+
+class Unauthorized(ApiError):
+    """A server-to-server route called without the site's key (``WWW-Authenticate`` says how)."""
+
+    code = 401
+    error = "unauthorized"

@@ -22,7 +22,7 @@ from banner.log.rollups import install as install_rollups
 from banner.log.service import ConsentService
 from banner.log.signing import log_key
 from banner.log.store import ConsentLog
-from banner.web import fast_assets, rate_limits
+from banner.web import fast_assets, rate_limits, webhooks
 from banner.web.page_security import secure_session
 from banner.web.state import EXTENSION_KEY, BannerState
 
@@ -36,8 +36,9 @@ def blueprints() -> list[Blueprint]:
     from banner.web.loader import loader
     from banner.web.log_routes import log_routes
     from banner.web.pages import pages
+    from banner.web.subject_api import subject_api
 
-    return [api, loader, embeds, pages, log_routes]
+    return [api, subject_api, loader, embeds, pages, log_routes]
 
 
 class Banner:
@@ -102,6 +103,9 @@ class Banner:
         if mount:
             service.publish()  # every notice that can be shown is archived before it is served
             app.extensions[EXTENSION_KEY].extras["heads"] = keep_heads(log, config)
+            app.extensions[EXTENSION_KEY].extras[webhooks.EXTRA] = webhooks.install(
+                app, log, service
+            )
             _mount(app, config)
         if config.demo:
             logger.warning(

@@ -75,6 +75,9 @@ class PreferencesForm(FlaskForm):  # type: ignore[misc]
     #: A fresh key per rendered form: a resent form is a retry of the same decision
     #: and gets its token again; nothing else does (issue 26).
     retry_key = HiddenField()
+    #: A subject token (issue 25) posted with the choice: it links the consent id
+    #: to the signed-in person. Never read from the URL (no link decoration).
+    subject = HiddenField(validators=[Optional(), Length(max=MAX_TOKEN_BYTES, message=TOKEN_LONG)])
     save = SubmitField()
     withdraw = SubmitField()
 

@@ -84,6 +84,12 @@ def ui_hashed(site_id: str, digest: str, extension: str) -> Response:
     return serve_file(site_id, f"ui.{digest}.{extension}")
 
 
+@loader.get("/s/<site_id>/subject.<digest>.js")
+def subject_hashed(site_id: str, digest: str) -> Response:
+    """The subject part (pages of a signed-in person only), named by the UI files' hash."""
+    return serve_file(site_id, f"subject.{digest}.js")
+
+
 @loader.get("/s/<site_id>/ui.js")
 def ui_js(site_id: str) -> Response:
     """The current UI under its old fixed name (gates cached before the names were hashed)."""

@@ -25,11 +25,22 @@ def escape(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
+#: The colour codes (SGR) werkzeug's development server puts around status codes.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class OneLineFormatter(logging.Formatter):
-    """A formatter whose every record is exactly one escaped line."""
+    """A formatter whose every record is exactly one escaped line.
+
+    The development server's own colours are dropped rather than escaped
+    (they printed as ``\\x1b[31m``); any other control character stays escaped.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        return escape(super().format(record))
+        line = super().format(record)
+        if record.name == "werkzeug":
+            line = _COLOUR.sub("", line)
+        return escape(line)
 
 
 #: Anything that may be an IPv4 or IPv6 address; :mod:`ipaddress` decides.

@@ -76,6 +76,7 @@ from banner.web.return_trip import (
     return_to_site,
 )
 from banner.web.state import service, state
+from banner.web.subject_field import subject_field
 
 logger = logging.getLogger("banner")
 
@@ -308,6 +309,7 @@ def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -
         age_confirmed=form.age_ticked(),
         retry_key=form.posted_retry_key(),
         notice_hash=form.notice_hash.data or "",
+        subject=subject_field({"subject": form.subject.data or None}, site),
     )
     return service().record(decision)
 

@@ -25,7 +25,11 @@ from banner.web.errors import RateLimited
 from banner.web.state import EXTENSION_KEY
 
 #: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
-LIMITED_ENDPOINTS = ("banner_api.consent", "banner_pages.preferences")
+LIMITED_ENDPOINTS = (
+    "banner_api.consent",
+    "banner_subject_api.sync",
+    "banner_pages.preferences",
+)
 
 
 def _site_of_request() -> str:

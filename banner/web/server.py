@@ -73,11 +73,16 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        if self.factory is not None:
-            return self.factory()
-        from banner.web.app import create_app
+        from banner.web.webhooks import start_delivery
 
-        return create_app()
+        if self.factory is not None:
+            app = self.factory()
+        else:
+            from banner.web.app import create_app
+
+            app = create_app()
+        start_delivery(app)  # in each worker, after the fork
+        return app
 
 
 def serve(bind: str, workers: int, factory: Callable[[], Any] | None = None) -> None:

@@ -2,7 +2,8 @@
 
 The gate (``loader.js``) is small and revalidated within ``loader_max_age``;
 it names the UI script and stylesheet by one hash of their bytes
-(``ui.<hash>.js``, ``ui.<hash>.css``: the gate carries only the hash), so
+(``ui.<hash>.js``, ``ui.<hash>.css``, and the subject part ``subject.<hash>.js``
+of issue 25: the gate carries only the hash), so
 those are cached for a year and a text change reaches a visitor with the next
 gate. The UI carries each
 language's notice document (:mod:`banner.core.notice`) with its hash: it
@@ -26,8 +27,12 @@ from banner.web.embeds_file import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds
 from banner.web.gate_file import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
+#: The part the gate loads only on pages of a signed-in person (``data-subject``, issue 25).
+SUBJECT_FILE = "subject.js"
 #: A content-addressed UI file: ``ui.<16 hex>.js`` or ``ui.<16 hex>.css``.
 HASHED_NAME = re.compile(r"ui\.([0-9a-f]{16})\.(js|css)")
+#: The subject part under the same hash: ``subject.<16 hex>.js``.
+SUBJECT_NAME = re.compile(r"subject\.([0-9a-f]{16})\.js")
 
 
 def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
@@ -58,10 +63,19 @@ def css_bytes() -> bytes:
     return static_text(CSS_FILE).encode("utf-8")
 
 
-def ui_hash(ui: bytes, css: bytes) -> str:
-    """The first 16 hex of SHA-256 over both UI files (each prefixed by its length)."""
+def subject_bytes() -> bytes:
+    """The subject part: the same bytes for every site (it reads the gate's settings)."""
+    return static_text(SUBJECT_FILE).encode("utf-8")
+
+
+def ui_hash(ui: bytes, css: bytes, *more: bytes) -> str:
+    """The first 16 hex of SHA-256 over the UI files (each prefixed by its length).
+
+    ``more``: other files named by the same hash (the subject part), so the
+    hash changes whenever any of their bytes do.
+    """
     digest = hashlib.sha256()
-    for body in (ui, css):
+    for body in (ui, css, *more):
         digest.update(len(body).to_bytes(8, "big") + body)
     return digest.hexdigest()[:16]
 
@@ -91,13 +105,14 @@ def site_files(
     that still hold a gate from before the names were hashed.
     """
     notices = notices or site_notices(site, banner_texts)
-    ui, css = ui_bytes(site, notices), css_bytes()
-    named = ui_hash(ui, css)
+    ui, css, subject = ui_bytes(site, notices), css_bytes(), subject_bytes()
+    named = ui_hash(ui, css, subject)
     gate = loader_bytes(site, base_url, named)
     files = {
         "loader.js": gate,
         f"ui.{named}.js": ui,
         f"ui.{named}.css": css,
+        f"subject.{named}.js": subject,
         "ui.js": ui,
         "ui.css": css,
         EMBEDS_FILE: embeds_bytes(site, base_url, notices),

@@ -21,7 +21,10 @@
     },
     set: (t, n, v) => Reflect.set(D, n, v, t),
   });
-  const nonce = d.currentScript?.nonce || '';
+  const me = d.currentScript;
+  const nonce = me?.nonce || '';
+  /* a subject token: the page vouches for its signed-in person (subject.js) */
+  const sj = me?.dataset.subject;
   const PENDING = 'banner_pending_' + S.site;
   const VOUCHED = 'banner_vouched_' + S.site;
   const parts = w.__bannerParts || {};
@@ -378,6 +381,7 @@
       gpc: gpc,
       page_path: location.pathname,
       age_confirmed: age === true,
+      subject: sj,
     });
     /* A withdrawal takes effect at once, in every tab of the site; when
      * running tags force a reload, the fresh page sends the pending choice
@@ -431,6 +435,9 @@
     seen: () => seen,
     choose: choose,
     cats: S.cats,
+    S: S,
+    sj: sj,
+    go: go,
     open: () => showBanner(2),
     mount: (view) => {
       ui = view;
@@ -485,14 +492,20 @@
    * service has vouched for it once; the verdict is kept with the token, so
    * a returning visit stays one request. A bad one counts as no choice: the
    * banner asks, and the visitor's answer is the cookie vouched for next. */
-  if (choice && !vouched(choice)) {
-    const unsure = choice;
-    choice = null;
-    fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
-      .then((r) => r.json())
-      .then((v) => {
-        if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
-        if (v.valid !== undefined) begin();
-      }, () => {});
-  } else begin();
+  function go() {
+    choice = readChoice();
+    if (choice && !vouched(choice)) {
+      const unsure = choice;
+      choice = null;
+      fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
+        .then((r) => r.json())
+        .then((v) => {
+          if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
+          if (v.valid !== undefined) begin();
+        }, () => {});
+    } else begin();
+  }
+  /* A signed-in person's page: the subject part first brings this browser the
+   * person's current choice (from any device), then goes on; nothing starts before. */
+  sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go();
 })(window, document);

@@ -77,7 +77,7 @@ def test_figures_equal_the_seeded_log(any_log: ConsentLog) -> None:
     first, second = figures.days
     assert first.day == date(2026, 11, 2)
     assert first.actions == {
-        "accept": 1, "reject": 1, "custom": 1, "change": 1, "withdraw": 0, "gpc": 1
+        "accept": 1, "reject": 1, "custom": 1, "change": 1, "withdraw": 0, "gpc": 1, "sync": 0
     }  # fmt: skip
     # Each consent id's last decision of the day counts once:
     # c1 all, c2 none, c3 functional, c4 none.
@@ -124,7 +124,7 @@ def test_the_site_page_shows_the_same_numbers(operator: FlaskClient, log: Consen
         r'<time datetime="2026-11-02">[^<]*</time></th>((?:<td>[^<]*</td>)+)</tr>', html
     )
     cells = [re.findall(r"<td>([^<]*)</td>", row) for row in by_action]
-    assert cells[0] == ["1", "1", "1", "1", "0", "1", "5"]  # accept..gpc, total
+    assert cells[0] == ["1", "1", "1", "1", "0", "1", "0", "5"]  # accept..sync, total
     assert cells[1] == ["4", "50.0%", "25.0%", "25.0%"]  # visitors, then each category
     assert "<strong>7</strong>" in html and "<strong>6</strong>" in html
     segments = re.findall(r'<rect class="segment" fill="url\(#hatch-(\w+)\)" x=', html)

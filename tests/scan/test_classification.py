@@ -136,3 +136,41 @@ def test_without_a_site_the_database_decides() -> None:
 def test_requests_are_classified_by_host(url: str, platform: str | None, category: str) -> None:
     verdict = Classifier(load(), SITE).request(url)
     assert (verdict.platform, verdict.category) == (platform, category)
+
+
+def test_tags_inside_a_tag_manager_container_classify_as_configured() -> None:
+    """A pixel placed in a GTM container is the site's own, in the tag's category."""
+    tags = {
+        "meta": {"kind": "meta_pixel", "category": "marketing"},
+        "tiktok": {"kind": "tiktok_pixel", "category": "marketing"},
+        "hotjar": {
+            "kind": "other",
+            "category": "analytics",
+            "recipient": {"name": "Hotjar Ltd", "country": "MT"},
+            "cookies": ["_hj*"],
+        },
+    }
+    gtm = {"container_id": "GTM-AB12CD3", "category": "analytics", "tags": tags}
+    marketing = {
+        "label": {"id": "Pemasaran", "en": "Marketing"},
+        "description": {"id": "Iklan", "en": "Ads"},
+    }
+    site = make_config(
+        "sqlite://", categories={"marketing": marketing}, trackers={"gtm": gtm}
+    ).sites["tokodemo"]
+    classifier = Classifier(load(), site)
+    seen = {n: classifier.cookie(n) for n in ("_fbp", "_ttp", "_hjSessionUser_1")}
+    assert {n: (v.category, v.source) for n, v in seen.items()} == {
+        "_fbp": ("marketing", "site-config"),
+        "_ttp": ("marketing", "site-config"),
+        "_hjSessionUser_1": ("analytics", "site-config"),
+    }
+    pixel = classifier.request("https://connect.facebook.net/en_US/fbevents.js")
+    assert (pixel.platform, pixel.category, pixel.source) == (
+        "Meta Pixel",
+        "marketing",
+        "site-config",
+    )
+    # without the tags the same cookies fall back to the cookie database
+    plain = make_config("sqlite://").sites["tokodemo"]
+    assert Classifier(load(), plain).cookie("_ttp").source == OCD

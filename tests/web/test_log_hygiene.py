@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import sqlite3
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from banner.cli.commands import main
-from banner.web.log_lines import escape
+from banner.web.log_lines import OneLineFormatter, escape
 from tests.factories import SHOP_ORIGIN, url_notice_hash
 from tests.processes import ServerProcess, write_config
 
@@ -84,3 +85,19 @@ def test_hostile_headers_leave_no_raw_ip_and_one_line_per_event(tmp_path: Path) 
 )
 def test_escape(text: str, expected: str) -> None:
     assert escape(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # the development server's own colours are dropped, not printed as \x1b[31m
+        ("werkzeug", 'werkzeug: "GET /s HTTP/1.1" 404 -'),
+        # anyone else's escape codes stay escaped (they may come from a visitor)
+        ("banner", 'banner: "GET /s HTTP/1.1" \\x1b[33m404\\x1b[0m -'),
+    ],
+)
+def test_dev_server_colours(name: str, expected: str) -> None:
+    formatter = OneLineFormatter("%(name)s: %(message)s")
+    args = ("GET /s HTTP/1.1", "\x1b[33m404\x1b[0m", "-")
+    record = logging.LogRecord(name, logging.INFO, __file__, 1, '"%s" %s %s', args, None)
+    assert formatter.format(record) == expected

@@ -282,6 +282,41 @@ def test_a_notice_of_an_older_policy_version_is_409_and_writes_nothing(
     )
 
 
+def test_a_withdrawal_on_an_older_notice_is_recorded_under_that_notice(
+    live: Flask, path: Path, database_url: str
+) -> None:
+    """Never a withdrawal dropped: a refusal needs no notice, so a policy bump between
+    the visitor's click and its arrival (or a pending resend) still records it."""
+    client = live.test_client()
+    old = notice(client)
+    made = client.post("/api/v1/consent", json=decision(old), headers=HEADERS).get_json()
+    write(path, database_url, version=4)
+    withdrawal = decision(old, consent_id=made["consent_id"], token=made["token"], granted=[])
+    answer = client.post("/api/v1/consent", json=withdrawal, headers=HEADERS)
+    assert answer.status_code == 201, answer.get_json()
+    state: BannerState = live.extensions["banner"]
+    stored = state.log.latest(made["consent_id"], "tokodemo")
+    assert stored is not None
+    assert (stored.action, stored.granted, stored.policy_version, stored.text_hash) == (
+        "withdraw",
+        (),
+        3,  # the version and the words the visitor saw, not the current ones
+        old["notice_hash"],
+    )
+    # The token says so too: void for version 4, so the banner asks again.
+    verified = client.post(
+        "/api/v1/verify",
+        json={"site": "tokodemo", "token": answer.get_json()["token"]},
+        headers=HEADERS,
+    ).get_json()
+    assert verified["valid"] is False
+    # A first refusal on the old notice is kept the same way; a grant still is not.
+    refusal = client.post("/api/v1/consent", json=decision(old, granted=[]), headers=HEADERS)
+    assert refusal.status_code == 201
+    assert client.post("/api/v1/consent", json=decision(old), headers=HEADERS).status_code == 409
+    assert rows(live) == 3
+
+
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(st.text(max_size=80), st.integers(), st.none(), st.lists(st.text(max_size=3))))
 def test_any_notice_hash_is_recorded_or_refused_never_a_5xx(live: Flask, value: Any) -> None:

@@ -157,9 +157,14 @@ def test_without_a_proxy_forwarded_headers_are_ignored(client: FlaskClient) -> N
 
 
 def test_ui_files_are_named_by_their_bytes_and_immutable(client: FlaskClient) -> None:
-    """One SHA-256 over both files, each prefixed by its length (8 bytes, big-endian)."""
+    """One SHA-256 over the UI script, its stylesheet and the subject part (issue 25), each
+    prefixed by its length (8 bytes, big-endian)."""
     names = ui_names(client)
-    bodies = [client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in ("js", "css")]
+    hashed = names["js"].split(".")[1]
+    names["subject"] = f"subject.{hashed}.js"
+    bodies = [
+        client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in ("js", "css", "subject")
+    ]
     digest = hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in bodies))
     assert names["js"] == f"ui.{digest.hexdigest()[:16]}.js"
     for name in names.values():
