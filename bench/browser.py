@@ -6,9 +6,16 @@ fresh context per run, pages visited round-robin so noise spreads evenly.
 First visit: time from navigation to banner visible (``pages/watch.js``),
 script and task time added over the baseline page of the same round
 (``Performance.getMetrics``), JS heap after a forced GC, requests made.
+Then click to gone (``pages/gone.js``): the "Accept all" button is clicked
+and the time runs to the first frame painted without the banner; and the
+long tasks (over 50 ms) of the visit up to then. ``banner-eager`` is our
+banner with its UI files preloaded by the page, so they arrive with the gate:
+what drawing the first layer from the gate itself would gain at most.
 Returning visitor (each banner's own consent cookie preset; ours a real
-token from ``POST /api/v1/consent``): time until the GA4 request is
-attempted, against a page that loads GA4 directly.
+token from ``POST /api/v1/consent``, vouched for in localStorage as the gate
+keeps it): time until the GA4 request is attempted, against a page that
+loads GA4 directly; and ours once more with the cookie alone (its first page
+view: the send chunk asks ``/api/v1/verify``).
 
 Run: ``.venv/bin/python -m bench.browser [RUNS]``
 """
@@ -35,17 +42,31 @@ SETTLE_MS = 1000
 TIMEOUT_MS = 20_000
 BASELINE = "baseline"
 OURS = "banner"
+EAGER = "banner-eager"
 VCC = "vanilla-cookieconsent"
 #: Page name (``pages/NAME.head.html``) and what the tables call it.
 PAGES = {
     BASELINE: "no banner (baseline)",
     OURS: "banner (ours)",
+    EAGER: "banner, UI arriving with the gate",
     VCC: "vanilla-cookieconsent 3.1.0",
     "orejime": "Orejime 3.2.1",
     "klaro": "Klaro! 0.7.22",
     "osano": "cookieconsent (Osano) 3.1.1",
 }
+#: Each banner's "Accept all" button on its first layer.
+ACCEPT = {
+    OURS: "[data-banner-accept]",
+    EAGER: "[data-banner-accept]",
+    VCC: '#cc-main .cm [data-role="all"]',
+    "orejime": ".orejime-Banner .orejime-Button--save",
+    "klaro": ".cookie-notice .cm-btn-success",
+    "osano": ".cc-allow",
+}
+GONE = "window.__benchGoneMs !== undefined"
+DIALOG = "document.querySelector('meta[name=\"bench-banner\"]').content"
 GA4_DIRECT = "ga4-direct"
+UNVOUCHED = "banner (ours), cookie not yet vouched for: verify first"
 VISIBLE = "window.__benchVisibleAt !== undefined"
 LOADED = "document.readyState === 'complete'"
 GA4_SEEN = """() => performance.getEntriesByType('resource')
@@ -63,6 +84,12 @@ class FirstVisit:
     task_ms: float
     heap_kb: float
     requests: int
+    #: long tasks (over 50 ms) from navigation until the metrics were read
+    long_tasks: tuple[float, ...] = ()
+    #: the longest run of the banner's own scripts in a long animation frame
+    longest_own_script_ms: float = 0.0
+    #: from the "Accept all" click to the first frame painted without the banner
+    gone_ms: float | None = None
 
 
 def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
@@ -76,18 +103,48 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
         metrics = visit.metrics()
         heap = visit.heap_after_gc()
         visible = visit.page.evaluate("window.__benchVisibleAt ?? null")
+        long_tasks = tuple(d for _, d in visit.page.evaluate("window.__benchLongTasks"))
+        scripts = visit.page.evaluate("window.__benchLongScripts")
+        own = [d for src, d in scripts if _own_script(src, url)]
         return FirstVisit(
             visible,
             metrics["ScriptDuration"] * 1000,
             metrics["TaskDuration"] * 1000,
             heap / 1024,
             len(visit.requests),
+            long_tasks,
+            max(own, default=0.0),
+            click_to_gone(visit.page, url) if banner else None,
         )
 
 
-def ga4_attempted_ms(browser: Any, url: str, cookies: list[dict[str, Any]]) -> float:
-    """Milliseconds from navigation until the page asks for gtag.js."""
+def _own_script(source: str, page_url: str) -> bool:
+    """A script of the banner on ``page_url``: a peer's files, or ours on the service."""
+    if "/peers/" in source or "/pages/" in source:
+        return True
+    return "/s/" in source and not source.startswith(page_url.rsplit("/", 1)[0])
+
+
+def click_to_gone(page: Any, url: str) -> float | None:
+    """Click "Accept all"; milliseconds until a frame without the banner is painted."""
+    name = url.rsplit("/", 1)[-1].removesuffix(".html")
+    page.evaluate(f"window.__benchArmGone({DIALOG})")
+    page.click(ACCEPT[name], timeout=TIMEOUT_MS)
+    page.wait_for_function(GONE, polling=50, timeout=TIMEOUT_MS)
+    return float(page.evaluate("window.__benchGoneMs"))
+
+
+def ga4_attempted_ms(
+    browser: Any, url: str, cookies: list[dict[str, Any]], init: str | None = None
+) -> float:
+    """Milliseconds from navigation until the page asks for gtag.js.
+
+    :param init: a script run before the page's own (ours: the mark of a
+        vouched cookie in localStorage, as a real returning visitor has it).
+    """
     with chromium.visit(browser, THROTTLE, cookies) as visit:
+        if init:
+            visit.page.add_init_script(init)
         visit.page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         visit.page.wait_for_function(GA4_SEEN, polling=50, timeout=TIMEOUT_MS)
         return float(visit.page.evaluate(GA4_AT))
@@ -165,37 +222,76 @@ def _first_visit_table(found: dict[str, list[FirstVisit]]) -> str:
     return markdown(headers, rows)
 
 
+def _gone_table(found: dict[str, list[FirstVisit]]) -> str:
+    """Click to gone for every banner, against the fastest peer; long tasks of every page."""
+    gone = {
+        p: Spread.of(r.gone_ms for r in runs if r.gone_ms is not None)
+        for p, runs in found.items()
+        if p != BASELINE
+    }
+    peers_only = [p for p in gone if p not in (OURS, EAGER)]
+    fastest = min(peers_only, key=lambda p: gone[p].median)
+    rows = []
+    for page, runs in found.items():
+        spread = gone.get(page)
+        tasks = [t for r in runs for t in r.long_tasks]
+        with_any = sum(1 for r in runs if r.long_tasks)
+        own = Spread.of(r.longest_own_script_ms for r in runs)
+        rows.append(
+            [
+                PAGES[page],
+                spread.show(1) if spread else "—",
+                ratio(spread.median, gone[fastest].median) if spread else "—",
+                f"{with_any} of {len(runs)}",
+                f"{max(tasks):,.0f}" if tasks else "—",
+                own.show(0) if page != BASELINE else "—",
+            ]
+        )
+    headers = ["page", "click to gone ms", f"÷ fastest peer ({PAGES[fastest]})"]
+    headers += ["runs with a long task (> 50 ms)", "longest task ms"]
+    headers += ["banner's own script in a long frame, longest ms"]
+    return markdown(headers, rows)
+
+
 def _returning_table(found: dict[str, list[float]]) -> str:
     direct = Spread.of(found[GA4_DIRECT]).median
     rows = []
     for page, runs in found.items():
         spread = Spread.of(runs)
-        name = "GA4 loaded directly, no banner" if page == GA4_DIRECT else PAGES[page]
+        name = "GA4 loaded directly, no banner" if page == GA4_DIRECT else PAGES.get(page, page)
         rows.append([name, spread.show(0), ratio(spread.median, direct)])
     return markdown(["page (returning visitor)", "GA4 requested at ms", "÷ GA4 direct"], rows)
 
 
-def measure(runs: int) -> tuple[str, str]:
+def measure(runs: int) -> tuple[str, str, str]:
     peers.install()
     with stack.running() as running, chromium.browser() as browser:
         token = deployment.obtain_token(running.service_url, running.shop_origin)
         cookies = returning_cookies(token, running.shop_origin)
         first: dict[str, list[FirstVisit]] = {page: [] for page in PAGES}
         back: dict[str, list[float]] = {page: [] for page in cookies}
+        back[UNVOUCHED] = []
+        vouched = f"localStorage.setItem('banner_vouched_{deployment.SITE}', {json.dumps(token)})"
         for _ in range(runs):
             for page in PAGES:
                 banner = page != BASELINE
                 first[page].append(first_visit(browser, running.page(page), banner))
             for page, preset in cookies.items():
-                back[page].append(ga4_attempted_ms(browser, running.page(page), preset))
-    return _first_visit_table(first), _returning_table(back)
+                init = vouched if page == OURS else None
+                back[page].append(ga4_attempted_ms(browser, running.page(page), preset, init))
+            # the first page view with a cookie the service has not vouched for here
+            ours = running.page(OURS)
+            back[UNVOUCHED].append(ga4_attempted_ms(browser, ours, cookies[OURS]))
+    return _first_visit_table(first), _gone_table(first), _returning_table(back)
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
-    first, returning = measure(runs)
+    first, gone, returning = measure(runs)
     print(f"First visit, CPU throttled x{THROTTLE}, {runs} runs, median (min-max):\n")
     print(first)
+    print(f"\nClick to gone and long tasks, CPU throttled x{THROTTLE}, {runs} runs:\n")
+    print(gone)
     print(f"\nReturning visitor (analytics granted), CPU throttled x{THROTTLE}, {runs} runs:\n")
     print(returning)
     print("\nAdded = this page's run minus the baseline page's run of the same round.")

@@ -23,6 +23,8 @@ ARGS = [
 ]
 TRACKER_HOSTS = ("googletagmanager.com", "google-analytics.com", "facebook.net", "facebook.com")
 WATCH = Path(__file__).resolve().parent / "pages" / "watch.js"
+#: Click to gone and long tasks (``pages/gone.js``).
+GONE = Path(__file__).resolve().parent / "pages" / "gone.js"
 
 
 @dataclass
@@ -76,6 +78,7 @@ def visit(
         cdp.send("Performance.enable")
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.add_init_script(path=str(WATCH))
+        page.add_init_script(path=str(GONE))
         found = Visit(page, cdp)
         page.on("request", lambda request: found.requests.append(request))
         yield found

@@ -17,6 +17,8 @@ from typing import Any
 SITE = "benchshop"
 #: A second site configuring every tracker kind (GA4 only on ``SITE``).
 EVERY_KIND_SITE = "benchall"
+#: A third site with GA4, Meta Pixel and a referral parameter (issue 24's weights).
+MIX_SITE = "benchmix"
 GA4_ID = "G-BENCH12345"
 SECRET_KEY = "bench-key-0123456789abcdef0123456789abcdef"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -86,23 +88,48 @@ src = "https://cdn.heatmap.example/h.js"
 category = "analytics"
 cookies = ["_hm_*"]
 recipient = {{ name = "Heatmap Pte. Ltd.", country = "SG" }}
+
+# A shop with GA4, Meta Pixel and a referral parameter, for issue 24's weights.
+[sites.{mix}]
+name = "Bench Shop, three tags"
+origins = ["{shop}"]
+privacy_policy_url = "{shop}/privacy"
+
+[sites.{mix}.categories.marketing]
+label = {{ id = "Pemasaran", en = "Marketing" }}
+description = {{ id = "Iklan yang relevan.", en = "Relevant ads." }}
+
+[sites.{mix}.trackers.ga4]
+measurement_id = "{ga4}"
+category = "analytics"
+
+[sites.{mix}.trackers.meta_pixel]
+pixel_id = "123456789012345"
+category = "marketing"
+
+[sites.{mix}.trackers.referral]
+params = ["ref"]
+category = "functional"
 """
+
+
+def config_text(database_url: str, shop_origin: str) -> str:
+    """The benchmark's ``banner.toml``."""
+    return CONFIG.format(
+        key=SECRET_KEY,
+        database_url=database_url,
+        site=SITE,
+        every=EVERY_KIND_SITE,
+        mix=MIX_SITE,
+        shop=shop_origin,
+        ga4=GA4_ID,
+    )
 
 
 def write_config(folder: Path, database_url: str, shop_origin: str) -> Path:
     """Write a ``banner.toml`` for the benchmark site into ``folder``."""
     path = folder / "banner.toml"
-    path.write_text(
-        CONFIG.format(
-            key=SECRET_KEY,
-            database_url=database_url,
-            site=SITE,
-            every=EVERY_KIND_SITE,
-            shop=shop_origin,
-            ga4=GA4_ID,
-        ),
-        encoding="utf-8",
-    )
+    path.write_text(config_text(database_url, shop_origin), encoding="utf-8")
     return path
 
 

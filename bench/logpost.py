@@ -48,7 +48,8 @@ def _services(folder: Path, database: str) -> Iterator[dict[str, str]]:
 
 
 def _shape(url: str) -> load.Shape:
-    body = {**json.loads(deployment.consent_body()), "consent_id": CONSENT_ID_SLOT}
+    notice = deployment.notice_hash(url)
+    body = {**json.loads(deployment.consent_body(notice)), "consent_id": CONSENT_ID_SLOT}
     headers = {"Content-Type": "application/json", "Origin": SHOP}
     return load.Shape(f"{url}/api/v1/consent", "POST", json.dumps(body), headers)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from banner.core.config import load_config
 from banner.core.texts import banner_texts
+from banner.log.rows import NOT_COLUMNS
 from banner.log.schema import consent_log
 from banner.log.service import ConsentService, DecisionRequest
 from banner.log.store import ConsentLog, Decision
@@ -86,7 +87,8 @@ def bare_writer(config_path: str) -> float:
 
 
 def _row(decision: Decision) -> dict[str, object]:
-    row: dict[str, object] = {n: getattr(decision, n) for n in decision.__dataclass_fields__}
+    fields = (n for n in decision.__dataclass_fields__ if n not in NOT_COLUMNS)
+    row: dict[str, object] = {n: getattr(decision, n) for n in fields}
     row["granted"], row["denied"] = '["analytics"]', '["functional", "preference"]'
     return row
 

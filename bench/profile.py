@@ -10,8 +10,15 @@ innermost layer: banner, Flask-Limiter, Werkzeug, Flask, gunicorn), largest
 first; the shares add up to 100%. Under ``gthread`` workers several threads
 are busy at once, so a share is of thread time, not of a CPU.
 
-Run: ``.venv/bin/python -m bench.profile [CASE-PREFIX ...]``
-(default: ``loader.js 200`` and the two ``POST /api/v1/consent`` cases)
+With ``--cpu``, py-spy samples only the thread holding the GIL (``--gil``):
+the shares are of the workers' Python CPU time, by the innermost module that
+owns a sample (banner's by file; libraries by package), and a commit's own
+work (the group commit's writer thread) split into the tree's numbering and
+the rest. Where the CPU goes decides what a request can cost at best.
+
+Run: ``.venv/bin/python -m bench.profile [--cpu] [CASE-PREFIX ...]``
+(default: hello-world, ``loader.js 200`` and the ``POST /api/v1/consent`` cases, busy
+time then CPU)
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from bench.table import markdown
 from bench.throughput import Case, Services, cases, services
 
 SECONDS = 5
-DEFAULT_CASES = ("loader.js 200", "POST /api/v1/consent")
+DEFAULT_CASES = ("hello-world", "loader.js 200", "POST /api/v1/consent")
 
 #: Parts of a request that own a sample wherever they appear in its stack,
 #: in priority order: the waits a durable write makes.
@@ -72,15 +79,60 @@ def part_of(frames: list[str]) -> str:
     return "other"
 
 
+#: ``--cpu``: libraries named by package when they own the innermost frame.
+PACKAGES = (
+    "sqlalchemy",
+    "psycopg",
+    "flask_limiter",
+    "limits",
+    "itsdangerous",
+    "werkzeug",
+    "flask",
+    "gunicorn",
+    "json",
+    "sqlite3",
+    "threading",
+    "queue",
+)
+
+
+def cpu_part_of(frames: list[str]) -> str:
+    """The part of the CPU one GIL-holding stack belongs to (outermost frame first)."""
+    stack = ";".join(frames)
+    if "commit_batch (banner/log/group_commit.py" in stack:
+        if "(banner/log/tree.py" in stack:
+            return "group commit: numbering and leaf hashes (banner/log/tree.py)"
+        return "group commit: the rest of the batch (SQL, driver, commit)"
+    for frame in reversed(frames):
+        path = frame[frame.find("(") + 1 :]
+        if "/banner/" in path or path.startswith("banner/"):
+            return "banner: " + path[path.find("banner/") :].split(":")[0]
+        for package in PACKAGES:
+            if f"/{package}/" in path or path.startswith(f"{package}/"):
+                return package
+    return "other (interpreter, C code)"
+
+
+def cpu_shares(raw: Iterable[str]) -> Counter[str]:
+    """Samples of the GIL holder per part, from py-spy's raw stacks (``--gil``)."""
+    parts = Counter[str]()
+    for line in raw:
+        stack, _, count = line.rstrip().rpartition(" ")
+        if count.isdigit() and stack:
+            parts[cpu_part_of(stack.split(";"))] += int(count)
+    return parts
+
+
 def workers(master: int) -> list[int]:
     """The gunicorn master's worker processes."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [int(pid) for pid in children]
 
 
-def record(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+def record(pid: int, seconds: int, out: Path, cpu: bool = False) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    argv = [spy, "record", "--format", "raw", "--idle", "--rate", "200", "-d", str(seconds)]
+    argv = [spy, "record", "--format", "raw", "--rate", "200", "-d", str(seconds)]
+    argv += ["--gil"] if cpu else ["--idle"]
     argv += ["--pid", str(pid), "-o", str(out)]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -95,7 +147,9 @@ def shares(raw: Iterable[str]) -> Counter[str]:
     return parts
 
 
-def profile(running: Services, case: Case, folder: Path) -> tuple[float, Counter[str]]:
+def profile(
+    running: Services, case: Case, folder: Path, cpu: bool = False
+) -> tuple[float, Counter[str]]:
     """Load ``case`` and sample its workers; requests/s and the samples."""
     url = case.shape.url
     master = next(m for base, m in running.masters.items() if url.startswith(base))
@@ -103,33 +157,42 @@ def profile(running: Services, case: Case, folder: Path) -> tuple[float, Counter
     result: list[load.Result] = []
     loader = threading.Thread(target=lambda: result.append(load.run(case.shape, SECONDS + 2)))
     loader.start()
-    spies = [record(int(out.stem), SECONDS, out) for out in outputs]
+    spies = [record(int(out.stem), SECONDS, out, cpu) for out in outputs]
     for spy in spies:
         spy.wait(timeout=SECONDS + 60)
     loader.join(timeout=SECONDS + 60)
     parts = Counter[str]()
     for out in outputs:
         if out.exists():
-            parts += shares(out.read_text().splitlines())
+            lines = out.read_text().splitlines()
+            parts += cpu_shares(lines) if cpu else shares(lines)
     return (result[0].requests_per_second if result else 0.0), parts
 
 
-def report(name: str, rate: float, parts: Counter[str]) -> str:
+def report(name: str, rate: float, parts: Counter[str], cpu: bool = False) -> str:
     total = parts.total() or 1
-    rows = [[part, f"{100 * n / total:.0f}%"] for part, n in parts.most_common()]
+    rows = [
+        [part, f"{100 * n / total:.0f}%"] for part, n in parts.most_common() if n / total >= 0.005
+    ]
+    what = "share of the workers' Python CPU" if cpu else "share of busy thread time"
     head = f"### {name}: {rate:,.0f} requests/s while sampled, {total} samples\n\n"
-    return head + markdown(["part of the request", "share of busy thread time"], rows)
+    return head + markdown(["part of the request", what], rows)
 
 
 def main() -> None:
-    wanted = tuple(sys.argv[1:]) or DEFAULT_CASES
+    """Busy thread time of the cases; with ``--cpu`` their CPU; without arguments, both."""
+    named = [a for a in sys.argv[1:] if a != "--cpu"]
+    views = [True] if "--cpu" in sys.argv[1:] else [False] if named else [False, True]
+    wanted = tuple(named) or DEFAULT_CASES
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-profile-") as tmp, services(Path(tmp)) as run:
-        for case in cases(run):
-            if case.name.startswith(wanted):
-                folder = Path(tmp) / f"case-{abs(hash(case.name))}"
-                folder.mkdir()
-                print(report(case.name, *profile(run, case, folder)), end="\n\n", flush=True)
+        for cpu in views:
+            for case in cases(run):
+                if case.name.startswith(wanted):
+                    folder = Path(tmp) / f"case-{cpu}-{abs(hash(case.name))}"
+                    folder.mkdir()
+                    rate, parts = profile(run, case, folder, cpu)
+                    print(report(case.name, rate, parts, cpu), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

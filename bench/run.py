@@ -29,6 +29,7 @@ BENCHMARKS = {
     "verify": "Token verification cost",
     "lograte": "Consent log write rate",
     "profile": "Where the server's time goes (py-spy under wrk)",
+    "logpost": "Durable POST with and without the tamper-evident log",
     "dashboard": "Dashboard page on a million decisions",
     "purge": "Consent POST while the log is purged",
     "export_memory": "Memory of a big log export",

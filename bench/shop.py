@@ -11,7 +11,9 @@ Run: ``.venv/bin/python -m bench.shop PORT SERVICE_URL``
 from __future__ import annotations
 
 import mimetypes
+import re
 import sys
+import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -32,8 +34,17 @@ def page(name: str, service_url: str) -> bytes | None:
         return None
     snippet = head.read_text(encoding="utf-8")
     snippet = snippet.replace("SERVICE_URL", service_url).replace("SITE_ID", SITE)
+    if "UI_HASH" in snippet:  # the UI files the gate names today (banner-eager)
+        snippet = snippet.replace("UI_HASH", _ui_hash(service_url))
     shell = (PAGES / "shell.html").read_text(encoding="utf-8")
     return shell.replace("<!-- HEAD -->", snippet).encode()
+
+
+def _ui_hash(service_url: str) -> str:
+    """The hash naming the site's UI files, read from its gate as the service serves it."""
+    with urllib.request.urlopen(f"{service_url}/s/{SITE}/loader.js", timeout=10) as answer:
+        found = re.search(r'"ui":"([0-9a-f]{16})"', answer.read().decode())
+    return found.group(1) if found else ""
 
 
 def _file(root: Path, relative: str) -> bytes | None:

@@ -69,11 +69,15 @@ def verify(config_path: str | None, site: str | None, head_file: str | None) -> 
     """Recompute every leaf, the trees and every signed head; exit 1 naming the first problem."""
     config = _config(config_path)
     outside = _outside_head(head_file)
-    with _log(config) as store, store.engine.connect() as conn:
-        sites = [site_of(config, site)] if site else tree.sites(conn)
+    with _log(config) as store:
+        with store.engine.connect() as conn:
+            sites = [site_of(config, site)] if site else tree.sites(conn)
         if outside is not None and outside.site not in sites:
             sites.append(outside.site)
-        reports = verify_log(conn, sites, outside)
+        for name in sites:  # the decisions numbered since the last head join their tree
+            tree.catch_up(store.engine, name)
+        with store.engine.connect() as conn:
+            reports = verify_log(conn, sites, outside)
     failed = [r for r in reports if r.problems]
     for report in failed:
         problems = sorted(report.problems, key=lambda p: p[0] if p[0] >= 0 else 2**63)

@@ -150,6 +150,11 @@ class SiteConfig:
     categories_listed: bool = False
     #: ``[sites.S.webhooks.NAME]``: receivers of this site's events (issue 25)
     webhooks: tuple[Webhook, ...] = ()
+    #: the ids of ``categories``, made once: every decision is checked against them
+    category_ids: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category_ids", tuple(c.id for c in self.categories))
 
     @property
     def the_controller(self) -> Controller:
@@ -170,10 +175,6 @@ class SiteConfig:
         ones, then the tags each Tag Manager container declares."""
         tags = (tag for t in self.trackers for tag in t.settings.get("tags", ()))
         return (*self.trackers, *tags)
-
-    @property
-    def category_ids(self) -> tuple[str, ...]:
-        return tuple(c.id for c in self.categories)
 
     @property
     def max_age(self) -> int:

@@ -5,6 +5,7 @@ The raw address never reaches the database or a log line.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 USER_AGENT_MAX = 200
@@ -41,6 +42,11 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+#: Distinct addresses and user agents remembered per process (both are pure functions).
+CACHE_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def mask_ip(address: str | None) -> str:
     """Mask an address to its network: IPv4 to /24, IPv6 to /48.
 
@@ -73,6 +79,7 @@ def client_address(
     return hops[-proxy_count]
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def clean_text(value: str | None, limit: int = USER_AGENT_MAX) -> str:
     """Truncate and strip control characters (CR, LF, ESC...) from a header value."""
     text = "".join(ch if ch.isprintable() else "\ufffd" for ch in (value or "")[:limit])

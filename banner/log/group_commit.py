@@ -200,9 +200,8 @@ class GroupCommitLog(ConsentLog):
             # already serialises writers).
             keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
             conn.execute(_PG_LOCKS, {"keys": keys})
-        query = sa.select(consent_log).where(consent_log.c.consent_id.in_(ids))
         found: dict[_Key, Decision] = {}
-        for row in conn.execute(query.order_by(consent_log.c.row_id)):
+        for row in conn.execute(_LATEST, {"ids": ids}):
             stored = _decision(row)
             found[(stored.consent_id, stored.site)] = stored
         return found
@@ -248,6 +247,13 @@ def _fail(batch: list[Entry], error: StoreUnavailable) -> None:
             entry.error, entry.stored = error, None
         entry.done.set()
 
+
+#: Every row of a batch's consent ids, oldest first (built once; ``ids`` expands).
+_LATEST = (
+    sa.select(consent_log)
+    .where(consent_log.c.consent_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(consent_log.c.row_id)
+)
 
 _PG_LOCKS = sa.text(
     "SELECT pg_advisory_xact_lock(k) FROM "

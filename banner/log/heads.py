@@ -10,7 +10,9 @@ is standard base64. Heads are stored (``log_heads``, one per site and size):
 - at every purge, at start-up for a tree that has grown without one (the
   migration), and on demand (a proof of a decision no head covers yet).
 
-Making one reads the site's frontier: O(log n), whatever the log's size.
+Making one builds the tree from the leaves numbered since the last head
+(:func:`banner.log.tree.build`), then reads the site's frontier: no work
+proportional to the whole log.
 Two instances making a head of the same size store the first one; both then
 serve that one, so their heads agree.
 """
@@ -143,7 +145,12 @@ class HeadKeeper:
         self._timers: dict[str, threading.Timer] = {}
 
     def make(self, site: str) -> SignedHead:
-        """A head of the site's whole tree (the stored one when its size has one)."""
+        """A head of the site's whole tree (the stored one when its size has one).
+
+        The tree is built up to the decisions numbered so far first, a chunk
+        per transaction, so writers wait for one chunk at most (SQLite).
+        """
+        tree.catch_up(self.engine, site)
         with self.engine.begin() as conn:
             size, frontier = tree.read_state(conn, site)
             found = at_size(conn, site, size)
@@ -172,22 +179,26 @@ class HeadKeeper:
             grown = [
                 site
                 for site in tree.sites(conn)
-                if (newest(conn, site) or _NO_HEAD).tree_size < tree.read_state(conn, site)[0]
+                if (newest(conn, site) or _NO_HEAD).tree_size < tree.numbered(conn, site)
             ]
         return [self.make(site) for site in grown]
 
     def note(self, sites: set[str]) -> None:
-        """Sites got decisions: a head now when the last is old enough, else soon."""
+        """Sites got decisions: a head now when the last is old enough, else soon.
+
+        Made on a timer's thread either way, never on the caller's (the group
+        commit's writer): building the tree takes time proportional to the
+        decisions since the last head.
+        """
         now = self.clock()
         for site in sorted(sites):
             with self._lock:
-                due = self._made.get(site, -math.inf) + self.interval
-                if now < due and site not in self._timers:
-                    self._timers[site] = timer = threading.Timer(due - now, self._timed, (site,))
-                    timer.daemon = True
-                    timer.start()
-            if now >= due:
-                self._quietly(site)
+                if site in self._timers:
+                    continue
+                wait = max(0.0, self._made.get(site, -math.inf) + self.interval - now)
+                self._timers[site] = timer = threading.Timer(wait, self._timed, (site,))
+                timer.daemon = True
+                timer.start()
 
     def _timed(self, site: str) -> None:
         with self._lock:

@@ -24,7 +24,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from banner.log.schema import consent_log, log_nodes, log_state
+from banner.log import tree
+from banner.log.schema import consent_log, log_nodes
 
 #: What one batch may hold the database. SQLite: its writers wait for it, so
 #: about a group commit's own time. PostgreSQL: a delete blocks no insert, the
@@ -52,11 +53,14 @@ def purge_in_batches(
     """
     with engine.connect() as conn:
         # every row has its site's tree (schema step 5 numbered the older ones)
-        sites = list(conn.execute(sa.select(log_state.c.site).order_by(log_state.c.site)).scalars())
+        sites = tree.sites(conn)
     removed = 0
     smallest = min(batch, SMALLEST)
     target = TARGET_SECONDS.get(engine.dialect.name, 0.05)
     for site in sites:
+        # Leaves are built into the tree when a head is made: build the backlog
+        # in chunks of their own first, so a batch's own build_all is short.
+        tree.catch_up(engine, site)
         while True:
             started = time.perf_counter()
             with engine.begin() as conn:
@@ -74,6 +78,7 @@ def purge_in_batches(
 
 
 def _one_batch(conn: sa.Connection, site: str, before: datetime, now: datetime, batch: int) -> int:
+    tree.build_all(conn, site)  # every row being deleted has its leaf (the tree is built late)
     c = consent_log.c
     found = conn.execute(
         sa.select(c.row_id, c.log_index)

@@ -10,7 +10,7 @@ inside the transaction that inserts the decisions, as additive upserts
 (``n = n + excluded.n``), so concurrent writers and several instances add up
 exactly. A consent id counts as a new visitor of a day only when it has no
 earlier row that day: its earlier rows are read in the same transaction,
-after the site's tree lock is taken (every lower ``log_index`` is then
+after the site's write lock is taken (every lower ``log_index`` is then
 committed), and they are the rows of that consent id only.
 
 Purge: the roll-ups are statistics of decisions that were made. ``banner log
@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from banner.core.config import BannerConfig
 from banner.log import tree
 from banner.log.rows import Decision, as_utc
-from banner.log.schema import consent_log, log_state, rollup_days, rollup_zones
+from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
 
 #: ``kind`` of a roll-up row; ``name`` is the action, the category, or ``""``.
@@ -233,7 +233,7 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
     if conn.dialect.name == "postgresql":  # instances starting together take turns
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
     stored = {r.site: r.zone for r in conn.execute(sa.select(rollup_zones))}
-    sites = set(conn.execute(sa.select(log_state.c.site)).scalars()) | set(companion.zones)
+    sites = set(tree.sites(conn)) | set(companion.zones)
     stale = sorted(s for s in sites if stored.get(s) != companion.zone(s).key)
     for site in stale:
         rebuild(conn, companion, site)
@@ -243,10 +243,10 @@ def ensure(conn: sa.Connection, companion: Rollups) -> list[str]:
 def rebuild(conn: sa.Connection, companion: Rollups, site: str) -> int:
     """Count ``site``'s roll-ups again from the rows in the log; return the rows counted.
 
-    The site's tree lock is held first (PostgreSQL; SQLite's write lock holds
+    The site's write lock is held first (PostgreSQL; SQLite's write lock holds
     everything), so no decision of the site commits meanwhile.
     """
-    tree.locked_state(conn, site)
+    tree.lock_writes(conn, site)
     conn.execute(rollup_days.delete().where(rollup_days.c.site == site))
     conn.execute(rollup_zones.delete().where(rollup_zones.c.site == site))
     conn.execute(rollup_zones.insert().values(site=site, zone=companion.zone(site).key))

@@ -139,8 +139,10 @@ log_nodes = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: Per site: how many leaves, and the roots of the complete subtrees (hex,
-#: left to right) from which the next leaf and the root are computed.
+#: Per site: how many leaves the nodes of ``log_nodes`` cover (the built
+#: tree), and the roots of its complete subtrees (hex, left to right) from
+#: which the next node and the root are computed. Written when a head is made
+#: (:func:`banner.log.tree.build`), never by the write of a decision.
 log_state = sa.Table(
     "log_state",
     metadata,
@@ -254,4 +256,16 @@ subject_forgotten = sa.Table(
     sa.Column("site", sa.String(40), primary_key=True),
     sa.Column("subject", sa.String(64), primary_key=True),
     sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: Per site: how many ``log_index`` values its decisions were given. The one
+#: row a write of decisions updates (``size = size + n``, which also takes the
+#: site's write lock until the commit); the tree is built up to it later
+#: (:func:`banner.log.tree.build`). A site without a row here was numbered
+#: before this table (schema 5): its count is ``log_state.tree_size``.
+log_numbering = sa.Table(
+    "log_numbering",
+    metadata,
+    sa.Column("site", sa.String(40), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
 )

@@ -85,8 +85,8 @@ class Synced:
     recorded: Recorded | None = None
 
 
-def _same(one: Decision, other: Decision) -> bool:
-    return set(one.granted) == set(other.granted)
+def _same(one: subjects.Newest, other: subjects.Newest) -> bool:
+    return set(one.decision.granted) == set(other.decision.granted)
 
 
 def as_consent(decision: Decision) -> SubjectConsent:
@@ -179,9 +179,6 @@ class SubjectService:
                     owner = subjects.subject_of(conn, site.id, request.consent_id)
         except SQLAlchemyError as exc:
             raise translate_error(exc) from exc
-        if best is None or best.decision.policy_version != site.policy_version:
-            others = owner is not None and owner != hashed
-            return Synced(SyncState.ASK if others else SyncState.NONE)
         holder = self._holder(site.id, request)
         proven = (
             mine is not None
@@ -189,15 +186,34 @@ class SubjectService:
             and holder.issued_at >= int(mine.decision.recorded_at.timestamp())
             and owner in (None, hashed)
         )
-        if (
-            mine is not None
-            and proven
-            and mine.decision.policy_version == site.policy_version
-            and (mine.row_id >= best.row_id or _same(mine.decision, best.decision))
-        ):
+        held = (
+            mine
+            if proven and mine and mine.decision.policy_version == site.policy_version
+            else None
+        )
+        if best is None or best.decision.policy_version != site.policy_version:
+            if owner is not None and owner != hashed:
+                return Synced(SyncState.ASK)
+            if held is None:
+                return Synced(SyncState.NONE)
+            best = None  # nothing to share: this browser's own choice is the person's
+        if held is not None and (best is None or held.row_id >= best.row_id or _same(held, best)):
+            if owner is None and (best is None or held.row_id > best.row_id):
+                # This browser's own choice, made before signing in, is the person's
+                # newest: linked, it becomes the choice their other devices take.
+                self._link(site.id, held.decision, hashed)
             return Synced(SyncState.SAME)
+        assert best is not None
         consent_id = request.consent_id if proven and request.consent_id else new_consent_id()
         return Synced(SyncState.SYNC, self._write(site, consent_id, best.decision, hashed, request))
+
+    def _link(self, site: str, newest: Decision, hashed: str) -> None:
+        now = datetime.fromtimestamp(int(self.consent.clock()), UTC)
+        try:
+            with self.consent.log.engine.begin() as conn:
+                subjects.put(conn, site, newest.consent_id, hashed, now)
+        except SQLAlchemyError as exc:
+            raise translate_error(exc) from exc
 
     def _holder(self, site_id: str, request: SyncRequest) -> ConsentToken | None:
         if request.token is None or request.consent_id is None:

@@ -32,16 +32,21 @@ def link(conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str
     del rows
     wanted = {(d.site, d.consent_id): d for d in decisions if d.subject}
     for (site, consent_id), made in wanted.items():
-        conn.execute(
-            subject_links.delete()
-            .where(subject_links.c.site == site)
-            .where(subject_links.c.consent_id == consent_id)
+        put(conn, site, consent_id, made.subject, made.recorded_at)
+
+
+def put(conn: sa.Connection, site: str, consent_id: str, subject: str, at: datetime) -> None:
+    """Link ``consent_id`` to ``subject`` (instead of any subject it had)."""
+    conn.execute(
+        subject_links.delete()
+        .where(subject_links.c.site == site)
+        .where(subject_links.c.consent_id == consent_id)
+    )
+    conn.execute(
+        subject_links.insert().values(
+            site=site, consent_id=consent_id, subject=subject, linked_at=at
         )
-        conn.execute(
-            subject_links.insert().values(
-                site=site, consent_id=consent_id, subject=made.subject, linked_at=made.recorded_at
-            )
-        )
+    )
 
 
 def subject_of(conn: sa.Connection, site: str, consent_id: str) -> str | None:

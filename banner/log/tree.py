@@ -3,23 +3,25 @@
 A decision gets the next ``log_index`` of its site and a leaf: its JSON Lines
 export object plus ``log_index`` and ``notice_hash``, in canonical JSON
 (:func:`leaf_bytes`). Numbering happens inside the transaction that inserts
-the rows, under a per-site lock (PostgreSQL: an advisory lock; SQLite's
-``BEGIN IMMEDIATE`` already serialises writers), so indices have no gaps and
-no duplicates across instances.
+the rows, under the site's write lock (the row of ``log_numbering`` that the
+one numbering statement updates; SQLite's ``BEGIN IMMEDIATE`` already
+serialises writers), so indices have no gaps and no duplicates across
+instances. The row stores its leaf hash; that is all a decision's write pays.
 
-Appending costs O(log n) per batch and amortised one node per leaf: the
-site's frontier (the roots of its complete subtrees) lives in ``log_state``,
-every leaf hash and every complete subtree in ``log_nodes``. A proof reads
-O(log n) stored hashes in one query (:mod:`banner.log.merkle`).
+The tree is built from those leaf hashes when a head is made (:func:`build`,
+called by :mod:`banner.log.heads`, the purge and the migration): O(log n) per
+build and amortised one node per leaf. The site's frontier (the roots of its
+complete subtrees) lives in ``log_state``, every leaf hash and every complete
+subtree in ``log_nodes``. A proof reads O(log n) stored hashes in one query
+(:mod:`banner.log.merkle`); proofs are made against signed heads, so only
+against built trees.
 """
 
 from __future__ import annotations
 
 import json
-import weakref
 import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -27,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from banner.log import merkle
 from banner.log.merkle import NodeKey
-from banner.log.schema import consent_log, log_nodes, log_state
+from banner.log.schema import consent_log, log_nodes, log_numbering, log_state
 
 if TYPE_CHECKING:
     from banner.log.rows import Decision
@@ -83,7 +85,7 @@ def append(
     rows: list[dict[str, Any]],
     prepared: Prepared | None = None,
 ) -> None:
-    """Number ``decisions`` (in order, per site) and add their leaves to the trees.
+    """Number ``decisions`` (in order, per site) and give each its leaf hash.
 
     ``rows`` are the ``consent_log`` values of ``decisions`` (same order); each
     gets its ``log_index`` and ``leaf_hash``. Call inside the inserting
@@ -106,105 +108,156 @@ def _parts_of(decision: Decision, prepared: Prepared | None) -> LeafParts:
 def assign(
     conn: sa.Connection, site: str, decisions: Sequence[Decision | LeafParts]
 ) -> list[tuple[int, bytes]]:
-    """Give ``decisions`` of ``site`` the next indices; store leaves, nodes and frontier.
+    """Give ``decisions`` of ``site`` the next indices; return each index and leaf hash.
 
-    The frontier this process wrote last is remembered: when the stored size
-    is still its size (a compare-and-set ``UPDATE``, which also takes the
-    row's lock), the batch costs no read. Otherwise (another process wrote
-    since, a rolled back batch) the state is read under its lock and the
-    leaves are numbered again.
+    One statement, ``UPDATE log_numbering SET size = size + n ... RETURNING
+    size``: it takes the site's write lock (the row's, until the commit, on
+    PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` holds the file), so indices have
+    no gaps and no duplicates across processes, and a rolled back batch
+    gives its numbers back. The tree's nodes are made from the stored leaf
+    hashes when a head is made (:func:`build`), outside the write of a decision.
     """
     if not decisions:
         return []
     parts = [d if isinstance(d, tuple) else leaf_parts(d) for d in decisions]
-    remembered = _remembered(conn).get(site)
-    misses = _misses.setdefault(conn.engine, {})
-    if remembered is not None and misses.get(site, 0) <= 0:
-        grown = _Growth(remembered[0], list(remembered[1]), parts)
-        if _swapped(conn, site, remembered[0], grown):
-            return _stored(conn, site, grown)
-        # Another process writes too: read first for a while, a miss costs a statement.
-        misses[site] = MISS_PAUSE
-    misses[site] = misses.get(site, 0) - 1
+    end = _bump(conn, site, len(parts))
+    first = end - len(parts)
+    return [
+        (first + n, merkle.leaf_hash(before + str(first + n).encode() + after))
+        for n, (before, after) in enumerate(parts)
+    ]
+
+
+#: The numbering of a batch: built once (a statement is cheap to run, not to make).
+_BUMP = (
+    log_numbering.update()
+    .where(log_numbering.c.site == sa.bindparam("numbered_site"))
+    .values(size=log_numbering.c.size + sa.bindparam("count", type_=sa.BigInteger))
+    .returning(log_numbering.c.size)
+)
+
+
+def _bump(conn: sa.Connection, site: str, count: int) -> int:
+    """Add ``count`` to the site's numbering; the new size."""
+    values = {"numbered_site": site, "count": count}
+    size = conn.execute(_BUMP, values).scalar()
+    if size is not None:
+        return int(size)
+    # The site's first decision here: its numbering starts where schema 5 left it.
+    _lock_site(conn, site)  # another process may be starting it too
+    size = conn.execute(_BUMP, values).scalar()
+    if size is not None:
+        return int(size)
+    state = sa.select(log_state.c.tree_size).where(log_state.c.site == site)
+    start = int(conn.execute(state).scalar() or 0)
+    conn.execute(log_numbering.insert().values(site=site, size=start + count))
+    return start + count
+
+
+def _lock_site(conn: sa.Connection, site: str) -> None:
+    """PostgreSQL: the site's tree lock until the transaction ends (SQLite holds the file)."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(site.encode()) - 2**31
+        lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
+        conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+
+
+def lock_writes(conn: sa.Connection, site: str) -> None:
+    """Hold the site's write lock until the transaction ends: no decision of it commits.
+
+    PostgreSQL: its numbering row (what every write updates), or, before the
+    site's first numbered decision, the advisory lock a first write takes;
+    SQLite's ``BEGIN IMMEDIATE`` already holds the file.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    query = sa.select(log_numbering.c.size).where(log_numbering.c.site == site)
+    if conn.execute(query.with_for_update()).first() is None:
+        _lock_site(conn, site)
+        conn.execute(query.with_for_update()).first()  # a first write may have made it
+
+
+def numbered(conn: sa.Connection, site: str) -> int:
+    """How many indices the site's decisions were given (committed ones, on PostgreSQL)."""
+    query = sa.select(log_numbering.c.size).where(log_numbering.c.site == site)
+    size = conn.execute(query).scalar()
+    return read_state(conn, site)[0] if size is None else int(size)
+
+
+#: Leaves added to a tree per call of :func:`build` (one transaction each).
+BUILD_CHUNK = 1024
+
+
+def build(conn: sa.Connection, site: str, limit: int = BUILD_CHUNK) -> bool:
+    """Add up to ``limit`` numbered leaves to the site's stored tree; True when it is complete.
+
+    Reads the leaf hashes the decisions were stored with, in ``log_index``
+    order, and stores each leaf and every complete subtree it closes, and the
+    new frontier: O(log n) per batch, amortised one node per leaf. Builders
+    take turns on the site's state row. A missing row (deleted) stops the
+    tree before it: ``banner log verify`` names it.
+    """
     size, frontier, known = locked_state(conn, site)
-    grown = _Growth(size, frontier, parts)
-    values = grown.state_values()
+    target = min(numbered(conn, site), size + limit)
+    if target <= size:
+        return True
+    query = (
+        sa.select(consent_log.c.log_index, consent_log.c.leaf_hash)
+        .where(consent_log.c.site == site)
+        .where(consent_log.c.log_index >= size, consent_log.c.log_index < target)
+        .order_by(consent_log.c.log_index)
+    )
+    nodes: list[tuple[NodeKey, bytes]] = []
+    start = size
+    for log_index, leaf_hex in conn.execute(query):
+        if log_index != size or leaf_hex is None:
+            break
+        leaf = bytes.fromhex(leaf_hex)
+        nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
+        size += 1
+    if size == start:
+        return True
+    # Thousands of rows of plain values: straight to the driver (Core's per-row
+    # processing cost more than the hashing).
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * 5)
+    conn.exec_driver_sql(
+        f"INSERT INTO log_nodes (site, last_leaf, level, idx, hash) VALUES ({marks})",
+        [(site, last_leaf(lv, ix), lv, ix, h) for (lv, ix), h in nodes],
+    )
+    values = {"tree_size": size, "frontier": " ".join(h.hex() for h in frontier)}
     if known:
         conn.execute(log_state.update().where(log_state.c.site == site).values(**values))
     else:
         conn.execute(log_state.insert().values(site=site, **values))
-    return _stored(conn, site, grown)
+    return size >= numbered(conn, site)
 
 
-class _Growth:
-    """The leaves, nodes and new frontier of ``decisions`` appended at ``size``."""
-
-    def __init__(self, size: int, frontier: list[bytes], parts: Sequence[LeafParts]) -> None:
-        self.placed: list[tuple[int, bytes]] = []
-        self.nodes: list[tuple[NodeKey, bytes]] = []
-        self.frontier = frontier
-        for before, after in parts:
-            leaf = merkle.leaf_hash(before + str(size).encode() + after)
-            self.placed.append((size, leaf))
-            self.nodes += [((0, size), leaf), *merkle.push(frontier, size, leaf)]
-            size += 1
-        self.size = size
-
-    def state_values(self) -> dict[str, Any]:
-        return {"tree_size": self.size, "frontier": " ".join(h.hex() for h in self.frontier)}
+def catch_up(engine: Engine, site: str) -> None:
+    """Build the site's whole tree, a chunk per transaction (writers wait one chunk at most)."""
+    built = False
+    while not built:
+        with engine.begin() as conn:
+            built = build(conn, site)
 
 
-def _swapped(conn: sa.Connection, site: str, before: int, grown: _Growth) -> bool:
-    """Store the new state if the stored size is still ``before``."""
-    swap = (
-        log_state.update()
-        .where(log_state.c.site == site, log_state.c.tree_size == before)
-        .values(**grown.state_values())
-    )
-    return conn.execute(swap).rowcount == 1
-
-
-def _stored(conn: sa.Connection, site: str, grown: _Growth) -> list[tuple[int, bytes]]:
-    conn.execute(
-        log_nodes.insert(),
-        [
-            {"site": site, "last_leaf": last_leaf(lv, ix), "level": lv, "idx": ix, "hash": h}
-            for (lv, ix), h in grown.nodes
-        ],
-    )
-    _remembered(conn)[site] = (grown.size, tuple(grown.frontier))
-    return grown.placed
-
-
-#: Per database (engine), per site: the size and frontier this process wrote last.
-_last_written: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, tuple[bytes, ...]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-#: Batches that read the state first after a compare-and-set missed.
-MISS_PAUSE = 32
-_misses: weakref.WeakKeyDictionary[Engine, dict[str, int]] = weakref.WeakKeyDictionary()
-
-
-def _remembered(conn: sa.Connection) -> dict[str, tuple[int, tuple[bytes, ...]]]:
-    return _last_written.setdefault(conn.engine, {})
+def build_all(conn: sa.Connection, site: str) -> None:
+    """Build the site's whole tree in the caller's transaction (migration, purge)."""
+    while not build(conn, site):
+        pass
 
 
 def locked_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes], bool]:
-    """The site's size and frontier, its tree held until the transaction ends.
+    """The site's built size and frontier, held until the transaction ends.
 
     PostgreSQL: the state row's lock (one statement), or, before the site's
-    first leaf, an advisory lock; SQLite's ``BEGIN IMMEDIATE`` holds the file.
+    first build, an advisory lock; SQLite's ``BEGIN IMMEDIATE`` holds the file.
     The last value says whether the state row exists.
     """
     query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
     postgres = conn.dialect.name == "postgresql"
     row = conn.execute(query.with_for_update() if postgres else query).first()
     if row is None and postgres:
-        key = zlib.crc32(site.encode()) - 2**31
-        lock = sa.text("SELECT pg_advisory_xact_lock(:a, :b)")
-        conn.execute(lock, {"a": _PG_TREE_LOCK, "b": key})
+        _lock_site(conn, site)
         row = conn.execute(query.with_for_update()).first()  # another may have begun it
     if row is None:
         return 0, [], False
@@ -217,7 +270,7 @@ def last_leaf(level: int, idx: int) -> int:
 
 
 def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
-    """The site's tree size and frontier (``0, []`` before its first leaf), without a lock."""
+    """The size and frontier of the site's built tree (``0, []`` before any), without a lock."""
     query = sa.select(log_state.c.tree_size, log_state.c.frontier).where(log_state.c.site == site)
     row = conn.execute(query).first()
     if row is None:
@@ -227,7 +280,8 @@ def read_state(conn: sa.Connection, site: str) -> tuple[int, list[bytes]]:
 
 def sites(conn: sa.Connection) -> list[str]:
     """Every site that has a tree."""
-    return list(conn.execute(sa.select(log_state.c.site).order_by(log_state.c.site)).scalars())
+    query = sa.union(sa.select(log_state.c.site), sa.select(log_numbering.c.site))
+    return sorted(conn.execute(query).scalars())
 
 
 def lookup(conn: sa.Connection, site: str, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
@@ -271,14 +325,3 @@ def root_at(conn: sa.Connection, site: str, size: int) -> bytes:
     if size == 0:
         return merkle.EMPTY_ROOT
     return merkle.range_hash(0, size, lookup(conn, site, merkle.peaks(0, size)))
-
-
-def mark_purged(conn: sa.Connection, before: datetime, now: datetime) -> None:
-    """Note on their leaves that the rows recorded before ``before`` are being purged."""
-    doomed = sa.exists().where(
-        consent_log.c.site == log_nodes.c.site,
-        consent_log.c.log_index == log_nodes.c.last_leaf,
-        consent_log.c.recorded_at < before,
-    )
-    leaves = sa.and_(log_nodes.c.level == 0, log_nodes.c.purged_at.is_(None))
-    conn.execute(log_nodes.update().where(leaves, doomed).values(purged_at=now))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from banner.log import tree
 from banner.log.rows import decision as _decision
-from banner.log.schema import consent_log
+from banner.log.schema import consent_log, log_nodes, log_numbering, log_state
 
 #: Rows numbered per statement.
 CHUNK = 2000
@@ -26,6 +26,7 @@ def number_existing_rows(conn: sa.Connection) -> int:
 
 
 def _number_site(conn: sa.Connection, site: str) -> int:
+    _continue_numbering(conn, site)
     done = 0
     query = (
         sa.select(consent_log)
@@ -46,4 +47,20 @@ def _number_site(conn: sa.Connection, site: str) -> int:
         ]
         conn.execute(update, values)
         done += len(rows)
+    tree.build_all(conn, site)
     return done
+
+
+def _continue_numbering(conn: sa.Connection, site: str) -> None:
+    """Unnumbered rows follow the last index the site's rows or leaves hold (0 for none)."""
+    last_row = sa.select(sa.func.max(consent_log.c.log_index)).where(consent_log.c.site == site)
+    last_leaf = sa.select(sa.func.max(log_nodes.c.last_leaf)).where(
+        log_nodes.c.site == site, log_nodes.c.level == 0
+    )
+    built = sa.select(log_state.c.tree_size).where(log_state.c.site == site)
+    found = [conn.execute(q).scalar() for q in (last_row, last_leaf)]
+    start = max(
+        [int(n) + 1 for n in found if n is not None] + [int(conn.execute(built).scalar() or 0)]
+    )
+    conn.execute(log_numbering.delete().where(log_numbering.c.site == site))
+    conn.execute(log_numbering.insert().values(site=site, size=start))

@@ -22,6 +22,7 @@ from banner.core.config import BannerConfig
 from banner.core.visitor import client_address, mask_ip
 from banner.log.store import StoreUnavailable
 from banner.web.errors import RateLimited
+from banner.web.limit_storage import storage_uri
 from banner.web.state import EXTENSION_KEY
 
 #: Endpoints that record decisions; reading (loader, pages, verify) is not limited.
@@ -58,7 +59,7 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
     limiter = Limiter(
         key_func=lambda: rate_key(config),
         app=app,
-        storage_uri=config.rate_limit_storage,
+        storage_uri=storage_uri(config.rate_limit_storage),
         strategy="sliding-window-counter",
         headers_enabled=False,
         key_prefix="banner",

@@ -12,6 +12,7 @@ can raise anything else.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import g, request
@@ -95,6 +96,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: C0 control characters and DEL.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def clean_str(value: Any, field: str, max_length: int) -> str:
     """A string without NUL, lone surrogates or other control characters."""
     if not isinstance(value, str):
@@ -105,7 +110,7 @@ def clean_str(value: Any, field: str, max_length: int) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise BadField(f"{field} contains a lone surrogate", field) from None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise BadField(f"{field} contains control characters", field)
     return value
 

@@ -27,31 +27,72 @@ from banner.web.embeds_file import EMBEDS_CSS, EMBEDS_FILE, embeds_bytes, embeds
 from banner.web.gate_file import UI_FILE, UI_SENTINEL, fill, loader_bytes, static_text
 
 CSS_FILE = "ui.css"
-#: The part the gate loads only on pages of a signed-in person (``data-subject``, issue 25).
+MORE_FILE = "more.js"
+MORE_CSS = "more.css"
+MORE_SENTINEL = "__BANNER_MORE__"
+#: The on-demand chunks of the UI set, served as ``ui.<hash>.<name>.js``: the
+#: gate loads each only when a page view needs it (``need`` in ``gate.js``).
+#: ``send``: recording a decision, the pending one's resend, the verify
+#: round trip, the sweep; ``tags``: the page's tagged scripts, frames and
+#: embeds; ``more``: the second layer, with its stylesheet
+#: ``ui.<hash>.more.css`` (ui.js fetches both on "Atur pilihan"). A new
+#: chunk: its built file in ``static/``, its name here, and, if the service
+#: fills it, a line in :func:`chunk_files`. (Tracker parts stay in the gate:
+#: a returning visitor downloads the gate alone, whatever was granted.)
+CHUNK_NAMES = ("send", "tags", "more")
+#: Every chunk file, by the name's tail after the hash.
+CHUNK_FILES = (*(f"{name}.js" for name in CHUNK_NAMES), MORE_CSS)
+#: A content-addressed UI file: ``ui.<16 hex>.js``, ``ui.<16 hex>.css`` or a
+#: chunk, ``ui.<16 hex>.<chunk>.js`` (``ui.<16 hex>.more.css``).
+HASHED_NAME = re.compile(
+    rf"ui\.([0-9a-f]{{16}})\.({'|'.join(re.escape(name) for name in CHUNK_FILES)}|js|css)"
+)
+#: What the first layer draws of a language's notice document (besides the
+#: texts): the rest is the second layer's (its categories, ``c``), the
+#: placeholders' (``e``, embeds.js) or drawn by no one (``transfers`` are in
+#: the first layer's sentences; the format, site and language name the document).
+FIRST_LAYER = ("policy_version", "n", "ch", "age", "o", "privacy")
+#: The texts only the second layer draws (more.js); the first layer has the others.
+SECOND_LAYER_TEXTS = frozenset(
+    {"always_on", "cookies_in_category", "recipients_heading", "save", "withdraw_all"}
+)
+#: The part the gate loads only on pages of a signed-in person (``data-subject``,
+#: issue 25), under the same hash but its own name: ``subject.<16 hex>.js``.
 SUBJECT_FILE = "subject.js"
-#: A content-addressed UI file: ``ui.<16 hex>.js`` or ``ui.<16 hex>.css``.
-HASHED_NAME = re.compile(r"ui\.([0-9a-f]{16})\.(js|css)")
-#: The subject part under the same hash: ``subject.<16 hex>.js``.
 SUBJECT_NAME = re.compile(r"subject\.([0-9a-f]{16})\.js")
 
 
 def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
-    """The banner's theme, and per language its notice document and the document's hash.
+    """The banner's theme, and per language the first layer's part of its notice document.
 
-    Everything the UI draws comes from a language's document; ``h`` is its
-    hash, sent back with the decision. No URL is in it: the UI finds the
-    hosted pages beside its own file, so its bytes are the same whatever
-    address it is served from.
+    Everything the UI draws comes from a language's document; ``h`` is the
+    whole document's hash, sent back with the decision. No URL is in it: the
+    UI finds the hosted pages beside its own file, so its bytes are the same
+    whatever address it is served from.
     """
     notices = notices or site_notices(site, banner_texts)
-    return {
-        "theme": dict(site.theme),
-        **{lang: {**notices[lang].document, "h": notices[lang].hash} for lang in LANGUAGES},
-    }
+
+    def first(notice: Notice) -> dict[str, Any]:
+        document = notice.document
+        texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS}
+        return {**{key: document[key] for key in FIRST_LAYER}, "t": texts, "h": notice.hash}
+
+    return {"theme": dict(site.theme), **{lang: first(notices[lang]) for lang in LANGUAGES}}
+
+
+def more_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
+    """Per language the second layer's part of the notice document: its categories and texts."""
+    notices = notices or site_notices(site, banner_texts)
+
+    def second(document: Mapping[str, Any]) -> dict[str, Any]:
+        texts = {k: v for k, v in document["t"].items() if k in SECOND_LAYER_TEXTS}
+        return {"t": texts, "c": document["c"]}
+
+    return {lang: second(notices[lang].document) for lang in LANGUAGES}
 
 
 def ui_bytes(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> bytes:
-    """The banner UI script for ``site``, both languages' notices included.
+    """The banner UI script (the first layer) for ``site``, both languages included.
 
     :param notices: the site's notices by language (the service's archived
         ones); by default built from the catalogs.
@@ -68,11 +109,18 @@ def subject_bytes() -> bytes:
     return static_text(SUBJECT_FILE).encode("utf-8")
 
 
+def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, bytes]:
+    """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
+    files = {name: static_text(name).encode("utf-8") for name in CHUNK_FILES}
+    files[MORE_FILE] = fill(static_text(MORE_FILE), MORE_SENTINEL, more_data(site, notices))
+    return files
+
+
 def ui_hash(ui: bytes, css: bytes, *more: bytes) -> str:
     """The first 16 hex of SHA-256 over the UI files (each prefixed by its length).
 
-    ``more``: other files named by the same hash (the subject part), so the
-    hash changes whenever any of their bytes do.
+    ``more``: other files named by the same hash (the subject part, the
+    chunks), so the hash changes whenever any of their bytes do.
     """
     digest = hashlib.sha256()
     for body in (ui, css, *more):
@@ -106,13 +154,15 @@ def site_files(
     """
     notices = notices or site_notices(site, banner_texts)
     ui, css, subject = ui_bytes(site, notices), css_bytes(), subject_bytes()
-    named = ui_hash(ui, css, subject)
+    chunks = chunk_files(site, notices)
+    named = ui_hash(ui, css, subject, *chunks.values())
     gate = loader_bytes(site, base_url, named)
     files = {
         "loader.js": gate,
         f"ui.{named}.js": ui,
         f"ui.{named}.css": css,
         f"subject.{named}.js": subject,
+        **{f"ui.{named}.{tail}": body for tail, body in chunks.items()},
         "ui.js": ui,
         "ui.css": css,
         EMBEDS_FILE: embeds_bytes(site, base_url, notices),

@@ -2,7 +2,8 @@
 
 The bytes and names are those the service itself serves (same pure
 functions: the gate is the site's tracker parts joined with the core and
-names the UI files ``ui.<hash>.js`` / ``ui.<hash>.css`` by their bytes), so a
+names the UI files ``ui.<hash>.js`` / ``ui.<hash>.css`` and their on-demand
+chunks ``ui.<hash>.<chunk>.js`` by their bytes), so a
 page may load the loader from either. Every notice written into a UI file
 is archived first (``archive``). A ``manifest.json`` lists every file with
 its SHA-256, and each file gets a ``.gz`` twin for ``gzip_static``;

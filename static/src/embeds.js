@@ -12,6 +12,17 @@
   const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
   const boxes = new Map();
 
+  /* The language drawn: the banner's, else the page's, else the browser's
+   * first one the banner speaks, else the site's default. */
+  function language() {
+    if (K.lang) return K.lang;
+    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
+      const m = /^(id|en)(?![a-z])/i.exec(tag);
+      if (m) return m[1].toLowerCase();
+    }
+    return DATA.lang;
+  }
+
   function el(tag, cls, text, parent) {
     const node = d.createElement(tag);
     node.className = cls;
@@ -40,7 +51,8 @@
    * asks for the age / guardian box opens the choices instead. */
   function allow(category) {
     if (DATA.age) return K.open();
-    const shown = DATA[K.lang] ? K.lang : DATA.lang;
+    const shown = DATA[language()] ? language() : DATA.lang;
+    K.lang = K.lang || shown;
     K.choose([...K.cats.filter(K.has), category], newId(), false, {
       source: 'placeholder',
       notice_hash: DATA.h[shown],
@@ -49,7 +61,7 @@
   }
 
   function place(embed) {
-    const texts = (DATA[K.lang] || DATA[DATA.lang])[embed.dataset.category];
+    const texts = (DATA[language()] || DATA[DATA.lang])[embed.dataset.category];
     if (!texts || boxes.has(embed) || K.has(embed.dataset.category)) return;
     const size = embed.getBoundingClientRect();
     const box = d.createElement('div');

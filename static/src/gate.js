@@ -29,31 +29,17 @@
   const VOUCHED = 'banner_vouched_' + S.site;
   const parts = w.__bannerParts || {};
   const kinds = {};
-  const GATED = 'script[type="text/plain"][data-category],iframe[data-category][data-src]';
-  /* embeds that wait for a category: each shows a placeholder (embeds.js) */
-  const EMBEDS = 'iframe[data-category][data-src],[data-banner-embed][data-category]';
-  const warned = new Set();
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
-  const queue = [];
   let granted = null;
   let choice = null;
   let pending = null;
-  let busy = false;
   let ui = null;
   let uiLoading = 0;
   let uiLayer = 0;
   let seen = 0;
   let failed = 0;
   let renewed = 0;
-
-  const language = () => {
-    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
-      const m = /^(id|en)(?![a-z])/i.exec(tag);
-      if (m) return m[1].toLowerCase();
-    }
-    return S.lang;
-  };
 
   /* One part's failure (a page global that is not what it must be, a bug)
    * never stops the decision being sent, nor another part being stopped. */
@@ -68,9 +54,6 @@
   /* Tells the site's other tabs of a decision; without it, they hear the
    * pending decision being written to localStorage (the storage event). */
   const channel = guard(() => new BroadcastChannel('banner_' + S.site));
-
-  /* 32 hex characters from the browser's CSPRNG: a decision's retry_key, a fresh id. */
-  const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
 
   /* Storage may be off (reading window.localStorage itself throws then) or
    * full: reads then give nothing, writes do nothing. */
@@ -116,33 +99,6 @@
     return newest;
   };
 
-  const domain = () => {
-    const cd = (S.domain || '').replace(/^\./, '');
-    const host = location.hostname;
-    return cd && (host === cd || host.endsWith('.' + cd)) ? cd : '';
-  };
-
-  const writeCookie = (name, value, days) => {
-    const on = domain();
-    d.cookie =
-      name + '=' + value + '; Max-Age=' + days * 86400 + '; Path=/; SameSite=Lax' +
-      (on ? '; Domain=' + on : '') + (location.protocol === 'https:' ? '; Secure' : '');
-  };
-
-  /* Deletes a cookie on the host and every parent domain it may sit on, on
-   * every path it may have been set for (each prefix of this page's path). */
-  const expire = (name) => {
-    const parts = location.hostname.split('.');
-    const steps = location.pathname.split('/');
-    for (let j = 1; j <= steps.length; j++) {
-      for (const path of new Set([steps.slice(0, j).join('/') || '/', steps.slice(0, j).join('/') + '/'])) {
-        for (let i = 0; i < parts.length; i++) {
-          d.cookie = name + '=; Max-Age=0; Path=' + path + (i ? '; Domain=' + parts.slice(i - 1).join('.') : '');
-        }
-      }
-    }
-  };
-
   /* Deletes cookies and localStorage / sessionStorage keys that only refused
    * categories set. The service lists the name patterns of each category's
    * trackers; a trailing * matches any suffix. */
@@ -155,21 +111,18 @@
     return owners.length && !owners.some(has);
   };
 
+  /* The deleting is done by the send chunk, fetched only when there is
+   * something to delete. */
   const sweep = () => {
-    for (const [name] of cookies()) if (refused(name)) expire(name);
-    for (const store of [localStorage, sessionStorage]) {
-      for (const key of Object.keys(store)) if (refused(key)) store.removeItem(key);
-    }
+    const names = [...cookies().map((c) => c[0]), ...Object.keys(localStorage), ...Object.keys(sessionStorage)];
+    if (names.some(refused)) need('send', (c) => c.sweep());
   };
 
-  const load = (src, done) => {
-    const s = d.createElement('script');
-    s.src = src;
-    s.async = true;
-    s.nonce = nonce;
-    s.onload = s.onerror = done || null;
-    d.head.appendChild(s);
-  };
+  /* A script (or the UI's stylesheet) with the page's nonce; ``done`` runs
+   * once it loaded or failed. */
+  const add = (tag, props, done) =>
+    d.head.appendChild(Object.assign(d.createElement(tag), props, { nonce: nonce, onload: done, onerror: done }));
+  const load = (src, done) => add('script', { src: src, async: true }, done);
 
   const ready = (fn) => {
     const run = () => guard(fn);
@@ -177,92 +130,21 @@
     else run();
   };
 
-  /* Only http(s) URLs (relative ones included) are ever copied into src:
-   * javascript:, data:, blob: and the like stay inert. */
-  const safe = (url) => {
-    if (guard(() => /^https?:$/.test(new URL(url, d.baseURI).protocol))) return url;
-    console.warn('banner: not loaded, not an http(s) URL:', url);
-  };
-
-  /* A tagged element of a category the site does not ask for can never be
-   * granted: it stays blocked, and the console says so once per category. */
-  const unasked = () => {
-    for (const e of d.querySelectorAll('[data-category]')) {
-      const c = e.dataset.category;
-      if (has(c) || S.cats.includes(c) || warned.has(c)) continue;
-      warned.add(c);
-      console.warn('banner: not a category of this site, kept blocked:', c);
-    }
-  };
-
-  /* Placeholders for blocked embeds come in a part of their own, fetched
-   * only when the page has an embed still waiting for its category. */
-  let embeds = 0;
-  const placeholders = () => {
-    if (embeds || ![...d.querySelectorAll(EMBEDS)].some((e) => !has(e.dataset.category))) return;
-    embeds = 1;
-    load(S.api + 's/' + S.site + '/embeds.js');
-  };
-
-  const frames = () => {
-    for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
-      if (!has(f.dataset.category)) continue;
-      running.add(f.dataset.category);
-      if (safe(f.dataset.src)) f.src = f.dataset.src;
-      delete f.dataset.src;
-    }
-  };
-
-  const scripts = () => {
-    for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
-      if (has(s.dataset.category) && !queue.includes(s)) queue.push(s);
-    }
-    next();
-  };
+  /* Tagged scripts, frames and embeds (anything with data-category) are
+   * handled by the tags chunk (tags.js), fetched only on a page that has
+   * one: it starts those granted, warns of unknown categories and fetches
+   * the placeholders of blocked embeds. Until it runs, they stay blocked. */
+  const tagged = () => d.querySelector('[data-category]') && need('tags', (c) => c.run());
 
   /* Single-page apps add tagged scripts and frames after load: one observer
-   * gates them like those in the HTML. It only tests the added elements, so
-   * a page that adds nothing tagged pays almost nothing. */
+   * hands them to the tags chunk. It only tests the added elements, so a
+   * page that adds nothing tagged pays almost nothing. */
   const watch = () => {
     new MutationObserver((records) => {
-      if (!granted) return;
       for (const r of records) {
-        for (const n of r.addedNodes) {
-          if (n.matches?.(GATED) || n.querySelector?.(GATED)) return frames(), scripts();
-        }
+        for (const n of r.addedNodes) if (n.matches?.('[data-category]') || n.querySelector?.('[data-category]')) return tagged();
       }
     }).observe(d.documentElement, { childList: true, subtree: true });
-  };
-
-  /* Re-creates one gated script (attributes and nonce carried over), in
-   * document order; an external one must load before the next runs. */
-  const next = () => {
-    const old = queue.find((s) => s.isConnected && s.type === 'text/plain');
-    if (busy || !old) return;
-    const src = old.dataset.src || old.getAttribute('src');
-    if (src && !safe(src)) {
-      old.type = 'inert';
-      return next();
-    }
-    const s = d.createElement('script');
-    for (const a of old.attributes) {
-      if (!/^(type|src|data-src|data-type|nonce)$/.test(a.name)) s.setAttribute(a.name, a.value);
-    }
-    if (old.dataset.type) s.type = old.dataset.type;
-    if (src) s.src = src;
-    s.nonce = old.nonce;
-    running.add(old.dataset.category);
-    if (s.src) {
-      busy = true;
-      s.onload = s.onerror = () => {
-        busy = false;
-        next();
-      };
-    } else {
-      s.text = old.text;
-    }
-    old.replaceWith(s);
-    if (!s.src) next();
   };
 
   /* Tags that ran cannot be unloaded: a page whose running tags lost their
@@ -276,119 +158,10 @@
     granted = categories;
     guard(sweep);
     for (const t of S.trackers) guard(() => kinds[t.kind].start(t, has(t.category)));
-    ready(frames);
-    ready(scripts);
-    ready(unasked);
+    ready(tagged);
     d.dispatchEvent(new CustomEvent('banner:change', { detail: { granted: categories.slice() } }));
     if (stopped) away ? reload() : location.reload();
     return stopped;
-  };
-
-  /* A decision waiting for the service is kept in localStorage: it is sent
-   * again on the next page view and holds in every tab until it lands.
-   * True when it was kept. */
-  const remember = (body) => {
-    pending = body;
-    keep('localStorage', PENDING, body && JSON.stringify(body));
-    return keep('localStorage', PENDING) == (body && JSON.stringify(body));
-  };
-
-  const store = (token) => {
-    remember(null);
-    writeCookie(S.cookie, token, S.days);
-    choice = readChoice();
-  };
-
-  /* A decision that takes something away from the current choice. */
-  const withdraws = (body) => !!choice?.g.some((c) => !body.granted.includes(c));
-
-  const status = (failure) => {
-    failed = failure;
-    ui ? ui.status(failure) : failure && showBanner(0);
-  };
-
-  /* Records the choice; on success stores the token and starts what was granted.
-   * Until then nothing new starts, and what was taken away stays off (the
-   * gate never fails open). A retry carries the decision's retry_key, so the
-   * service can tell it from a new decision. */
-  const send = (attempt) => {
-    const body = pending;
-    fetch(S.api + 'api/v1/consent', {
-      method: 'POST',
-      body: JSON.stringify(body),
-      credentials: S.domain ? 'include' : 'omit',
-    })
-      .then((r) => r.json().then((a) => (r.ok ? a : Promise.reject([r.status, a.error, a]))))
-      .then((answer) => {
-        if (body !== pending) return;
-        keep('localStorage', VOUCHED, answer.token);
-        store(answer.token);
-        status(0);
-        apply(answer.granted);
-      })
-      .catch((e) => {
-        if (body !== pending) return;
-        /* This browser cannot prove the id (a lost answer, or someone else
-         * wrote to it): the decision is recorded under a new id (once a page:
-         * a service that refuses that too is retried like any refusal). */
-        if (e[1] === 'token_required' && !renewed++) {
-          body.consent_id = rnd();
-          delete body.token;
-          remember(body);
-          return send(attempt);
-        }
-        /* 409: the notice shown is of an older policy; nothing was recorded.
-         * The current UI (named in the answer) asks again (ui.js, stale). */
-        if (e[0] === 409 && e[2]?.ui && ui) return remember(null), ui.stale(e[2]);
-        status(withdraws(body) ? 2 : 1);
-        /* A refused grant leaves the earlier choice (the more restrictive
-         * one); a withdrawal is never dropped: it is retried, with backoff,
-         * on this page and the next ones. */
-        if (e[0] < 500 && e[0] !== 429 && !withdraws(body)) remember(null);
-        else setTimeout(() => pending === body && send(attempt + 1), 1e3 << Math.min(attempt, 6));
-      });
-  };
-
-  /* The hosted preference page returns cross-site with the new token and the
-   * random state the UI kept in sessionStorage before leaving for it. A token
-   * is taken only with that state (this browser asked for it), and never in
-   * place of a choice of another consent id: a link crafted with someone
-   * else's valid token must not grant or replace anything. */
-  const adopt = (token, state) => {
-    const p = parse(token);
-    const kept = keep('sessionStorage', 'banner_state');
-    /* single use: an old link in this tab's history cannot bring back an older choice */
-    keep('sessionStorage', 'banner_state', null);
-    if (p && kept && state === kept && (!choice || (choice.i === p.i && p.t >= choice.t))) store(token);
-  };
-
-  /* ``fresh`` is a new random id from the UI, used on a first choice;
-   * ``age``: the visitor ticked the age / guardian box; ``shown``: the
-   * notice the UI (or a placeholder) drew, as the service handed it over
-   * (``notice_hash``, ``policy_version``; a placeholder adds its ``source``). */
-  const choose = (categories, fresh, age, shown) => {
-    sync();
-    const id = choice?.i || pending?.consent_id || fresh;
-    ui?.hide?.();
-    const held = remember({
-      ...shown,
-      site: S.site,
-      granted: categories,
-      language: kernel.lang,
-      consent_id: id,
-      token: choice?.raw,
-      retry_key: rnd(),
-      gpc: gpc,
-      page_path: location.pathname,
-      age_confirmed: age === true,
-      subject: sj,
-    });
-    /* A withdrawal takes effect at once, in every tab of the site; when
-     * running tags force a reload, the fresh page sends the pending choice
-     * instead of this one. Where storage cannot keep it, this page sends it
-     * and reloads only once it landed (the cookie then holds it). */
-    channel?.postMessage(categories);
-    if (!granted || !guard(apply, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
   };
 
   /* Another tab's decision: what it took away stops here too (nothing is
@@ -400,44 +173,116 @@
     if (granted && Array.isArray(categories)) apply(granted.filter((x) => categories.includes(x)), 1);
   };
 
+  /* The decision's status for the UI: 0 saved, 1 a choice not saved yet, 2
+   * a withdrawal not saved yet (a UI is loaded to say so). */
+  const status = (failure) => {
+    failed = failure;
+    ui ? ui.status(failure) : failure && showBanner(0);
+  };
+
+  /* Chunks: code a page view needs only sometimes comes in a file of its
+   * own, ui.<S.ui>.<name>.js (one hash names every file of the UI set, so
+   * they change together). need(name, fn) loads the chunk once and calls
+   * fn(chunk) when it is there; ``src`` names another file of that chunk
+   * (a UI taking over from an outdated one asks for its own set's). A chunk registers itself as tracker parts
+   * do, (window.__bannerParts ||= {}).NAME = (kernel, inner) => chunk; the
+   * gate takes it once the file ran. A chunk that does not arrive leaves its
+   * work undone: nothing it would start starts (the gate never fails open).
+   * To add a chunk NAME: write static/src/NAME.js in that shape, add it to
+   * build.sh and to CHUNKS in banner/web/site_files.py, and call
+   * need('NAME', fn) where the gate sees the page needs it (a few bytes). */
+  const chunks = {};
+  const need = (name, fn, src = base + '.' + name + '.js') => {
+    const c = (chunks[src] = chunks[src] || []);
+    if (c.x) return guard(fn, c.x);
+    if (c.push(fn) < 2) {
+      load(src, () => {
+        c.x = guard(() => w.__bannerParts[name](kernel, inner));
+        if (c.x) for (const f of c.splice(0)) guard(f, c.x);
+      });
+    }
+  };
+
+  const base = S.api + 's/' + S.site + '/ui.' + S.ui;
+
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
     if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(failed)));
   };
 
-  /* The UI's files are named by a hash of their bytes (S.ui). */
+  /* The UI's files are named by a hash of their bytes (S.ui). A reopened
+   * layer fetches the decision's chunk and the second layer beside it. */
   const showBanner = (layer) => {
     uiLayer = layer;
+    if (layer > 1) need('send', Boolean), need('more', Boolean);
     if (ui) return ui.show(layer);
     if (uiLoading) return;
-    const base = S.api + 's/' + S.site + '/ui.' + S.ui;
-    const css = d.createElement('link');
-    css.rel = 'stylesheet';
-    css.href = base + '.css';
-    css.nonce = nonce;
-    css.onload = css.onerror = partLoaded;
-    d.head.appendChild(css);
+    add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded);
     load(base + '.js');
+  };
+
+  /* The gate's own state, for its chunks only (the sending of a decision). */
+  const inner = {
+    S: S,
+    keep: keep,
+    parse: parse,
+    readChoice: readChoice,
+    apply: apply,
+    refused: refused,
+    cookies: cookies,
+    status: status,
+    sync: sync,
+    channel: channel,
+    guard: guard,
+    running: running,
+    get choice() {
+      return choice;
+    },
+    set choice(c) {
+      choice = c;
+    },
+    get pending() {
+      return pending;
+    },
+    set pending(p) {
+      pending = p;
+    },
+    get granted() {
+      return granted;
+    },
+    get ui() {
+      return ui;
+    },
   };
 
   const kernel = {
     d: d,
     token: () => choice?.raw || '',
-    lang: language(),
+    /* the language drawn: set by the UI or a placeholder (ui.js, embeds.js) */
+    lang: '',
+    /* the site's default language */
+    home: S.lang,
     gpc: gpc,
     has: has,
     load: load,
-    write: writeCookie,
+    need: need,
+    add: add,
+    /* writes a first-party cookie (the send chunk does it: a tracker part
+     * such as referral's, and the consent cookie) */
+    write: (...a) => need('send', (c) => c.write(...a)),
     /* true the first time tracker t starts with its category granted, which
      * then counts as running (a later withdrawal reloads the page) */
     first: (t, on) => on && !t.started && (t.started = running.add(t.category)),
     decided: () => !!(choice || pending),
     seen: () => seen,
-    choose: choose,
+    /* the decision is recorded by the send chunk (send.js) */
+    choose: (...a) => need('send', (c) => c.choose(...a)),
     cats: S.cats,
+    /* for the subject part (subject.js): the settings, the subject token, and
+     * go on once it brought the person's choice (after any cookie it wrote) */
     S: S,
     sj: sj,
-    go: go,
+    go: () => (chunks[base + '.send.js']?.length ? need('send', go) : go()),
     open: () => showBanner(2),
     mount: (view) => {
       ui = view;
@@ -458,54 +303,59 @@
     }
   });
 
-  delete w.__bannerParts;
+  /* The chunks register where the parts did: from now on an own property
+   * of window, which no markup named __bannerParts shows through (a form
+   * with an input named send would otherwise stand in for the chunk). */
+  w.__bannerParts = {};
   /* Only the kinds the site configures, and only functions: a clobbered
    * __bannerParts (an element) holds nothing else the gate would call. */
   for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
   for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
   ready(watch);
-  ready(placeholders);
+  ready(tagged);
   pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
-  if (pending && pending.policy_version !== S.v) remember(null);
+  if (pending?.policy_version !== S.v) pending = keep('localStorage', PENDING, null);
   choice = readChoice();
-  const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
-  if (passed) {
-    history.replaceState(null, '', location.pathname + location.search);
-    adopt(passed[1], passed[2]);
-  }
   if (channel) channel.onmessage = (e) => sync(e.data);
   else w.addEventListener('storage', (e) => e.key === PENDING && e.newValue && sync(guard(JSON.parse, e.newValue)?.granted));
+  const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
 
-  const begin = () => {
+  /* A decision still pending (kept in localStorage) is sent by the chunk. */
+  inner.begin = () => {
     if (choice) {
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
     } else {
       guard(sweep);
-      ready(unasked);
     }
-    if (pending && !passed) send(0);
+    if (pending && !passed) need('send', (c) => c.send(0));
     else if (!choice) showBanner(1);
   };
 
   /* A cookie this browser did not get from the service (written by a page
    * script, another subdomain, a forged link) grants nothing until the
-   * service has vouched for it once; the verdict is kept with the token, so
-   * a returning visit stays one request. A bad one counts as no choice: the
-   * banner asks, and the visitor's answer is the cookie vouched for next. */
-  function go() {
-    choice = readChoice();
+   * service has vouched for it once (the chunk asks; the verdict is kept with
+   * the token, so a returning visit stays one request). */
+  const start = () => {
     if (choice && !vouched(choice)) {
       const unsure = choice;
       choice = null;
-      fetch(S.api + 'api/v1/verify', { method: 'POST', body: JSON.stringify({ site: S.site, token: unsure.raw }) })
-        .then((r) => r.json())
-        .then((v) => {
-          if (v.valid) keep('localStorage', VOUCHED, unsure.raw), (choice = unsure);
-          if (v.valid !== undefined) begin();
-        }, () => {});
-    } else begin();
-  }
-  /* A signed-in person's page: the subject part first brings this browser the
-   * person's current choice (from any device), then goes on; nothing starts before. */
-  sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go();
+      need('send', (c) => c.verify(unsure));
+    } else inner.begin();
+  };
+
+  /* Reads the choice afresh and goes on. A signed-in person's page (a loader
+   * tag with data-subject): the subject part first brings this browser the
+   * person's current choice, then calls go; nothing starts before. The
+   * subject part is named by the UI set's hash too (subject.<S.ui>.js). */
+  const go = () => {
+    choice = readChoice();
+    start();
+  };
+  const run = () => (sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go());
+
+  /* The token the hosted preference page passed back is taken by the chunk. */
+  if (passed) {
+    history.replaceState(null, '', location.pathname + location.search);
+    need('send', (c) => (c.adopt(passed[1], passed[2]), run()));
+  } else run();
 })(window, document);

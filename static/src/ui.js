@@ -1,9 +1,11 @@
-/* banner UI: the first layer (the short notice and three equal buttons) and
- * the second layer (per category: purpose, trackers and their recipients,
- * cookies, one switch). Loaded by the gate only when a choice is needed; the
- * service replaces the sentinel with both languages' notice documents as
- * JSON, each with its hash: every word drawn comes from the document of the
- * language shown, and the hash goes back with the decision. Every
+/* banner UI: the first layer (the short notice and three equal buttons); the
+ * second layer (per category: purpose, trackers and their recipients,
+ * cookies, one switch) is a chunk of its own (more.js, more.css), fetched
+ * when the visitor asks for it. Loaded by the gate only when a choice is
+ * needed; the service replaces the sentinel with both languages' first-layer
+ * part of their notice document as JSON, each with the whole document's
+ * hash: every word drawn comes from the document of the language shown, and
+ * the hash goes back with the decision. Every
  * text is set with textContent; styles come from ui.css and CSS variables.
  * The language switch redraws the UI in place and is kept for the visit in
  * sessionStorage (no cookie). */
@@ -12,15 +14,30 @@
   const DATA = __BANNER_UI__;
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
+  /* this file, ui.<hash>.js: its set's chunks are ui.<hash>.more.js and .css */
+  const SELF = d.currentScript.src;
   /* The site's folder on the service, where this file and its successors live. */
-  const BASE = d.currentScript.src.replace(/[^/]*$/, '');
-  let lang = keptLanguage() || K.lang;
-  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, pill, live, opener;
+  const BASE = SELF.replace(/[^/]*$/, '');
+  let lang = keptLanguage() || K.lang || language();
+  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, withdraw, pill, live, opener;
+  /* the second layer's builder (more.js), once fetched, and what waits for it */
+  let more = null;
+  const waiting = [];
   let aged = false;
   let sent = null;
   let failure = 0;
   let deciding = false;
   let inert = [];
+
+  /* The page's language, else the browser's first one the banner speaks,
+   * else the site's default. */
+  function language() {
+    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
+      const m = /^(id|en)(?![a-z])/i.exec(tag);
+      if (m) return m[1].toLowerCase();
+    }
+    return K.home;
+  }
 
   function keptLanguage() {
     try {
@@ -206,86 +223,8 @@
     }
   }
 
-  function cookieList(category, parent) {
-    if (!category.cookies.length) return;
-    el('h4', 'bn-small', T.cookies_in_category, parent);
-    const list = el('ul', 'bn-cookies', null, parent);
-    for (const c of category.cookies) el('li', null, c.join(' · '), list);
-  }
-
-  function trackerList(category, parent) {
-    if (!category.trackers.length) return;
-    el('h4', 'bn-small', T.recipients_heading, parent);
-    const list = el('ul', 'bn-cookies', null, parent);
-    for (const line of category.trackers) el('li', null, line, list);
-  }
-
-  function categoryRow(category, parent) {
-    const row = el('div', 'bn-cat', null, parent);
-    const head = el('div', 'bn-switch', null, row);
-    const input = el('input', null, null, head);
-    input.type = 'checkbox';
-    input.id = 'bn-sw-' + category.id;
-    input.setAttribute('role', 'switch');
-    input.setAttribute('aria-describedby', 'bn-desc-' + category.id);
-    /* A heading per category, so heading navigation reaches each one. */
-    const name = el('h3', 'bn-label', null, head);
-    name.id = 'bn-name-' + category.id;
-    el('label', null, category.label, name).htmlFor = input.id;
-    if (category.id === 'essential') {
-      input.checked = input.disabled = true;
-      el('span', 'bn-small', T.always_on, head).id = 'bn-on';
-      input.setAttribute('aria-labelledby', name.id + ' bn-on');
-    } else {
-      switches[category.id] = input;
-    }
-    el('p', 'bn-text', category.description, row).id = 'bn-desc-' + category.id;
-    trackerList(category, row);
-    cookieList(category, row);
-  }
-
-  /* Built on first use: most visitors answer on the first layer. */
-  function buildModal() {
-    modal = el('div', 'bn-modal', null, root);
-    modal.hidden = true;
-    dialog = el('div', 'bn-dialog', null, modal);
-    dialog.setAttribute('role', 'dialog');
-    dialog.setAttribute('aria-modal', 'true');
-    dialog.setAttribute('aria-labelledby', 'bn-title2');
-    header('bn-title2', dialog);
-    const text = el('div', 'bn-scroll', null, dialog);
-    changes(text);
-    gpcNote(text);
-    U.c.forEach((c) => categoryRow(c, text));
-    links(text, true);
-    ageBox(dialog, 'bn-age2');
-    /* Withdrawing is one click, as accepting is: the three look alike. */
-    const row = el('div', 'bn-actions', null, dialog);
-    refuse = button(T.reject_all, () => decide([]), row);
-    button(T.accept_all, () => allowed(optional, dialog) && decide(optional), row);
-    button(T.save, save, row);
-    button(T.close, close, row, 'bn-btn bn-quiet');
-    dialog.addEventListener('keydown', keys);
-  }
-
-  function save() {
-    const chosen = optional.filter((c) => switches[c].checked);
-    if (allowed(chosen, dialog)) decide(chosen);
-  }
-
   function focusables() {
     return Array.from(dialog.querySelectorAll('button, a, input:not([disabled])'));
-  }
-
-  /* Escape closes; Tab and Shift+Tab wrap around inside the dialog. */
-  function keys(e) {
-    if (e.key === 'Escape') return close();
-    if (e.key !== 'Tab') return;
-    const all = focusables();
-    const edge = e.shiftKey ? all[0] : all[all.length - 1];
-    if (d.activeElement !== edge) return;
-    e.preventDefault();
-    (e.shiftKey ? all[all.length - 1] : all[0]).focus();
   }
 
   /* While the dialog is open, the page behind it is inert. */
@@ -317,7 +256,14 @@
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
     hide();
     deciding = true;
-    K.choose(categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
+    /* The gate gets the decision once the frame without the banner is
+     * painted (after 100 ms at the latest: a hidden tab paints no frame),
+     * so the click is answered first. */
+    const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
+    let once = 0;
+    const record = () => once++ || choose();
+    requestAnimationFrame(() => setTimeout(record));
+    setTimeout(record, 100);
     const main = d.querySelector('main, [role="main"]');
     const to = [back, opener].find((n) => n && n.isConnected && !root.contains(n) && n !== d.body);
     if (to) to.focus();
@@ -340,13 +286,65 @@
     return a && a !== d.body && a !== d.documentElement && !root.contains(a);
   }
 
+  /* The second layer comes in a chunk of its own, script (more.js, through
+   * the gate) and stylesheet, both of this file's set (a UI that took over
+   * from an outdated one draws its own words): fetched on first use, the
+   * dialog is built once both are there. Without them it stays unbuilt and
+   * the first layer stays as it is. */
+  function second(then) {
+    if (more) return then();
+    if (waiting.push(then) > 1) return;
+    let parts = 0;
+    const arrived = () => {
+      if (++parts === 2 && more) for (const f of waiting.splice(0)) f();
+    };
+    K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, 'more.css') }, arrived);
+    K.need(
+      'more',
+      (m) => {
+        more = m;
+        arrived();
+      },
+      SELF.replace(/js$/, 'more.js'),
+    );
+  }
+
+  /* Built on first use: most visitors answer on the first layer. */
+  function buildModal() {
+    const built = more({
+      el: el,
+      button: button,
+      header: header,
+      changes: changes,
+      gpcNote: gpcNote,
+      links: links,
+      ageBox: ageBox,
+      allowed: allowed,
+      decide: decide,
+      close: close,
+      focusables: focusables,
+      root: root,
+      T: T,
+      lang: lang,
+      optional: optional,
+    });
+    modal = built.modal;
+    dialog = built.dialog;
+    refuse = built.refuse;
+    switches = built.switches;
+    withdraw = built.withdraw;
+  }
+
   /* ``preset``: the switches' states to keep (a redraw in another language). */
   function show(layer, preset, quiet) {
     if (layer === 2) {
-      if (!modal) buildModal();
+      if (!modal) {
+        if (!more) return second(() => show(2, preset, quiet));
+        buildModal();
+      }
       if (modal.hidden && !preset) back = d.activeElement;
       for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
-      refuse.textContent = K.decided() && optional.some(K.has) ? T.withdraw_all : T.reject_all;
+      refuse.textContent = K.decided() && optional.some(K.has) ? withdraw : T.reject_all;
       bar.hidden = pill.hidden = true;
       modal.hidden = false;
       setInert(true);
@@ -400,7 +398,7 @@
     /* the hosted pages sit beside this file on the service */
     U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
-    optional = U.c.filter((c) => c.id !== 'essential').map((c) => c.id);
+    optional = K.cats;
     switches = {};
     modal = null;
     root = el('div', 'bn', null, d.body);

@@ -104,6 +104,7 @@ def test_switches_show_outline_and_state_in_forced_colours(
     visit(forced, deployment)
     banner_shown(forced)
     forced.get_by_role("button", name="Atur pilihan").click()
+    forced.get_by_role("dialog").wait_for(state="visible")  # fetched on demand
     switches = forced.get_by_role("dialog").get_by_role("switch")
     shows(forced, switches.nth(0))  # essential: always on, still seen
     for n in range(1, switches.count()):
@@ -234,6 +235,7 @@ def test_the_second_layer_has_a_heading_per_category_and_section(
     banner_shown(page)
     page.get_by_role("button", name="Atur pilihan").click()
     dialog = page.get_by_role("dialog")
+    dialog.wait_for(state="visible")  # the second layer is fetched on demand
     names = dialog.get_by_role("heading", level=3).all_inner_texts()
     switches = dialog.get_by_role("switch")
     assert len(names) == switches.count() >= 2 and "Fungsional" in names

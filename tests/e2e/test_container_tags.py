@@ -62,6 +62,7 @@ def test_marketing_alone_loads_the_container_with_each_signal_by_its_tag(
         assert SINGAPORE[lang] in page.locator(".bn-bar").inner_text()
         page.get_by_role("button", name=MANAGE[lang]).click()
         dialog = page.get_by_role("dialog")
+        dialog.wait_for(state="visible")  # the second layer is fetched on demand
         assert "Meta Pixel (Google Tag Manager)" in dialog.inner_text()
         page.screenshot(path=artifacts / f"fair-gtm-tags-{lang}-{width}.png")
     assert trackers.urls == []

@@ -113,7 +113,7 @@ def test_the_settings_button_opens_the_choices(deployment: Deployment, page: Any
     page.evaluate(ADD_LATER)  # a single-page app's embed waits behind a box too
     page.get_by_role("region", name="Vimeo").wait_for()
     page.get_by_role("region", name="YouTube").get_by_role("button", name=SETTINGS["id"]).click()
-    assert page.get_by_role("dialog").is_visible()
+    page.get_by_role("dialog").wait_for(state="visible")  # the second layer is fetched on demand
 
 
 def test_a_page_without_embeds_never_fetches_the_placeholder_part(
@@ -135,5 +135,5 @@ def test_on_a_guardian_site_the_placeholder_opens_the_choices(
     body = '<iframe data-category="functional" data-src="/frame" title="Peta"></iframe>'
     visit(page, deployment, lang="id", body=body)
     page.get_by_role("button", name="Izinkan Fungsional dan muat").click()
-    assert page.get_by_role("dialog").is_visible()
+    page.get_by_role("dialog").wait_for(state="visible")  # the second layer is fetched on demand
     assert page.evaluate("document.querySelector('iframe').getAttribute('src')") is None

@@ -163,6 +163,7 @@ def test_reject_all_in_the_dialog_records_a_reject(
     visit(page, deployment, lang="id")
     banner_shown(page)
     page.get_by_role("button", name=MANAGE["id"], exact=True).click()
+    page.get_by_role("dialog").wait_for(state="visible")  # fetched on demand
     answer = decide(page, REJECT["id"])
     rows = deployment.app.extensions["banner"].log.history(answer["consent_id"])
     assert [r.action for r in rows] == ["reject"]

@@ -78,6 +78,11 @@ CLOBBERS = {
     "img-addEventListener": '<img name="addEventListener" alt="">',
     "img-currentScript": '<img name="currentScript" alt="">',
     "img-__bannerParts": '<img name="__bannerParts" alt="">',
+    # the on-demand chunks register in __bannerParts too
+    "form-__bannerParts": (
+        '<form name="__bannerParts"><input name="send"><input name="more">'
+        '<input name="tags"></form>'
+    ),
 }
 
 

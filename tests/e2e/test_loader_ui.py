@@ -69,7 +69,8 @@ def test_language_follows_page_then_browser_then_site(
     for name in BUTTONS[expected][:3]:
         assert localized.get_by_role("button", name=name, exact=True).is_visible()
     localized.get_by_role("button", name=BUTTONS[expected][2]).click()
-    assert localized.get_by_role("button", name=BUTTONS[expected][3]).is_visible()
+    # the second layer is fetched on demand
+    localized.get_by_role("button", name=BUTTONS[expected][3]).wait_for(state="visible")
 
 
 def tab_to(page: Any, name: str) -> None:
@@ -99,7 +100,7 @@ def test_keyboard_only_manage_then_reject(
     tab_to(page, "Atur pilihan")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
-    assert dialog.is_visible()
+    dialog.wait_for(state="visible")  # the second layer is fetched on demand
     assert page.evaluate("document.activeElement.getAttribute('role')") == "switch"
     page.keyboard.press("Space")
     assert page.get_by_role("switch", name="Fungsional").is_checked()

@@ -84,6 +84,7 @@ def test_withdrawal_deletes_tracker_cookies_on_parent_domains(
     planted = {(c["name"], c["domain"]) for c in context.cookies() if c["name"] in GA_AND_PIXEL}
     assert len(planted) == 2 * len(GA_AND_PIXEL)
     page.get_by_role("link", name="Pengaturan privasi", exact=True).click()
+    page.get_by_role("dialog").wait_for(state="visible")  # the second layer is fetched on demand
     for switch in page.get_by_role("switch").all():
         if switch.is_enabled():
             switch.uncheck()

@@ -85,7 +85,14 @@ def test_rows_get_indices_in_recorded_order_and_a_first_head(migrated: ConsentLo
 
 
 def test_new_decisions_follow_the_migrated_ones(migrated: ConsentLog) -> None:
-    migrated.append(decision(1000), fresh=True)
+    stored = migrated.append(decision(1000), fresh=True)
+    with migrated.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(consent_log.c.log_index).where(consent_log.c.consent_id == stored.consent_id)
+        ).scalar_one()
+        assert row == 26 and tree.numbered(conn, "tokodemo") == 27
+        assert verify_site(conn, "tokodemo").problems == []
+    tree.catch_up(migrated.engine, "tokodemo")  # as a head does: the tree takes the new leaf
     with migrated.engine.connect() as conn:
         assert tree.read_state(conn, "tokodemo")[0] == 27
         assert verify_site(conn, "tokodemo").problems == []

@@ -126,3 +126,24 @@ def test_the_watchdog_leaves_no_thread_behind(receiver: Receiver) -> None:
     time.sleep(0.1)
     assert threading.active_count() <= before + 1
     assert webhook_post.TIMEOUT == 10.0
+
+
+def test_a_flood_of_headers_is_a_failed_attempt(receiver: Receiver) -> None:
+    def headers(handler: BaseHTTPRequestHandler, _body: bytes) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        try:
+            for n in range(1000):
+                handler.wfile.write(b"X-Flood-%d: %s\r\n" % (n, b"x" * 1000))
+            handler.wfile.write(b"\r\n")
+        except OSError:
+            pass
+
+    receiver.behaviour = headers
+    answer = post(receiver.url, b"{}", SECRET, "e1")
+    assert not answer.ok  # http.client stops at 100 header lines; nothing is raised
+
+
+def test_the_secret_travels_only_as_a_signature(receiver: Receiver) -> None:
+    post(receiver.url, b'{"a":1}', SECRET, "e1")
+    (got,) = receiver.received
+    assert SECRET not in got.signature and SECRET.encode() not in got.body

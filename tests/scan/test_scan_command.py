@@ -165,6 +165,8 @@ def test_nothing_but_the_fixtures_hosts_was_contacted(leaky: Scanned) -> None:
         "/s/fixture/loader.js",
         "/s/fixture/ui.js",
         "/s/fixture/ui.css",
+        "/s/fixture/ui.send.js",  # the gate's chunks, fetched on demand (issue 24)
+        "/s/fixture/ui.tags.js",
         "/api/v1/consent",
     }
 

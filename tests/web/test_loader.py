@@ -20,7 +20,7 @@ from banner.web.gate_file import (
     script_json,
     static_text,
 )
-from banner.web.site_files import site_files, ui_bytes, ui_data
+from banner.web.site_files import MORE_SENTINEL, more_data, site_files, ui_bytes, ui_data
 from tests.factories import make_config
 
 BASE = "http://localhost/"
@@ -131,6 +131,14 @@ def test_ui_carries_both_languages(config: BannerConfig) -> None:
     data = ui_data(config.sites["tokodemo"])
     assert data["id"]["t"]["accept_all"] == "Terima semua"
     assert data["en"]["t"]["reject_all"] == "Reject all"
+    assert data["id"]["privacy"] == "https://www.tokodemo.co.id/kebijakan-privasi"
+    assert "localhost" not in json.dumps(data)  # no address of the service: it is served anywhere
+
+
+def test_the_second_layer_comes_apart_with_both_languages(config: BannerConfig) -> None:
+    """Categories and the texts only the dialog draws are in more.js, not in the first layer."""
+    first = ui_data(config.sites["tokodemo"])
+    data = more_data(config.sites["tokodemo"])
     assert [c["id"] for c in data["id"]["c"]] == [
         "essential",
         "functional",
@@ -139,8 +147,11 @@ def test_ui_carries_both_languages(config: BannerConfig) -> None:
     ]
     analytics = data["en"]["c"][2]
     assert analytics["cookies"] == [["_ga", "Google", "2 years", "Distinguishes visitors"]]
-    assert data["id"]["privacy"] == "https://www.tokodemo.co.id/kebijakan-privasi"
-    assert "localhost" not in json.dumps(data)  # no address of the service: it is served anywhere
+    assert data["id"]["t"]["save"] == "Simpan pilihan"
+    for lang in ("id", "en"):
+        assert "c" not in first[lang] and "e" not in first[lang]
+        assert not set(first[lang]["t"]) & set(data[lang]["t"])
+    assert "localhost" not in json.dumps(data)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +184,8 @@ def test_site_texts_cannot_break_out_of_the_ui_script(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "sentinel"), [("gate.js", SETTINGS_SENTINEL), ("ui.js", UI_SENTINEL)]
+    ("name", "sentinel"),
+    [("gate.js", SETTINGS_SENTINEL), ("ui.js", UI_SENTINEL), ("more.js", MORE_SENTINEL)],
 )
 def test_shipped_scripts_hold_their_sentinel_once(name: str, sentinel: str) -> None:
     assert static_text(name).count(sentinel) == 1

@@ -177,20 +177,30 @@ def test_a_reload_archives_the_new_notices_before_the_loader_names_them(
 
 
 def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
-    """The UI's data per language is the archived document plus its hash and links."""
+    """Each chunk's data per language is a part of the archived document; together
+    with the placeholders' texts they are all of it but its name (format, site,
+    language) and the transfers' data (worded into the first layer's sentences)."""
     from banner.web.gate_file import UI_SENTINEL, static_text
+    from banner.web.site_files import MORE_SENTINEL
+
+    def filled(name: str, file: str, sentinel: str) -> Any:
+        served = client.get(f"/s/tokodemo/{name}").get_data(as_text=True)
+        head, _, tail = static_text(file).partition(sentinel)
+        return json.loads(served.removeprefix(head).removesuffix(tail))
 
     client = live.test_client()
     gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
     named = gate[gate.index('"ui":"') + 6 :].split('"')[0]
-    served = client.get(f"/s/tokodemo/ui.{named}.js").get_data(as_text=True)
-    head, _, tail = static_text("ui.js").partition(UI_SENTINEL)
-    data = json.loads(served.removeprefix(head).removesuffix(tail))
+    first = filled(f"ui.{named}.js", "ui.js", UI_SENTINEL)
+    second = filled(f"ui.{named}.more.js", "more.js", MORE_SENTINEL)
     store = archived(live)
     for lang in ("id", "en"):
-        drawn = {k: v for k, v in data[lang].items() if k != "h"}
-        assert store[data[lang]["h"]] == drawn
-        assert data[lang]["h"] == notice(client, lang)["notice_hash"]
+        document = store[first[lang]["h"]]
+        drawn = {k: v for k, v in first[lang].items() if k != "h"}
+        drawn |= {"c": second[lang]["c"], "t": first[lang]["t"] | second[lang]["t"]}
+        assert {k: document[k] for k in drawn} == drawn
+        assert set(document) - set(drawn) == {"format", "site", "language", "transfers", "e"}
+        assert first[lang]["h"] == notice(client, lang)["notice_hash"]
 
 
 # --- the decision's notice_hash --------------------------------------------------

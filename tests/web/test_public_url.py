@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig, ConfigError, parse_config
 from banner.web.app import create_app
+from banner.web.site_files import CHUNK_FILES
 from tests.factories import document
 
 PUBLIC = "https://consent.example.co.id/banner/"
@@ -46,10 +47,12 @@ def proxied(database_url: str) -> Iterator[Flask]:
 
 
 def ui_names(client: FlaskClient, **headers: str) -> dict[str, str]:
-    """The UI files the gate names: one hash, ``ui.<hash>.js`` and ``ui.<hash>.css``."""
+    """The UI files the gate names: one hash, ``ui.<hash>.js``, ``ui.<hash>.css``
+    and the on-demand chunks ``ui.<hash>.<chunk>.js``."""
     gate = client.get("/s/tokodemo/loader.js", headers=headers).get_data(as_text=True)
     [named] = re.findall(r'"ui":"([0-9a-f]{16})"', gate)
-    return {"js": f"ui.{named}.js", "css": f"ui.{named}.css"}
+    chunks = {tail: f"ui.{named}.{tail}" for tail in CHUNK_FILES}
+    return {"js": f"ui.{named}.js", "css": f"ui.{named}.css", **chunks}
 
 
 # --- the config key ---------------------------------------------------------------
@@ -157,14 +160,13 @@ def test_without_a_proxy_forwarded_headers_are_ignored(client: FlaskClient) -> N
 
 
 def test_ui_files_are_named_by_their_bytes_and_immutable(client: FlaskClient) -> None:
-    """One SHA-256 over the UI script, its stylesheet and the subject part (issue 25), each
-    prefixed by its length (8 bytes, big-endian)."""
+    """One SHA-256 over the UI script, its stylesheet, the subject part (issue 25) and the
+    on-demand chunks, each prefixed by its length (8 bytes, big-endian)."""
     names = ui_names(client)
     hashed = names["js"].split(".")[1]
     names["subject"] = f"subject.{hashed}.js"
-    bodies = [
-        client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in ("js", "css", "subject")
-    ]
+    kinds = ("js", "css", "subject", *CHUNK_FILES)
+    bodies = [client.get(f"/s/tokodemo/{names[kind]}").get_data() for kind in kinds]
     digest = hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in bodies))
     assert names["js"] == f"ui.{digest.hexdigest()[:16]}.js"
     for name in names.values():
@@ -203,7 +205,7 @@ def test_the_loader_lives_loader_max_age(
 
 def test_an_outdated_ui_name_goes_to_the_current_file(client: FlaskClient) -> None:
     current = ui_names(client)
-    for kind in ("js", "css"):
+    for kind in ("js", "css", *CHUNK_FILES):
         answer = client.get(f"/s/tokodemo/ui.{'0' * 16}.{kind}")
         assert answer.status_code == 307
         assert answer.headers["Location"].endswith(current[kind])
@@ -211,7 +213,15 @@ def test_an_outdated_ui_name_goes_to_the_current_file(client: FlaskClient) -> No
 
 
 @pytest.mark.parametrize(
-    "name", ["ui.0000.js", "ui.ZZZZZZZZZZZZZZZZ.js", "ui.0000000000000000.html", "ui..js"]
+    "name",
+    [
+        "ui.0000.js",
+        "ui.ZZZZZZZZZZZZZZZZ.js",
+        "ui.0000000000000000.html",
+        "ui..js",
+        "ui.0000000000000000.evil.js",
+        "ui.0000000000000000.send.css",
+    ],
 )
 def test_other_ui_names_are_404(client: FlaskClient, name: str) -> None:
     assert client.get(f"/s/tokodemo/{name}").status_code == 404

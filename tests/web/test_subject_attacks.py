@@ -81,9 +81,20 @@ def test_a_second_person_without_a_choice_is_asked_not_given_the_firsts(
     # the first person's own browser is left alone, and an anonymous id too
     own = {**body, "subject": make_token("user-a")}
     assert sync(client, own).get_json()["state"] == "same"
+    # a browser's own anonymous choice, proven by its token, becomes the new person's
     anonymous = decide(client, None, ["analytics"])
     body.update(consent_id=anonymous["consent_id"], token=anonymous["token"])
-    assert sync(client, body).get_json()["state"] == "none"
+    assert sync(client, body).get_json()["state"] == "same"
+    assert ask(client, "user-new").get_json()["choice"]["granted"] == ["analytics"]
+    # but an id named without its token is nobody's proof
+    stranger = decide(client, None, ["functional"])
+    lone = {
+        "site": "tokodemo",
+        "subject": make_token("user-x"),
+        "consent_id": stranger["consent_id"],
+    }
+    assert sync(client, lone).get_json()["state"] == "none"
+    assert linked(banner_state, stranger["consent_id"]) is None
 
 
 def test_a_token_of_another_site_or_key_links_nothing(
@@ -186,10 +197,12 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app.extensions["banner"].log.dispose()
 
 
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner)
+
+
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
-    max_leaves=6,
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30), _nested, max_leaves=6
 )
 
 

@@ -109,6 +109,38 @@ def test_an_older_choice_is_replaced_on_the_same_consent_id(
     assert [r.action for r in banner_state.log.history(old["consent_id"])] == ["custom", "sync"]
 
 
+def test_a_newer_choice_made_before_signing_in_becomes_the_persons(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    """Never a tracker the person's newest choice refuses: the newer one is linked."""
+    decide(client, "user-1", [])
+    laptop = decide(client, None, ["analytics"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-1"),
+        "consent_id": laptop["consent_id"],
+        "token": laptop["token"],
+    }
+    assert sync(client, body).get_json()["state"] == "same"
+    assert linked(banner_state, laptop["consent_id"]) is not None
+    assert ask(client, "user-1").get_json()["choice"]["granted"] == ["analytics"]
+
+
+def test_signing_in_after_an_anonymous_choice_shares_it(
+    client: FlaskClient, banner_state: BannerState
+) -> None:
+    phone = decide(client, None, ["functional"])
+    body = {
+        "site": "tokodemo",
+        "subject": make_token("user-5"),
+        "consent_id": phone["consent_id"],
+        "token": phone["token"],
+    }
+    assert sync(client, body).get_json()["state"] == "same"
+    laptop = sync(client, {"site": "tokodemo", "subject": make_token("user-5")}).get_json()
+    assert laptop["state"] == "sync" and laptop["granted"] == ["functional"]
+
+
 def test_a_subject_without_a_choice_changes_nothing(
     client: FlaskClient, banner_state: BannerState
 ) -> None:
