@@ -5,8 +5,9 @@ What a live decision gets, made by the store's own functions, written in bulk
 
 - the row (:func:`banner.log.store._row_values`, the column types' own bind
   processors on SQLite) with its ``log_index`` and ``leaf_hash``;
-- the leaves and every complete subtree (:func:`banner.log.tree.leaf_parts`
-  and the tree's own growth step), then the site's ``log_state``;
+- the leaves and every complete subtree (:func:`banner.log.tree.leaf_parts`,
+  :func:`banner.log.merkle.push`, as :func:`banner.log.tree.build` makes them),
+  then the site's ``log_state`` and ``log_numbering``;
 - the daily roll-ups (:func:`banner.log.rollups.count`, the companion's
   counting, with the earlier decisions of the day kept in memory as the rows
   come in time order), upserted once at the end.
@@ -26,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from banner.log import rollups, tree
-from banner.log.schema import consent_log, log_nodes, log_state
+from banner.log import merkle, rollups, tree
+from banner.log.schema import consent_log, log_nodes, log_numbering, log_state
 from banner.log.store import ConsentLog, Decision, _row_values
 
 BATCH = 50_000
@@ -85,22 +86,29 @@ class Seeder:
         self.processors = [consent_log.c[n].type.bind_processor(dialect) for n in ROW_COLUMNS]
 
     def add(self, batch: list[Decision]) -> None:
-        grown = tree._Growth(self.size, self.frontier, [tree.leaf_parts(d) for d in batch])
+        placed: list[tuple[int, bytes]] = []
+        made: list[tuple[tuple[int, int], bytes]] = []
+        size = self.size
+        for before, after in (tree.leaf_parts(d) for d in batch):
+            leaf = merkle.leaf_hash(before + str(size).encode() + after)
+            placed.append((size, leaf))
+            made += [((0, size), leaf), *merkle.push(self.frontier, size, leaf)]
+            size += 1
         rows = []
-        for decision, (index, leaf) in zip(batch, grown.placed, strict=True):
+        for decision, (index, leaf) in zip(batch, placed, strict=True):
             values = _row_values(decision)
             values["log_index"], values["leaf_hash"] = index, leaf.hex()
             rows.append([values[n] for n in ROW_COLUMNS])
         nodes = [
             [self.site, tree.last_leaf(level, idx), level, idx, digest, None]
-            for (level, idx), digest in grown.nodes
+            for (level, idx), digest in made
         ]
-        self._count(batch, grown.placed[0][0])
+        self._count(batch, placed[0][0])
         if self.log.is_postgres:
             self._copy(rows, nodes)
         else:
             self._executemany(rows, nodes)
-        self.size, self.frontier = grown.size, grown.frontier
+        self.size = size
 
     def _count(self, batch: list[Decision], first: int) -> None:
         items = [
@@ -154,6 +162,8 @@ class Seeder:
         frontier = " ".join(h.hex() for h in self.frontier)
         with self.log.engine.begin() as conn:
             conn.execute(log_state.delete().where(log_state.c.site == self.site))
+            conn.execute(log_numbering.delete().where(log_numbering.c.site == self.site))
+            conn.execute(log_numbering.insert().values(site=self.site, size=self.size))
             conn.execute(
                 log_state.insert().values(site=self.site, tree_size=self.size, frontier=frontier)
             )

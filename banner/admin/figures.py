@@ -119,17 +119,16 @@ def _from_rollups(
     conn: sa.Connection, site: str, days: DayRange, categories: Sequence[str]
 ) -> list[DayCounts]:
     found = read_days(conn, site, days.first, days.last)
-    empty = DayFigures({}, 0, {})
-    return [
-        DayCounts(
-            day,
-            {a: figures.actions.get(a, 0) for a in ACTIONS},
-            figures.visitors,
-            {c: figures.granted.get(c, 0) for c in categories} if figures.visitors else {},
-        )
-        for day in days.days()
-        for figures in (found.get(day, empty),)
-    ]
+    return [_rolled_up(day, found.get(day), categories) for day in days.days()]
+
+
+def _rolled_up(day: date, figures: DayFigures | None, categories: Sequence[str]) -> DayCounts:
+    if figures is None or not figures.visitors:
+        return DayCounts(day, {a: 0 for a in ACTIONS}, 0, {})
+    actions = {a: figures.actions.get(a, 0) for a in ACTIONS}
+    return DayCounts(
+        day, actions, figures.visitors, {c: figures.granted.get(c, 0) for c in categories}
+    )
 
 
 def site_figures(

@@ -4,10 +4,12 @@ Each batch is its own short transaction: it notes on the rows' leaves that
 they are purged (the leaf hashes stay, so the trees and every proof still
 verify, issue 22) and deletes the rows. Rows are found per site through the
 (site, recorded_at) index, oldest first, so a batch reads only what it
-deletes and the last, empty look-up costs one index probe per site. Between
-batches the purge pauses about as long as the batch held the database, so
-writers waiting for SQLite's lock (or PostgreSQL's pages) get it: a decision
-waits at most one batch, never the whole purge.
+deletes and the last, empty look-up costs one index probe per site. A batch
+is sized to hold the database about 50 ms on SQLite (250 ms on PostgreSQL,
+where a delete blocks no insert), following the machine's speed and load,
+and the purge then pauses about as long, so writers waiting for SQLite's lock
+(or the machine) get it: a decision waits at most one batch, never the whole
+purge.
 
 The daily roll-ups are statistics of decisions made and stay as they are
 (:mod:`banner.log.rollups`).
@@ -25,8 +27,12 @@ from sqlalchemy.engine import Engine
 from banner.log import tree
 from banner.log.schema import consent_log, log_nodes
 
-#: Rows per batch: about 10 ms of the write lock on SQLite.
-BATCH = 500
+#: What one batch may hold the database. SQLite: its writers wait for it, so
+#: about a group commit's own time. PostgreSQL: a delete blocks no insert, the
+#: batch only bounds one transaction (and the pause shares the machine).
+TARGET_SECONDS = {"sqlite": 0.05, "postgresql": 0.25}
+#: Rows of the first batch, and the bounds the batches are sized within.
+BATCH, SMALLEST, LARGEST = 500, 100, 10_000
 #: The pause after a batch, as a multiple of the batch's own time.
 PAUSE = 1.0
 
@@ -38,18 +44,19 @@ def purge_in_batches(
     batch: int = BATCH,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Delete every row recorded before ``before``; return how many went."""
+    """Delete every row recorded before ``before``; return how many went.
+
+    Batches are sized to take about :data:`TARGET_SECONDS` on this machine
+    and load: halved after a slower one (down to :data:`SMALLEST` rows),
+    doubled after a much faster one (an explicit ``batch`` below
+    :data:`SMALLEST` is kept as it is, for tests).
+    """
     with engine.connect() as conn:
+        # every row has its site's tree (schema step 5 numbered the older ones)
         sites = tree.sites(conn)
-        # rows logged before the trees (none after schema step 5) have a site too
-        sites += [
-            s
-            for s in conn.execute(
-                sa.select(consent_log.c.site).where(consent_log.c.log_index.is_(None)).distinct()
-            ).scalars()
-            if s not in sites
-        ]
     removed = 0
+    smallest = min(batch, SMALLEST)
+    target = TARGET_SECONDS.get(engine.dialect.name, 0.05)
     for site in sites:
         # Leaves are built into the tree when a head is made: build the backlog
         # in chunks of their own first, so a batch's own build_all is short.
@@ -61,7 +68,12 @@ def purge_in_batches(
             removed += done
             if done < batch:
                 break
-            sleep((time.perf_counter() - started) * PAUSE)
+            took = time.perf_counter() - started
+            if took > target:
+                batch = max(smallest, batch // 2)
+            elif took < target / 2:
+                batch = min(LARGEST, batch * 2)
+            sleep(took * PAUSE)
     return removed
 
 

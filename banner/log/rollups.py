@@ -107,8 +107,7 @@ class Rollups:
         """
         sites = sorted({i.site for i in items})
         if zones is None:
-            query = sa.select(rollup_zones).where(rollup_zones.c.site.in_(sites))
-            zones = {row.site: row.zone for row in conn.execute(query)}
+            zones = {row.site: row.zone for row in conn.execute(_ZONES, {"sites": sites})}
         deltas: Counter[Key] = Counter()
         for site in sites:
             if site not in zones:
@@ -153,20 +152,49 @@ def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Ite
     first = min(i.log_index for i in items)
     found: dict[tuple[str, date], tuple[int, tuple[str, ...]]] = {}
     ids = sorted({i.consent_id for i in items})
-    c = consent_log.c
+    bounds = {
+        "site": site,
+        "first": first,
+        "start": day_start(days[0], zone),
+        "end": day_start(days[-1] + timedelta(days=1), zone),
+    }
     for start in range(0, len(ids), LOOKUP):
-        query = sa.select(c.consent_id, c.recorded_at, c.granted, c.log_index).where(
-            c.consent_id.in_(ids[start : start + LOOKUP]),
-            (c.site + "") == site,
-            c.log_index < first,
-            c.recorded_at >= day_start(days[0], zone),
-            c.recorded_at < day_start(days[-1] + timedelta(days=1), zone),
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_EARLIER, {"ids": ids[start : start + LOOKUP], **bounds}):
             key = (row.consent_id, local_day(row.recorded_at, zone))
             if key in wanted and (key not in found or found[key][0] < row.log_index):
                 found[key] = (row.log_index, tuple(json.loads(row.granted)))
     return {key: granted for key, (_, granted) in found.items()}
+
+
+# The statements of every batch, built once (building and keying one costs more
+# than running it).
+_ZONES = sa.select(rollup_zones.c.site, rollup_zones.c.zone).where(
+    rollup_zones.c.site.in_(sa.bindparam("sites", expanding=True))
+)
+_c = consent_log.c
+_EARLIER = sa.select(_c.consent_id, _c.recorded_at, _c.granted, _c.log_index).where(
+    _c.consent_id.in_(sa.bindparam("ids", expanding=True)),
+    (_c.site + "") == sa.bindparam("site"),
+    _c.log_index < sa.bindparam("first"),
+    _c.recorded_at >= sa.bindparam("start"),
+    _c.recorded_at < sa.bindparam("end"),
+)
+
+
+def _upsert_of(dialect: Any) -> Any:
+    stmt = dialect.insert(rollup_days)
+    return stmt.on_conflict_do_update(
+        index_elements=[
+            rollup_days.c.site,
+            rollup_days.c.day,
+            rollup_days.c.kind,
+            rollup_days.c.name,
+        ],
+        set_={"n": rollup_days.c.n + stmt.excluded.n},
+    )
+
+
+_UPSERT = {"postgresql": _upsert_of(postgresql), "sqlite": _upsert_of(sqlite)}
 
 
 def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
@@ -178,18 +206,7 @@ def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
     ]
     if not values:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(rollup_days)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[
-            rollup_days.c.site,
-            rollup_days.c.day,
-            rollup_days.c.kind,
-            rollup_days.c.name,
-        ],
-        set_={"n": rollup_days.c.n + stmt.excluded.n},
-    )
-    conn.execute(stmt, values)
+    conn.execute(_UPSERT[conn.dialect.name], values)
 
 
 def install(log: ConsentLog, config: BannerConfig) -> Rollups:
