@@ -19,7 +19,10 @@ from banner.core.config import ConfigError, parse_config
 from tests.factories import document
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
-UI_CSS = (STATIC / "src" / "ui.css").read_text(encoding="utf-8")
+#: the first layer's style sheet and the second layer's (loaded on demand)
+UI_CSS = "\n".join(
+    (STATIC / "src" / name).read_text(encoding="utf-8") for name in ("ui.css", "more.css")
+)
 PAGES_CSS = (STATIC / "pages.css").read_text(encoding="utf-8")
 DEFAULTS = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}
 #: Borders that only decorate (a card's edge, the red bar beside an error
