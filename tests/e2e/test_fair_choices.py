@@ -62,6 +62,11 @@ LOOK = """(name) => {
           weight: s.fontWeight, size: s.fontSize};
 }"""
 
+#: The buttons of the open dialog whose label is wider than the button.
+CLIPPED = """() => [...document.querySelectorAll('.bn-dialog .bn-actions button')]
+  .filter((b) => b.getClientRects().length && b.scrollWidth > b.clientWidth)
+  .map((b) => b.textContent)"""
+
 
 def _returning(context: Any, deployment: Deployment) -> None:
     """A visitor who chose under policy version 3: the change notice is for them."""
@@ -137,6 +142,8 @@ def test_withdraw_all_is_one_click_like_accept_all(
         assert len({(x["colour"], x["background"], x["weight"], x["size"]) for x in looks}) == 1
         assert len({round(x["height"]) for x in looks}) == 1
         assert all(_inside(x, width, 700) for x in looks)
+        # every label fits its button: no word cut off ("persetujua" at 375 px once)
+        assert page.evaluate(CLIPPED) == []
         page.keyboard.press("Escape")
     page.get_by_role("link", name=OPEN, exact=True).click()
     requested = len(trackers.urls)
