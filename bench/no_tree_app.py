@@ -1,9 +1,10 @@
 """banner as it was before the tamper-evident log: the same app, decisions left unnumbered.
 
 Only for ``bench.logpost``'s reference, measured in the same run: the group
-commit's call to :func:`banner.log.tree.append` takes no lock and keeps no
-state here (a row gets a random ``log_index``, which the companions read, and
-no leaf; no node), and no signed heads are made.
+commit's calls to :func:`banner.log.tree.lock_sites` and
+:func:`banner.log.tree.append` take no lock and keep no state here (a row
+gets a random ``log_index``, which the companions read, and no leaf; no
+node), and no signed heads are made.
 """
 
 from __future__ import annotations
@@ -31,5 +32,6 @@ def create_app() -> Flask:
     from banner.web.app import create_app as banner_app
 
     tree.append = _unlocked  # type: ignore[assignment]
+    tree.lock_sites = _nothing  # type: ignore[assignment]
     HeadKeeper.note = _nothing  # type: ignore[assignment,method-assign]
     return banner_app()

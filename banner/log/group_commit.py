@@ -7,6 +7,14 @@ most :data:`WINDOW_SECONDS` after the first, or until :data:`MAX_BATCH`),
 writes them in one transaction and commits once. Each request thread waits on
 its own entry and is answered only after the commit that holds its row.
 
+A batch first takes the write locks of its sites (on PostgreSQL the
+numbering row each decision's index comes from, held to the commit; SQLite's
+``BEGIN IMMEDIATE``), then adds the decisions of those sites that arrived
+while it waited for them: while another process's batch of the site commits,
+this one's decisions gather and then share a single commit, instead of one
+commit waiting for the other for each part. Entries of other sites taken
+from the queue meanwhile go first into the next batch.
+
 Inside a batch, entries are handled in arrival order, each against the latest
 row of its consent id read under the write's lock *and* the entries before it
 in the same batch, so the rules of :meth:`ConsentLog.append` hold as they do
@@ -20,6 +28,7 @@ nothing of it is stored.
 from __future__ import annotations
 
 import atexit
+import collections
 import os
 import queue
 import threading
@@ -101,6 +110,8 @@ class GroupCommitLog(ConsentLog):
         self.max_batch = max_batch
         self._lock = threading.Lock()
         self._queue: queue.SimpleQueue[Entry] = queue.SimpleQueue()
+        #: entries taken from the queue for another site's batch: the next batch's first
+        self._carried: collections.deque[Entry] = collections.deque()
         self._writer: threading.Thread | None = None
         self._pid = os.getpid()
         _open_logs.add(self)
@@ -127,6 +138,7 @@ class GroupCommitLog(ConsentLog):
     def _ensure_writer(self) -> None:
         if self._pid != os.getpid():  # forked: the parent's thread and queue are not ours
             self._pid, self._queue, self._writer = os.getpid(), queue.SimpleQueue(), None
+            self._carried = collections.deque()
         if self._writer is None or not self._writer.is_alive():
             self._writer = threading.Thread(target=self._run, name="banner-group-commit")
             self._writer.daemon = True
@@ -135,14 +147,15 @@ class GroupCommitLog(ConsentLog):
     def _run(self) -> None:
         while True:
             try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
+                first = self._next(IDLE_SECONDS)
             except queue.Empty:
                 with self._lock:
-                    if self._queue.empty():
+                    if self._queue.empty() and not self._carried:
                         self._writer = None
                         return
                 continue
             if first is _STOP:
+                self.commit_batch(self._drain())
                 return
             batch, stop = self._gather(first)
             self.commit_batch(batch)
@@ -154,7 +167,7 @@ class GroupCommitLog(ConsentLog):
         deadline = time.monotonic() + self.window
         while len(batch) < self.max_batch:
             try:
-                entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                entry = self._next(max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
             if entry is _STOP:
@@ -162,8 +175,31 @@ class GroupCommitLog(ConsentLog):
             batch.append(entry)
         return batch, False
 
+    def _next(self, timeout: float) -> Entry:
+        """The oldest waiting entry, a carried one first; :class:`queue.Empty` after ``timeout``."""
+        if self._carried:
+            return self._carried.popleft()
+        return self._queue.get(timeout=timeout)
+
+    def _join(self, batch: list[Entry], sites: set[str]) -> list[Entry]:
+        """Entries of ``sites`` that arrived meanwhile, up to the batch's size; others wait."""
+        joined: list[Entry] = []
+        while len(batch) + len(joined) < self.max_batch:
+            try:
+                entry = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if entry is not _STOP and entry.decision.site in sites:
+                joined.append(entry)
+            else:  # the next batch's, in arrival order (a stop ends the joining)
+                self._carried.append(entry)
+                if entry is _STOP:
+                    break
+        return joined
+
     def _drain(self) -> list[Entry]:
-        rest: list[Entry] = []
+        rest = [e for e in self._carried if e is not _STOP]
+        self._carried.clear()
         while True:
             try:
                 entry = self._queue.get_nowait()
@@ -174,9 +210,16 @@ class GroupCommitLog(ConsentLog):
 
     def commit_batch(self, batch: list[Entry]) -> None:
         """Write ``batch`` in one transaction and answer each entry."""
+        if not batch:
+            return
         prepared = tree.prepare(e.decision for e in batch)  # JSON work before the lock
         try:
             with self.engine.begin() as conn:
+                sites = {e.decision.site for e in batch}
+                tree.lock_sites(conn, sites)
+                joined = self._join(batch, sites)
+                batch.extend(joined)  # answered with the batch, whatever happens
+                prepared.update(tree.prepare(e.decision for e in joined))
                 latest = self._latest_of(conn, batch)
                 written = [e.decision for e in batch if _settle(e, latest)]
                 self.insert(conn, written, prepared)

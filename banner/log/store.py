@@ -182,6 +182,7 @@ class ConsentLog:
         """
         try:
             with self.engine.begin() as conn:
+                tree.lock_sites(conn, [decision.site])  # the site's lock before the id's
                 latest = None if fresh else self._latest_locked(conn, decision)
                 if latest is not None and _same_choice(latest, decision):
                     if retry is not None:
