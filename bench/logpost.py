@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import deployment, load
 from bench.figures import Spread, ratio
-from bench.processes import free_port, gunicorn
+from bench.processes import free_port, gunicorn, workers_cpu_seconds
 from bench.table import markdown
 from bench.throughput import CONSENT_ID_SLOT, SHOP
 
@@ -32,7 +32,8 @@ APPS = {"with the log": "banner.app:create_app()", "without": "bench.no_tree_app
 
 
 @contextmanager
-def _services(folder: Path, database: str) -> Iterator[dict[str, str]]:
+def _services(folder: Path, database: str) -> Iterator[dict[str, tuple[str, int]]]:
+    """Each app's URL and its gunicorn master's pid."""
     with ExitStack() as started:
         urls = {}
         for name, app in APPS.items():
@@ -44,8 +45,9 @@ def _services(folder: Path, database: str) -> Iterator[dict[str, str]]:
             config = deployment.write_config(home, url, SHOP)
             port = free_port()
             env = {"BANNER_CONFIG": str(config)}
-            started.enter_context(gunicorn(app, port, home / "service.log", env, "/healthz"))
-            urls[name] = f"http://127.0.0.1:{port}"
+            service = gunicorn(app, port, home / "service.log", env, "/healthz")
+            started.enter_context(service)
+            urls[name] = (f"http://127.0.0.1:{port}", service.pid)
         yield urls
 
 
@@ -58,25 +60,32 @@ def _shape(url: str) -> load.Shape:
 
 def measure(database: str, rounds: int) -> list[object]:
     rates: dict[str, list[float]] = {name: [] for name in APPS}
+    cpu_ms: dict[str, list[float]] = {name: [] for name in APPS}
     errors = 0
     with (
         tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp,
         _services(Path(tmp), database) as urls,
     ):
-        for url in urls.values():  # warm-up, not counted: pools, caches, the first head
+        for url, _master in urls.values():  # warm-up, not counted: pools, caches, the first head
             load.run(_shape(url), WARM_UP_SECONDS)
         for turn in range(rounds):
             # ABBA: every other round starts with the other app, so a drift of
             # the machine (another process, the disk's cache) favours neither
-            for name, url in sorted(urls.items(), reverse=turn % 2 == 1):
-                result = load.run(_shape(url))
+            for name, (url, master) in sorted(urls.items(), reverse=turn % 2 == 1):
+                shape, before = _shape(url), workers_cpu_seconds(master)
+                result = load.run(shape)
+                used = workers_cpu_seconds(master) - before
                 rates[name].append(result.requests_per_second)
+                requests = max(1.0, result.requests_per_second * load.SECONDS)
+                cpu_ms[name].append(1000 * used / requests)
                 errors += result.errors
     logged, bare = Spread.of(rates["with the log"]), Spread.of(rates["without"])
     paired = Spread.of(a / b for a, b in zip(rates["with the log"], rates["without"], strict=True))
     name = f"durable POST /api/v1/consent ({database}), requests/s"
     row = [name, logged.show(0), bare.show(0), ratio(logged.median, bare.median)]
-    return [*row, f"{paired.show(2)}", errors]
+    cpu = [Spread.of(cpu_ms[n]) for n in APPS]
+    row += [paired.show(2), cpu[0].show(2), cpu[1].show(2), ratio(cpu[0].median, cpu[1].median)]
+    return [*row, errors]
 
 
 def main() -> None:
@@ -88,7 +97,8 @@ def main() -> None:
     if deployment.postgres_reachable():
         rows.append(measure("PostgreSQL", rounds))
     headers = ["case", "with the log", "without (same run)", "ratio of medians"]
-    headers += ["ratio per round pair", "wrk errors"]
+    headers += ["ratio per round pair", "worker CPU ms per decision, with", "without"]
+    headers += ["CPU ratio", "wrk errors"]
     print(markdown(headers, rows))
     seconds, connections = load.SECONDS, load.CONNECTIONS
     print(f"\nmedian (min-max) of {rounds} rounds of {seconds} s, {connections} connections.")

@@ -171,10 +171,17 @@ def lock_writes(conn: sa.Connection, site: str) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    query = sa.select(log_numbering.c.size).where(log_numbering.c.site == site)
-    if conn.execute(query.with_for_update()).first() is None:
+    if conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first() is None:
         _lock_site(conn, site)
-        conn.execute(query.with_for_update()).first()  # a first write may have made it
+        conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first()  # a first write made it?
+
+
+#: The numbering row of a site, locked (built once: every batch runs it).
+_LOCK_NUMBERING = (
+    sa.select(log_numbering.c.size)
+    .where(log_numbering.c.site == sa.bindparam("locked_site"))
+    .with_for_update()
+)
 
 
 def lock_sites(conn: sa.Connection, sites: Iterable[str]) -> None:
