@@ -49,7 +49,7 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-06: +20 B on the two gates for a pending refusal that outlives a policy
 #: bump (it is sent, not dropped: a withdrawal is never lost), and on the first visit
 #: for buttons wide enough for "Tarik semua persetujuan" at 375 px.
-NOT_MET: dict[str, int] = {GATE_MIX: 2830, GATE_EVERY: 3430, FIRST_MIX: 7370}
+NOT_MET: dict[str, int] = {GATE_MIX: 2830, GATE_EVERY: 3430, FIRST_MIX: 7420}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

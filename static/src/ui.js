@@ -251,20 +251,27 @@
 
   /* The notice drawn goes back as the service gave it (its hash and policy
    * version); the layer and switches are kept in case it has to be redrawn.
-   * Focus goes back to the page control that opened the banner, or to the
-   * page's main landmark; the outcome is announced by status(). */
+   * The outcome is announced by status(). */
   function decide(categories) {
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
-    hide();
     deciding = true;
-    /* The gate gets the decision once the frame without the banner is
-     * painted (after 100 ms at the latest: a hidden tab paints no frame),
-     * so the click is answered first. */
+    /* The click only makes the banner invisible (a repaint, no layout), so
+     * the next frame is painted without it at once; once it is (after 100 ms
+     * at the latest: a hidden tab paints no frame), the layers are closed,
+     * focus moves and the gate gets the decision. */
+    const gone = root;
+    gone.classList.add('bn-away');
     const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
     let once = 0;
-    const record = () => once++ || choose();
+    const record = () => once++ || (hide(), gone.classList.remove('bn-away'), refocus(), choose());
     requestAnimationFrame(() => setTimeout(record));
     setTimeout(record, 100);
+    return true;
+  }
+
+  /* Focus goes back to the page control that opened the banner, or to the
+   * page's main landmark. */
+  function refocus() {
     const main = d.querySelector('main, [role="main"]');
     const to = [back, opener].find((n) => n && n.isConnected && !root.contains(n) && n !== d.body);
     if (to) to.focus();
@@ -272,7 +279,6 @@
       if (!main.hasAttribute('tabindex')) main.tabIndex = -1;
       main.focus({ preventScroll: true });
     }
-    return true;
   }
 
   /* Polite announcements go to one live region that stays in the page. */
