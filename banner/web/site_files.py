@@ -5,9 +5,11 @@ it names the UI script and stylesheet by one hash of their bytes
 (``ui.<hash>.js``, ``ui.<hash>.css``, and the subject part ``subject.<hash>.js``
 of issue 25: the gate carries only the hash), so
 those are cached for a year and a text change reaches a visitor with the next
-gate. The UI carries each
-language's notice document (:mod:`banner.core.notice`) with its hash: it
-draws from that document only and hands the hash back with the decision.
+gate. The UI carries the first
+layer's part of the site's default language's notice document
+(:mod:`banner.core.notice`) with its hash, and each language's part is also a
+chunk (``ui.<hash>.<lang>.js``): it draws from that document only and hands
+the hash back with the decision.
 The same pure functions serve the service and ``banner export-static``.
 """
 

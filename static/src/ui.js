@@ -37,7 +37,7 @@
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
-    return K.home;
+    return K.S.lang;
   }
 
   function keptLanguage() {
@@ -405,7 +405,7 @@
     /* the hosted pages sit beside this file on the service */
     U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
-    optional = K.cats;
+    optional = K.S.cats;
     switches = {};
     modal = null;
     root = el('div', 'bn', null, d.body);
