@@ -255,10 +255,11 @@
   function decide(categories) {
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
     deciding = true;
-    /* The click only makes the banner invisible (a repaint, no layout), so
-     * the next frame is painted without it at once; once it is (after 100 ms
-     * at the latest: a hidden tab paints no frame), the layers are closed,
-     * focus moves and the gate gets the decision. */
+    /* The click only makes the banner's layers transparent (bn-away: on the
+     * compositor, no layout, no paint), so the next frame is painted without
+     * it at once; once it is (after 100 ms at the latest: a hidden tab paints
+     * no frame), the layers are closed, focus moves and the gate gets the
+     * decision. */
     const gone = root;
     gone.classList.add('bn-away');
     const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
