@@ -5,9 +5,11 @@ it names the UI script and stylesheet by one hash of their bytes
 (``ui.<hash>.js``, ``ui.<hash>.css``, and the subject part ``subject.<hash>.js``
 of issue 25: the gate carries only the hash), so
 those are cached for a year and a text change reaches a visitor with the next
-gate. The UI carries each
-language's notice document (:mod:`banner.core.notice`) with its hash: it
-draws from that document only and hands the hash back with the decision.
+gate. The UI carries the first
+layer's part of the site's default language's notice document
+(:mod:`banner.core.notice`) with its hash, and each language's part is also a
+chunk (``ui.<hash>.<lang>.js``): it draws from that document only and hands
+the hash back with the decision.
 The same pure functions serve the service and ``banner export-static``.
 """
 
@@ -40,8 +42,16 @@ MORE_SENTINEL = "__BANNER_MORE__"
 #: fills it, a line in :func:`chunk_files`. (Tracker parts stay in the gate:
 #: a returning visitor downloads the gate alone, whatever was granted.)
 CHUNK_NAMES = ("send", "tags", "more")
+#: The first layer carries the site's default language; each language's words
+#: are also a chunk, ``ui.<hash>.<lang>.js``, which the UI fetches for a
+#: visitor who reads another language (their page's, their browser's, or the
+#: switch's).
+WORDS_FILE = "words.js"
+WORDS_SENTINEL = "__BANNER_WORDS__"
+#: The chunks built from a static file of the same name.
+STATIC_CHUNKS = (*(f"{name}.js" for name in CHUNK_NAMES), MORE_CSS)
 #: Every chunk file, by the name's tail after the hash.
-CHUNK_FILES = (*(f"{name}.js" for name in CHUNK_NAMES), MORE_CSS)
+CHUNK_FILES = (*STATIC_CHUNKS, *(f"{lang}.js" for lang in LANGUAGES))
 #: A content-addressed UI file: ``ui.<16 hex>.js``, ``ui.<16 hex>.css`` or a
 #: chunk, ``ui.<16 hex>.<chunk>.js`` (``ui.<16 hex>.more.css``).
 HASHED_NAME = re.compile(
@@ -62,22 +72,32 @@ SUBJECT_FILE = "subject.js"
 SUBJECT_NAME = re.compile(r"subject\.([0-9a-f]{16})\.js")
 
 
-def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
-    """The banner's theme, and per language the first layer's part of its notice document.
+def first_layer(notice: Notice) -> dict[str, Any]:
+    """The first layer's part of one language's notice document, with the whole one's hash.
 
     Everything the UI draws comes from a language's document; ``h`` is the
     whole document's hash, sent back with the decision. No URL is in it: the
     UI finds the hosted pages beside its own file, so its bytes are the same
     whatever address it is served from.
     """
+    document = notice.document
+    texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS}
+    return {**{key: document[key] for key in FIRST_LAYER}, "t": texts, "h": notice.hash}
+
+
+def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
+    """The banner's theme, and the first layer's words in the site's default language.
+
+    The other languages' words are chunks of their own (:func:`words_data`).
+    """
     notices = notices or site_notices(site, banner_texts)
+    home = site.default_language
+    return {"theme": dict(site.theme), home: first_layer(notices[home])}
 
-    def first(notice: Notice) -> dict[str, Any]:
-        document = notice.document
-        texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS}
-        return {**{key: document[key] for key in FIRST_LAYER}, "t": texts, "h": notice.hash}
 
-    return {"theme": dict(site.theme), **{lang: first(notices[lang]) for lang in LANGUAGES}}
+def words_data(lang: str, notices: Mapping[str, Notice]) -> dict[str, Any]:
+    """One language's first-layer words, as its chunk ``ui.<hash>.<lang>.js`` carries them."""
+    return {lang: first_layer(notices[lang])}
 
 
 def more_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
@@ -92,7 +112,7 @@ def more_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> 
 
 
 def ui_bytes(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> bytes:
-    """The banner UI script (the first layer) for ``site``, both languages included.
+    """The banner UI script (the first layer) for ``site``, in its default language.
 
     :param notices: the site's notices by language (the service's archived
         ones); by default built from the catalogs.
@@ -111,8 +131,12 @@ def subject_bytes() -> bytes:
 
 def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, bytes]:
     """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
-    files = {name: static_text(name).encode("utf-8") for name in CHUNK_FILES}
+    files = {name: static_text(name).encode("utf-8") for name in STATIC_CHUNKS}
     files[MORE_FILE] = fill(static_text(MORE_FILE), MORE_SENTINEL, more_data(site, notices))
+    for lang in LANGUAGES:
+        files[f"{lang}.js"] = fill(
+            static_text(WORDS_FILE), WORDS_SENTINEL, words_data(lang, notices)
+        )
     return files
 
 

@@ -53,7 +53,7 @@
     if (DATA.age) return K.open();
     const shown = DATA[language()] ? language() : DATA.lang;
     K.lang = K.lang || shown;
-    K.choose([...K.cats.filter(K.has), category], newId(), false, {
+    K.choose([...K.S.cats.filter(K.has), category], newId(), false, {
       source: 'placeholder',
       notice_hash: DATA.h[shown],
       policy_version: DATA.v,

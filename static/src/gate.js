@@ -38,7 +38,6 @@
   let uiLoading = 0;
   let uiLayer = 0;
   let seen = 0;
-  let failed = 0;
   let renewed = 0;
 
   /* One part's failure (a page global that is not what it must be, a bug)
@@ -50,10 +49,6 @@
       console.warn('banner:', e);
     }
   };
-
-  /* Tells the site's other tabs of a decision; without it, they hear the
-   * pending decision being written to localStorage (the storage event). */
-  const channel = guard(() => new BroadcastChannel('banner_' + S.site));
 
   /* Storage may be off (reading window.localStorage itself throws then) or
    * full: reads then give nothing, writes do nothing. */
@@ -173,13 +168,6 @@
     if (granted && Array.isArray(categories)) apply(granted.filter((x) => categories.includes(x)), 1);
   };
 
-  /* The decision's status for the UI: 0 saved, 1 a choice not saved yet, 2
-   * a withdrawal not saved yet (a UI is loaded to say so). */
-  const status = (failure) => {
-    failed = failure;
-    ui ? ui.status(failure) : failure && showBanner(0);
-  };
-
   /* Chunks: code a page view needs only sometimes comes in a file of its
    * own, ui.<S.ui>.<name>.js (one hash names every file of the UI set, so
    * they change together). need(name, fn) loads the chunk once and calls
@@ -207,23 +195,34 @@
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
-    if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(failed)));
+    if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(inner.failed)));
   };
 
-  /* The UI's files are named by a hash of their bytes (S.ui). A reopened
-   * layer fetches the decision's chunk and the second layer beside it. */
+  /* The UI's files are named by a hash of their bytes (S.ui), asked for once. */
+  let asked = 0;
+  const fetchUI = () => asked++ || (add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded), load(base + '.js'));
+
+  /* A reopened layer fetches the decision's chunk and the second layer beside it. */
   const showBanner = (layer) => {
     uiLayer = layer;
     if (layer > 1) need('send', Boolean), need('more', Boolean);
-    if (ui) return ui.show(layer);
-    if (uiLoading) return;
-    add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded);
-    load(base + '.js');
+    ui ? ui.show(layer) : fetchUI();
   };
+
+  /* A browser without a consent cookie most likely needs the banner: its
+   * files are asked for now, before storage is read and the parts run. It
+   * shows only once the gate decides so (begin); until then layer 0 draws
+   * nothing. (A signed-in person's choice may come from another device.) */
+  if (!sj && !d.cookie.includes(S.cookie + '=')) fetchUI();
+
+  /* Tells the site's other tabs of a decision; without it, they hear the
+   * pending decision being written to localStorage (the storage event). */
+  const channel = guard(() => new BroadcastChannel('banner_' + S.site));
+
+  const open = () => showBanner(2);
 
   /* The gate's own state, for its chunks only (the sending of a decision). */
   const inner = {
-    S: S,
     show: showBanner,
     keep: keep,
     parse: parse,
@@ -231,7 +230,9 @@
     apply: apply,
     refused: refused,
     cookies: cookies,
-    status: status,
+    /* the decision's status for the UI (send.js): 0 saved, 1 a choice not
+     * saved yet, 2 a withdrawal not saved yet */
+    failed: 0,
     sync: sync,
     channel: channel,
     guard: guard,
@@ -261,8 +262,6 @@
     token: () => choice?.raw || '',
     /* the language drawn: set by the UI or a placeholder (ui.js, embeds.js) */
     lang: '',
-    /* the site's default language */
-    home: S.lang,
     gpc: gpc,
     has: has,
     load: load,
@@ -278,13 +277,14 @@
     seen: () => seen,
     /* the decision is recorded by the send chunk (send.js) */
     choose: (...a) => need('send', (c) => c.choose(...a)),
-    cats: S.cats,
-    /* for the subject part (subject.js): the settings, the subject token, and
-     * go on once it brought the person's choice (after any cookie it wrote) */
+    /* the site's settings, for every chunk (its categories and default
+     * language for the UI, its address for the chunks) */
     S: S,
+    /* for the subject part (subject.js): the subject token, and go on once
+     * it brought the person's choice (after any cookie it wrote) */
     sj: sj,
     go: () => (chunks[base + '.send.js']?.length ? need('send', go) : go()),
-    open: () => showBanner(2),
+    open: open,
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -293,14 +293,14 @@
 
   w.banner = {
     granted: has,
-    open: () => showBanner(2),
+    open: open,
     _k: kernel,
   };
 
   d.addEventListener('click', (e) => {
     if (e.target.closest?.('[data-banner-open]')) {
       e.preventDefault();
-      showBanner(2);
+      open();
     }
   });
 

@@ -11,7 +11,7 @@
  * It registers itself as a tracker part does; the gate takes it. */
 (window.__bannerParts = window.__bannerParts || {}).send = (K, g) => {
   'use strict';
-  const S = g.S;
+  const S = K.S;
   const PENDING = 'banner_pending_' + S.site;
   const VOUCHED = 'banner_vouched_' + S.site;
   let renewed = 0;
@@ -32,6 +32,13 @@
 
   /* 32 hex characters from the browser's CSPRNG: a decision's retry_key, a fresh id. */
   const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
+
+  /* The decision's status for the UI: 0 saved, 1 a choice not saved yet, 2
+   * a withdrawal not saved yet (a UI is loaded to say so). */
+  const status = (failure) => {
+    g.failed = failure;
+    g.ui ? g.ui.status(failure) : failure && g.show(0);
+  };
 
   /* A decision waiting for the service is kept in localStorage: it is sent
    * again on the next page view and holds in every tab until it lands.
@@ -68,7 +75,7 @@
         if (body !== g.pending) return;
         g.keep('localStorage', VOUCHED, answer.token);
         store(answer.token);
-        g.status(0);
+        status(0);
         g.apply(answer.granted);
         /* a refusal kept under an older notice: its token is void for the
          * current one, so the visitor is asked again (nothing runs meanwhile) */
@@ -88,7 +95,7 @@
         /* 409: the notice shown is of an older policy; nothing was recorded.
          * The current UI (named in the answer) asks again (ui.js, stale). */
         if (e[0] === 409 && e[2]?.ui && g.ui) return remember(null), g.ui.stale(e[2]);
-        g.status(withdraws(body) ? 2 : 1);
+        status(withdraws(body) ? 2 : 1);
         /* A refused grant leaves the earlier choice (the more restrictive
          * one); a withdrawal is never dropped: it is retried, with backoff,
          * on this page and the next ones. */

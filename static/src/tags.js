@@ -24,7 +24,7 @@
   const unasked = () => {
     for (const e of d.querySelectorAll('[data-category]')) {
       const c = e.dataset.category;
-      if (K.has(c) || K.cats.includes(c) || warned.has(c)) continue;
+      if (K.has(c) || K.S.cats.includes(c) || warned.has(c)) continue;
       warned.add(c);
       console.warn('banner: not a category of this site, kept blocked:', c);
     }
@@ -36,7 +36,7 @@
   const placeholders = () => {
     if (embeds || ![...d.querySelectorAll('iframe[data-category][data-src],[data-banner-embed][data-category]')].some((e) => !K.has(e.dataset.category))) return;
     embeds = 1;
-    K.load(g.S.api + 's/' + g.S.site + '/embeds.js');
+    K.load(K.S.api + 's/' + K.S.site + '/embeds.js');
   };
 
   const frames = () => {

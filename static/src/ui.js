@@ -2,10 +2,11 @@
  * second layer (per category: purpose, trackers and their recipients,
  * cookies, one switch) is a chunk of its own (more.js, more.css), fetched
  * when the visitor asks for it. Loaded by the gate only when a choice is
- * needed; the service replaces the sentinel with both languages' first-layer
- * part of their notice document as JSON, each with the whole document's
- * hash: every word drawn comes from the document of the language shown, and
- * the hash goes back with the decision. Every
+ * needed; the service replaces the sentinel with the site's default
+ * language's first-layer part of its notice document as JSON, with the whole
+ * document's hash (another language's part is a chunk, words.js, fetched
+ * when the visitor reads it): every word drawn comes from the document of
+ * the language shown, and the hash goes back with the decision. Every
  * text is set with textContent; styles come from ui.css and CSS variables.
  * The language switch redraws the UI in place and is kept for the visit in
  * sessionStorage (no cookie). */
@@ -36,14 +37,14 @@
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
-    return K.home;
+    return K.S.lang;
   }
 
   function keptLanguage() {
     try {
       const kept = sessionStorage.getItem(LANG_KEY);
-      /* own keys only: '__proto__' or 'constructor' name no language */
-      return kept !== 'theme' && Object.prototype.hasOwnProperty.call(DATA, kept) ? kept : null;
+      /* a language the banner speaks, nothing else ('__proto__' names none) */
+      return /^(id|en)$/.test(kept) ? kept : null;
     } catch {
       return null;
     }
@@ -250,20 +251,28 @@
 
   /* The notice drawn goes back as the service gave it (its hash and policy
    * version); the layer and switches are kept in case it has to be redrawn.
-   * Focus goes back to the page control that opened the banner, or to the
-   * page's main landmark; the outcome is announced by status(). */
+   * The outcome is announced by status(). */
   function decide(categories) {
     sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
-    hide();
     deciding = true;
-    /* The gate gets the decision once the frame without the banner is
-     * painted (after 100 ms at the latest: a hidden tab paints no frame),
-     * so the click is answered first. */
+    /* The click only makes the banner's layers transparent (bn-away: on the
+     * compositor, no layout, no paint), so the next frame is painted without
+     * it at once; once it is (after 100 ms at the latest: a hidden tab paints
+     * no frame), the layers are closed, focus moves and the gate gets the
+     * decision. */
+    const gone = root;
+    gone.classList.add('bn-away');
     const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
     let once = 0;
-    const record = () => once++ || choose();
+    const record = () => once++ || (hide(), gone.classList.remove('bn-away'), refocus(), choose());
     requestAnimationFrame(() => setTimeout(record));
     setTimeout(record, 100);
+    return true;
+  }
+
+  /* Focus goes back to the page control that opened the banner, or to the
+   * page's main landmark. */
+  function refocus() {
     const main = d.querySelector('main, [role="main"]');
     const to = [back, opener].find((n) => n && n.isConnected && !root.contains(n) && n !== d.body);
     if (to) to.focus();
@@ -271,7 +280,6 @@
       if (!main.hasAttribute('tabindex')) main.tabIndex = -1;
       main.focus({ preventScroll: true });
     }
-    return true;
   }
 
   /* Polite announcements go to one live region that stays in the page. */
@@ -398,7 +406,7 @@
     /* the hosted pages sit beside this file on the service */
     U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
-    optional = K.cats;
+    optional = K.S.cats;
     switches = {};
     modal = null;
     root = el('div', 'bn', null, d.body);
@@ -417,9 +425,24 @@
     live.setAttribute('role', 'status');
   }
 
-  /* Redraws the open layer in ``next``, keeping the switches, and keeps the
-   * language for this visit; decisions are then recorded in it too. */
+  /* Another language's words come in a chunk of their own, of this file's
+   * set; ``then`` runs once they are here, ``failed`` if they do not come. */
+  function words(next, then, failed) {
+    if (DATA[next]) return then();
+    K.load(SELF.replace(/js$/, next + '.js'), () => {
+      Object.assign(DATA, window.__bannerParts.words);
+      (DATA[next] ? then : failed || Boolean)();
+    });
+  }
+
+  /* Redraws the open layer in ``next`` (once its words are here), keeping
+   * the switches, and keeps the language for this visit; decisions are then
+   * recorded in it too. */
   function switchTo(next) {
+    words(next, () => redraw(next));
+  }
+
+  function redraw(next) {
     const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
     const failed = failure;
     if (layer === 2) setInert(false);
@@ -438,8 +461,17 @@
     if (again) again.focus();
   }
 
-  /* A UI taking over from an outdated one shows at once what it handed over. */
+  /* Draws in the visitor's language once its words are here (in the site's
+   * default one if they do not come). */
   function mount() {
+    words(lang, start, () => {
+      lang = Object.keys(DATA).find((k) => k !== 'theme');
+      start();
+    });
+  }
+
+  /* A UI taking over from an outdated one shows at once what it handed over. */
+  function start() {
     const handoff = K.handoff;
     K.handoff = null;
     K.lang = lang;

@@ -11,6 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig
+from banner.core.notice import site_notices
+from banner.core.texts import banner_texts
 from banner.resources import resource_dir
 from banner.web.gate_file import (
     SETTINGS_SENTINEL,
@@ -20,7 +22,16 @@ from banner.web.gate_file import (
     script_json,
     static_text,
 )
-from banner.web.site_files import MORE_SENTINEL, more_data, site_files, ui_bytes, ui_data
+from banner.web.site_files import (
+    MORE_SENTINEL,
+    WORDS_SENTINEL,
+    chunk_files,
+    more_data,
+    site_files,
+    ui_bytes,
+    ui_data,
+    words_data,
+)
 from tests.factories import make_config
 
 BASE = "http://localhost/"
@@ -127,17 +138,29 @@ def test_policy_version_changes_the_etag(client: FlaskClient, tmp_path: Path) ->
     assert before != after
 
 
-def test_ui_carries_both_languages(config: BannerConfig) -> None:
-    data = ui_data(config.sites["tokodemo"])
+def test_ui_carries_the_default_language_and_each_language_is_a_chunk(
+    config: BannerConfig,
+) -> None:
+    site = config.sites["tokodemo"]
+    data = ui_data(site)
+    assert set(data) == {"theme", "id"}  # the site's default language only
     assert data["id"]["t"]["accept_all"] == "Terima semua"
-    assert data["en"]["t"]["reject_all"] == "Reject all"
     assert data["id"]["privacy"] == "https://www.tokodemo.co.id/kebijakan-privasi"
     assert "localhost" not in json.dumps(data)  # no address of the service: it is served anywhere
+    notices = site_notices(site, banner_texts)
+    chunks = chunk_files(site, notices)
+    for lang in ("id", "en"):
+        head, _, tail = static_text("words.js").partition(WORDS_SENTINEL)
+        words = json.loads(chunks[f"{lang}.js"].decode().removeprefix(head).removesuffix(tail))
+        assert words == words_data(lang, notices) and set(words) == {lang}
+    assert words["en"]["t"]["reject_all"] == "Reject all"
+    assert words["en"]["h"] == notices["en"].hash
 
 
 def test_the_second_layer_comes_apart_with_both_languages(config: BannerConfig) -> None:
     """Categories and the texts only the dialog draws are in more.js, not in the first layer."""
-    first = ui_data(config.sites["tokodemo"])
+    notices = site_notices(config.sites["tokodemo"], banner_texts)
+    first = {lang: words_data(lang, notices)[lang] for lang in ("id", "en")}
     data = more_data(config.sites["tokodemo"])
     assert [c["id"] for c in data["id"]["c"]] == [
         "essential",
@@ -185,7 +208,12 @@ def test_site_texts_cannot_break_out_of_the_ui_script(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "sentinel"),
-    [("gate.js", SETTINGS_SENTINEL), ("ui.js", UI_SENTINEL), ("more.js", MORE_SENTINEL)],
+    [
+        ("gate.js", SETTINGS_SENTINEL),
+        ("ui.js", UI_SENTINEL),
+        ("more.js", MORE_SENTINEL),
+        ("words.js", WORDS_SENTINEL),
+    ],
 )
 def test_shipped_scripts_hold_their_sentinel_once(name: str, sentinel: str) -> None:
     assert static_text(name).count(sentinel) == 1

@@ -181,7 +181,7 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     with the placeholders' texts they are all of it but its name (format, site,
     language) and the transfers' data (worded into the first layer's sentences)."""
     from banner.web.gate_file import UI_SENTINEL, static_text
-    from banner.web.site_files import MORE_SENTINEL
+    from banner.web.site_files import MORE_SENTINEL, WORDS_SENTINEL
 
     def filled(name: str, file: str, sentinel: str) -> Any:
         served = client.get(f"/s/tokodemo/{name}").get_data(as_text=True)
@@ -191,7 +191,12 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     client = live.test_client()
     gate = client.get("/s/tokodemo/loader.js").get_data(as_text=True)
     named = gate[gate.index('"ui":"') + 6 :].split('"')[0]
-    first = filled(f"ui.{named}.js", "ui.js", UI_SENTINEL)
+    home = filled(f"ui.{named}.js", "ui.js", UI_SENTINEL)
+    first = {
+        lang: filled(f"ui.{named}.{lang}.js", "words.js", WORDS_SENTINEL)[lang]
+        for lang in ("id", "en")
+    }
+    assert home["id"] == first["id"]  # the site's default language comes with the first layer
     second = filled(f"ui.{named}.more.js", "more.js", MORE_SENTINEL)
     store = archived(live)
     for lang in ("id", "en"):

@@ -6,15 +6,14 @@
  * follows in dataLayer, for the container's triggers. */
 (window.__bannerParts = window.__bannerParts || {}).gtm = (k) => {
   let loaded = false;
-  const push = (message) => k.push(message);
 
   function container(t) {
     loaded = true;
-    push({ 'gtm.start': Date.now(), event: 'gtm.js' });
+    k.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
     k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
-  k.d.addEventListener('banner:change', (e) => push({ event: 'banner_consent', banner_granted: e.detail.granted }));
+  k.d.addEventListener('banner:change', (e) => k.push({ event: 'banner_consent', banner_granted: e.detail.granted }));
   return {
     init: (t) => t.mode === 'advanced' && container(t),
     /* basic: once any category of the container or of its declared tags is

@@ -1,0 +1,1 @@
+(window.__bannerParts=window.__bannerParts||{}).words=__BANNER_WORDS__;
