@@ -257,7 +257,7 @@ class Seeder:
             raw.close()
 
     def finish(self) -> None:
-        """The tree's state and the roll-ups, the indexes dropped, then ANALYZE."""
+        """The tree's state and the roll-ups, the indexes dropped, then (PostgreSQL) ANALYZE."""
         if self.dropped:
             with self.log.engine.begin() as conn:
                 if self.log.is_postgres:
@@ -277,10 +277,9 @@ class Seeder:
                 log_state.insert().values(site=self.site, tree_size=self.size, frontier=frontier)
             )
             rollups.upsert(conn, self.deltas)
-        with self.log.engine.begin() as conn:
-            if not self.log.is_postgres:  # sampled, as ``PRAGMA optimize`` does
-                conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
-            conn.exec_driver_sql("ANALYZE")
+        if self.log.is_postgres:  # as autovacuum would; banner never runs SQLite's ANALYZE
+            with self.log.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
 
 
 def seed(
