@@ -11,10 +11,11 @@ its own database per run):
   ``banner stats --days 30`` on the same data, interleaved (:mod:`bench.dashboard`);
 - ``export FOLDER``: ``banner log export`` of every row, its resident growth
   over the same command exporting nothing (:mod:`bench.export_memory`);
-- ``purge FOLDER [SECONDS]``: the consent POST's p99 while ``banner log purge
-  --older-than 1`` deletes every seeded row, against its idle p99
-  (:mod:`bench.purge`); with ``SECONDS``, the purge is interrupted after that
-  long (each batch is its own transaction) and the rows it purged are counted;
+- ``purge FOLDER ROUNDS SECONDS``: the consent POST's p99 while ``banner log
+  purge --older-than 1`` deletes the seeded rows, against its idle p99
+  (:mod:`bench.purge`), in ``ROUNDS`` idle and purging phases of ``SECONDS``
+  each, interleaved; a purging phase interrupts the purge at its end (each
+  batch is its own transaction) and the next goes on from there;
 - ``drop FOLDER``: the database goes (the folder stays with its notes).
 
 Run: ``.venv/bin/python -m bench.scale seed /tmp/scale/sqlite SQLite 10000000`` and so on.
@@ -45,7 +46,7 @@ from bench.dashboard import PASSWORD, ROUNDS, _log_in, _timed
 from bench.export_memory import peak_rss
 from bench.figures import Spread, ratio
 from bench.processes import free_port, gunicorn
-from bench.purge import IDLE_SECONDS, Clients, percentile
+from bench.purge import Clients, percentile
 from bench.seeding import seed
 from bench.throughput import SHOP
 
@@ -143,7 +144,14 @@ def _old_rows(url: str) -> int:
     return found
 
 
-def purge(folder: Path, limit: float | None) -> None:
+def purge(folder: Path, rounds: int, seconds: float) -> None:
+    """Idle and purging phases interleaved, ``rounds`` times ``seconds`` each, under one load.
+
+    Each purging phase starts ``banner log purge`` and interrupts it after
+    ``seconds`` (its batch under way rolls back; the next phase goes on from
+    there); the last one runs to the end when ``rounds`` is 0 extra. The
+    machine's other load moves within minutes, so the phases alternate.
+    """
     notes = _notes(folder)
     config_path = notes["config"]
     old = _old_rows(notes["url"])
@@ -152,38 +160,41 @@ def purge(folder: Path, limit: float | None) -> None:
     argv = [sys.executable, "-m", "banner", "log", "purge", "--older-than", "1",
             "--config", config_path]  # fmt: skip
     start = _load(folder)
+    purging = 0.0
+    ratios = []
     with gunicorn("banner.app:create_app()", port, folder / "service.log", env, "/healthz"):
         body = deployment.consent_body(deployment.notice_hash(f"http://127.0.0.1:{port}"))
         with Clients(port, body) as clients:
             time.sleep(3)
-            clients.phase = "idle"
-            time.sleep(IDLE_SECONDS * 2)
-            clients.phase = "purge"
-            started = time.perf_counter()
-            child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            try:
-                child.wait(timeout=limit)
-                interrupted = False
-            except subprocess.TimeoutExpired:
-                child.send_signal(signal.SIGINT)  # the batch under way commits or rolls back
-                child.wait()
-                interrupted = True
-            seconds = time.perf_counter() - started
-            clients.phase = "after"
-    out, err = child.communicate()
-    assert interrupted or child.returncode == 0, err[-2000:]
+            for n in range(rounds):
+                clients.phase = f"idle {n}"
+                time.sleep(seconds)
+                clients.phase = f"purge {n}"
+                started = time.perf_counter()
+                child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                try:
+                    child.wait(timeout=seconds)
+                except subprocess.TimeoutExpired:
+                    child.send_signal(signal.SIGINT)  # the batch under way rolls back
+                    child.wait()
+                purging += time.perf_counter() - started
+                clients.phase = "after"
+                ratios.append(
+                    percentile(clients.latencies[f"purge {n}"], 0.99)
+                    / percentile(clients.latencies[f"idle {n}"], 0.99)
+                )
     purged = old - _old_rows(notes["url"])
-    idle, during = clients.latencies["idle"], clients.latencies.get("purge", [])
-    p99 = percentile(idle, 0.99)
-    p99_during = percentile(during, 0.99)
-    print(f"| {notes['kind']} | {notes['rows']:,} | purged {purged:,} in {seconds:.0f} s "
-          f"({purged / seconds:,.0f} rows/s{', interrupted' if interrupted else ''}) "
+    lat = clients.latencies
+    idle = [x for n in range(rounds) for x in lat[f"idle {n}"]]
+    during = [x for n in range(rounds) for x in lat[f"purge {n}"]]
+    p99, p99_during = percentile(idle, 0.99), percentile(during, 0.99)
+    print(f"| {notes['kind']} | {notes['rows']:,} | {rounds} x {seconds:.0f} s | purged {purged:,} "
+          f"in {purging:.0f} s ({purged / purging:,.0f} rows/s) "
           f"| idle p50/p99 ms {percentile(idle, 0.5) * 1000:.1f} / {p99 * 1000:.1f} "
           f"| purging p50/p99 ms {percentile(during, 0.5) * 1000:.1f} / {p99_during * 1000:.1f} "
-          f"| {p99_during / p99:.2f}x | POST/s {len(idle) / (IDLE_SECONDS * 2):.0f} / "
-          f"{len(during) / seconds:.0f} | errors {clients.errors} "
-          f"| {start} / {_load(folder)} |", flush=True)  # fmt: skip
-    print(out.decode()[-400:], flush=True)
+          f"| {p99_during / p99:.2f}x (rounds: {' '.join(f'{r:.2f}' for r in ratios)}) "
+          f"| POST/s {len(idle) / (rounds * seconds):.0f} / {len(during) / purging:.0f} "
+          f"| errors {clients.errors} | {start} / {_load(folder)} |", flush=True)  # fmt: skip
 
 
 def drop(folder: Path) -> None:
@@ -206,7 +217,7 @@ def main() -> None:
     elif step == "export":
         export(folder)
     elif step == "purge":
-        purge(folder, float(sys.argv[3]) if len(sys.argv) > 3 else None)
+        purge(folder, int(sys.argv[3]), float(sys.argv[4]))
     elif step == "drop":
         drop(folder)
     else:
