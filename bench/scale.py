@@ -24,6 +24,7 @@ Run: ``.venv/bin/python -m bench.scale seed /tmp/scale/sqlite SQLite 10000000`` 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import signal
 import subprocess
@@ -51,6 +52,8 @@ from bench.seeding import seed
 from bench.throughput import SHOP
 
 NOTES = "scale.json"
+#: A prefix for the purge command (an experiment: the purge at a lower CPU priority).
+NICE = os.environ.get("BENCH_PURGE_PREFIX", "").split()
 
 
 def _notes(folder: Path) -> dict[str, Any]:
@@ -157,7 +160,7 @@ def purge(folder: Path, rounds: int, seconds: float) -> None:
     old = _old_rows(notes["url"])
     port = free_port()
     env = {"BANNER_CONFIG": config_path}
-    argv = [sys.executable, "-m", "banner", "log", "purge", "--older-than", "1",
+    argv = [*NICE, sys.executable, "-m", "banner", "log", "purge", "--older-than", "1",
             "--config", config_path]  # fmt: skip
     start = _load(folder)
     purging = 0.0
