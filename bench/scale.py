@@ -174,7 +174,9 @@ def purge(folder: Path, rounds: int, seconds: float) -> None:
                 time.sleep(seconds)
                 clients.phase = f"purge {n}"
                 started = time.perf_counter()
-                child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                child = subprocess.Popen(
+                    argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_interruptible
+                )
                 try:
                     child.wait(timeout=seconds)
                 except subprocess.TimeoutExpired:
@@ -198,6 +200,11 @@ def purge(folder: Path, rounds: int, seconds: float) -> None:
           f"| {p99_during / p99:.2f}x (rounds: {' '.join(f'{r:.2f}' for r in ratios)}) "
           f"| POST/s {len(idle) / (rounds * seconds):.0f} / {len(during) / purging:.0f} "
           f"| errors {clients.errors} | {start} / {_load(folder)} |", flush=True)  # fmt: skip
+
+
+def _interruptible() -> None:
+    """SIGINT as Python expects it: a shell's background job starts with it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def drop(folder: Path) -> None:
