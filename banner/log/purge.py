@@ -11,7 +11,8 @@ and the purge then pauses twice as long on SQLite (as long on PostgreSQL),
 so writers waiting for SQLite's lock (or the machine) get it: a decision
 waits at most one batch, never the whole purge. On 300,000 rows, 50 ms
 batches with pauses as long put the POST's p99 at 3.6-5.5x its idle p99 in
-every round of ``bench.scale``; 10 ms and twice as long at about 2x.
+every round of ``bench.scale``; 10 ms and twice as long at about 2x (at ten
+million rows on a quiet machine still 4x: see ``bench/RESULTS.md``).
 
 On SQLite the purge's batches commit with ``synchronous = NORMAL`` on its own
 connection (issue 24, a purge of ten million rows): in WAL mode a commit then
