@@ -225,13 +225,18 @@ def test_iso27560_export_one_record_per_decision(
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 12
-    first = records[0]
-    assert first["pii_principal_id"] == decision(0).consent_id
+    by_id = {r["pii_principal_id"]: r for r in records}
+    assert records[0] is by_id[decision(11).consent_id]  # oldest first: 200 days ago
+    first = by_id[decision(0).consent_id]
     assert first["jurisdiction"] == "ID" and first["retention_period"] == "P180D"
     assert first["privacy_notice"]["hash"] == document_hash(NOTICE)
     assert first["controller"]["name"] == "Toko Demo"
     assert first["withdrawal_method"] == "/s/tokodemo/preferences"
-    assert [first["event_state"], records[1]["event_state"]] == ["refused", "given"]
-    assert [r["event_state"] for r in records[9:]] == ["withdrawn", "invalidated", "lapsed"]
-    assert records[9]["event_type"] == "withdrawn"
+    assert [first["event_state"], by_id[decision(1).consent_id]["event_state"]] == [
+        "refused",
+        "given",
+    ]
+    last = [by_id[decision(n).consent_id] for n in (9, 10, 11)]
+    assert [r["event_state"] for r in last] == ["withdrawn", "invalidated", "lapsed"]
+    assert last[0]["event_type"] == "withdrawn"
     assert {p["purpose"] for p in first["purposes"]} >= {"essential"}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from banner.admin.reading import count_rows, export_rows
+from banner.admin.reading import count_rows, export_rows, reader
 from banner.log.store import ConsentLog
 from tests.log.seeding import T0, decision, seed
 
@@ -41,3 +43,39 @@ def test_a_paused_export_holds_nothing_writers_need(log: ConsentLog) -> None:
     written = log.append(decision(500), fresh=True)  # SQLite would wait on a held lock (5 s, 503)
     rest = list(pages)
     assert len(first) + len(rest) == 21 and rest[-1].consent_id == written.consent_id
+
+
+def test_pages_follow_the_time_and_give_rows_of_one_instant_once(log: ConsentLog) -> None:
+    """Oldest first, ties (one instant, many rows) in row order across page ends."""
+    seed(log, 12, make=lambda n: decision(n, recorded_at=T0 + timedelta(seconds=n // 5)))
+    seed(log, 1, start=12, make=lambda n: decision(n, recorded_at=T0 - timedelta(seconds=1)))
+    every = list(export_rows(log, "tokodemo", None, None, batch=3))
+    assert [d.consent_id for d in every] == [decision(n).consent_id for n in (12, *range(12))]
+    since = list(export_rows(log, "tokodemo", T0 + timedelta(seconds=1), None, batch=2))
+    assert [d.consent_id for d in since] == [decision(n).consent_id for n in range(5, 12)]
+
+
+def test_a_page_reads_the_time_index_without_sorting_and_without_statistics(
+    database_url: str,
+) -> None:
+    """SQLite without ``ANALYZE`` (banner never runs it): no page sorts the site's rows."""
+    log = ConsentLog(database_url)
+    log.create_schema()
+    seen: list[str] = []
+
+    @sa.event.listens_for(reader(log), "before_cursor_execute")
+    def plan(conn: sa.Connection, _c: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM consent_log" in statement:
+            raw = conn.connection.driver_connection
+            rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            seen.append(" / ".join(r[3] for r in rows))
+
+    try:
+        seed(log, 9)
+        assert len(list(export_rows(log, "tokodemo", None, None, batch=4))) == 9
+        assert len(list(export_rows(log, "tokodemo", T0, T0 + timedelta(seconds=5), 2))) == 5
+        assert len(seen) == 3 + 3
+        for found in seen:
+            assert "ix_consent_log_site_time" in found and "TEMP B-TREE" not in found, found
+    finally:
+        log.dispose()
