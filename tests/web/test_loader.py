@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,23 @@ def test_ui_carries_the_default_language_and_each_language_is_a_chunk(
         assert words == words_data(lang, notices) and set(words) == {lang}
     assert words["en"]["t"]["reject_all"] == "Reject all"
     assert words["en"]["h"] == notices["en"].hash
+
+
+def test_words_of_a_language_not_in_the_first_layer_rename_every_ui_file(
+    config: BannerConfig,
+) -> None:
+    """An English-only wording change gives new names: no cached English chunk outlives it."""
+    site = config.sites["tokodemo"]
+    notices = site_notices(site, banner_texts)
+    english = notices["en"]
+    words = {**english.document, "t": {**english.document["t"], "reject_all": "Refuse all"}}
+    edited = {**notices, "en": replace(english, document=words, hash="f" * 64)}
+    before = site_files(site, "http://localhost", notices)
+    after = site_files(site, "http://localhost", edited)
+    assert before.files[before.ui_name] == after.files[after.ui_name]  # the first layer is the same
+    assert before.ui != after.ui
+    assert b"Refuse all" in after.files[f"ui.{after.ui}.en.js"]
+    assert after.files["loader.js"] != before.files["loader.js"]  # the gate names the new files
 
 
 def test_the_second_layer_comes_apart_with_both_languages(config: BannerConfig) -> None:
