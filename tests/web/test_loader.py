@@ -175,6 +175,21 @@ def test_words_of_a_language_not_in_the_first_layer_rename_every_ui_file(
     assert after.files["loader.js"] != before.files["loader.js"]  # the gate names the new files
 
 
+@pytest.mark.parametrize(
+    "tail",
+    ["xx.js", "EN.js", "en.js.map", "en.css", "en%00.js", "..%2fen.js", "en.js%20", "%ff.js"],
+)
+def test_a_words_chunk_of_no_language_is_404(
+    client: FlaskClient, config: BannerConfig, tail: str
+) -> None:
+    named, outdated = site_files(config.sites["tokodemo"], "http://localhost").ui, "0" * 16
+    assert client.get(f"/s/tokodemo/ui.{named}.en.js").status_code == 200
+    stale = client.get(f"/s/tokodemo/ui.{outdated}.en.js")  # a tab holding an older gate
+    assert stale.status_code == 307 and stale.headers["Location"] == f"ui.{named}.en.js"
+    for digest in (named, outdated):
+        assert client.get(f"/s/tokodemo/ui.{digest}.{tail}").status_code == 404
+
+
 def test_the_second_layer_comes_apart_with_both_languages(config: BannerConfig) -> None:
     """Categories and the texts only the dialog draws are in more.js, not in the first layer."""
     notices = site_notices(config.sites["tokodemo"], banner_texts)
