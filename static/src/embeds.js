@@ -47,11 +47,11 @@
   }
 
   /* Grants the category (recorded with source "placeholder", under the
-   * notice these words belong to, as the service gave its hash); a site that
+   * notice of the language its box was drawn in, as the service gave its
+   * hash: the words recorded are the words the visitor read); a site that
    * asks for the age / guardian box opens the choices instead. */
-  function allow(category) {
+  function allow(category, shown) {
     if (DATA.age) return K.open();
-    const shown = DATA[language()] ? language() : DATA.lang;
     K.lang = K.lang || shown;
     K.choose([...K.S.cats.filter(K.has), category], newId(), false, {
       source: 'placeholder',
@@ -60,8 +60,11 @@
     });
   }
 
+  /* The box in front of ``embed``, worded in the language drawn now (the
+   * box carries it as its lang, for the visitor's reader too). */
   function place(embed) {
-    const texts = (DATA[language()] || DATA[DATA.lang])[embed.dataset.category];
+    const shown = DATA[language()] ? language() : DATA.lang;
+    const texts = DATA[shown][embed.dataset.category];
     if (!texts || boxes.has(embed) || K.has(embed.dataset.category)) return;
     const size = embed.getBoundingClientRect();
     const box = d.createElement('div');
@@ -69,6 +72,7 @@
      * is) or a block like a container: the page flows as it will with the embed */
     const inline = getComputedStyle(embed).display.startsWith('inline');
     box.className = inline ? 'bn-embed' : 'bn-embed bn-embed-block';
+    box.lang = shown;
     box.setAttribute('role', 'region');
     const name = service(embed) || texts.label;
     box.setAttribute('aria-label', name);
@@ -79,13 +83,28 @@
     el('p', 'bn-embed-text', texts.text, box);
     const button = el('button', 'bn-embed-allow', texts.allow, box);
     button.type = 'button';
-    button.addEventListener('click', () => allow(embed.dataset.category));
+    button.addEventListener('click', () => allow(embed.dataset.category, shown));
     const settings = el('button', 'bn-embed-settings', texts.settings, box);
     settings.type = 'button';
     settings.addEventListener('click', K.open);
     embed.before(box);
     embed.hidden = true;
     boxes.set(embed, box);
+  }
+
+  /* The banner drawn in, or switched to, another language: every waiting
+   * box is drawn again in it (the button that had focus keeps it), so a
+   * placeholder never shows one language while the banner speaks another. */
+  function reword() {
+    for (const [embed, box] of boxes) {
+      if (box.lang === language()) continue;
+      const focused = [...box.querySelectorAll('button')].indexOf(d.activeElement);
+      boxes.delete(embed);
+      box.remove();
+      embed.hidden = false;
+      place(embed);
+      if (focused >= 0) boxes.get(embed)?.querySelectorAll('button')[focused].focus();
+    }
   }
 
   /* Granted: the embed takes its placeholder's place (and its focus). */
@@ -102,6 +121,17 @@
       }
     }
   }
+
+  /* The kernel's language is set by the UI when it draws and when the
+   * visitor switches: watched here, as an accessor on the kernel. */
+  let drawn = K.lang;
+  Object.defineProperty(K, 'lang', {
+    get: () => drawn,
+    set: (next) => {
+      drawn = next;
+      reword();
+    },
+  });
 
   const css = d.createElement('link');
   css.rel = 'stylesheet';

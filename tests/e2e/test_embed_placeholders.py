@@ -137,3 +137,69 @@ def test_on_a_guardian_site_the_placeholder_opens_the_choices(
     page.get_by_role("button", name="Izinkan Fungsional dan muat").click()
     page.get_by_role("dialog").wait_for(state="visible")  # the second layer is fetched on demand
     assert page.evaluate("document.querySelector('iframe').getAttribute('src')") is None
+
+
+def _english_notice(deployment: Deployment) -> str:
+    from tests.factories import url_notice_hash
+
+    return url_notice_hash(deployment.service_url, language="en")
+
+
+def test_a_placeholder_speaks_the_banners_language_and_records_the_words_it_showed(
+    deployment: Deployment, page: Any, artifacts: Path
+) -> None:
+    """The words recorded are the words on the screen: a box drawn in Indonesian
+    is drawn again in English once the visitor switches the banner, and its
+    grant is recorded under the English notice (before, the box kept its
+    Indonesian words and the grant went under the English notice's hash)."""
+    serve_tags(deployment)
+    visit(page, deployment, lang="id", body=EMBEDS)
+    banner_shown(page)
+    youtube = page.get_by_role("region", name="YouTube")
+    youtube.wait_for()
+    assert TEXT["id"] in youtube.inner_text() and youtube.get_attribute("lang") == "id"
+    page.get_by_role("button", name="English").click()
+    wait_until(page, lambda: TEXT["en"] in youtube.inner_text())
+    assert youtube.get_attribute("lang") == "en" and TEXT["id"] not in youtube.inner_text()
+    assert page.locator(".bn-embed").count() == 3  # drawn again, none added
+    assert page.locator(".bn-embed[lang=id]").count() == 0
+    page.screenshot(path=artifacts / "fair-embeds-switched-en.png")
+    button = youtube.get_by_role("button", name=ALLOW["en"])
+    button.focus()
+    page.get_by_role("button", name="Bahasa Indonesia").click()  # and back: focus was elsewhere
+    wait_until(page, lambda: TEXT["id"] in youtube.inner_text())
+    page.get_by_role("button", name="English").click()
+    wait_until(page, lambda: TEXT["en"] in youtube.inner_text())
+    with page.expect_response("**/api/v1/consent") as answer:
+        youtube.get_by_role("button", name=ALLOW["en"]).click()
+    assert answer.value.status == 201
+    row = deployment.app.extensions["banner"].log.history(answer.value.json()["consent_id"])[-1]
+    assert (row.source, row.language, row.text_hash) == (
+        "placeholder",
+        "en",
+        _english_notice(deployment),
+    )
+
+
+def test_a_placeholder_drawn_before_the_banner_takes_the_banners_kept_language(
+    deployment: Deployment, page: Any
+) -> None:
+    """The visitor chose English on an earlier page of this visit (kept in
+    sessionStorage), on an Indonesian page: the boxes follow the banner, and
+    a box that has focus keeps it when it is drawn again."""
+    serve_tags(deployment)
+    page.add_init_script("sessionStorage.setItem('banner_lang', 'en')")
+    visit(page, deployment, lang="id", body=EMBEDS)
+    banner_shown(page)
+    youtube = page.get_by_role("region", name="YouTube")
+    wait_until(page, lambda: youtube.get_attribute("lang") == "en")
+    assert TEXT["en"] in youtube.inner_text()
+    page.get_by_role("region", name="localhost").get_by_role("button").nth(1).focus()
+    page.get_by_role("button", name="Bahasa Indonesia").first.click()
+    wait_until(page, lambda: TEXT["id"] in youtube.inner_text())
+    page.get_by_role("region", name="localhost").get_by_role("button").nth(1).focus()
+    page.evaluate("window.banner._k.lang = 'en'")  # what the banner's switch sets
+    wait_until(page, lambda: TEXT["en"] in youtube.inner_text())
+    focused = "document.activeElement.closest('.bn-embed')?.getAttribute('aria-label')"
+    assert page.evaluate(focused) == "localhost"
+    assert page.evaluate("document.activeElement.textContent") == SETTINGS["en"]
