@@ -13,12 +13,13 @@
   const boxes = new Map();
 
   /* The language drawn: the banner's, else the page's, else the browser's
-   * first one the banner speaks, else the site's default. */
+   * first one the banner speaks, else the site's default. Only a language
+   * the banner speaks: whatever a page script writes to the kernel ('lang',
+   * '__proto__') names no texts. */
   function language() {
-    if (K.lang) return K.lang;
-    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
+    for (const tag of [K.lang, d.documentElement.lang, ...navigator.languages]) {
       const m = /^(id|en)(?![a-z])/i.exec(tag);
-      if (m) return m[1].toLowerCase();
+      if (m && DATA[m[1].toLowerCase()]) return m[1].toLowerCase();
     }
     return DATA.lang;
   }
@@ -63,7 +64,7 @@
   /* The box in front of ``embed``, worded in the language drawn now (the
    * box carries it as its lang, for the visitor's reader too). */
   function place(embed) {
-    const shown = DATA[language()] ? language() : DATA.lang;
+    const shown = language();
     const texts = DATA[shown][embed.dataset.category];
     if (!texts || boxes.has(embed) || K.has(embed.dataset.category)) return;
     const size = embed.getBoundingClientRect();

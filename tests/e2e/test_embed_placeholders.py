@@ -203,3 +203,26 @@ def test_a_placeholder_drawn_before_the_banner_takes_the_banners_kept_language(
     focused = "document.activeElement.closest('.bn-embed')?.getAttribute('aria-label')"
     assert page.evaluate(focused) == "localhost"
     assert page.evaluate("document.activeElement.textContent") == SETTINGS["en"]
+
+
+@pytest.mark.parametrize("written", ["__proto__", "lang", "h", "EN-x", "", "constructor"])
+def test_a_page_script_writing_the_kernels_language_never_unblocks_an_embed(
+    deployment: Deployment, page: Any, written: str
+) -> None:
+    serve_tags(deployment)
+    frames: list[str] = []
+    page.on("request", lambda r: frames.append(r.url) if "/frame" in r.url else None)
+    visit(page, deployment, lang="id", body=EMBEDS)
+    banner_shown(page)
+    page.get_by_role("region", name="YouTube").wait_for()
+    page.evaluate(f"window.banner._k.lang = {written!r}")
+    page.evaluate("window.banner._k.lang = 'en'")
+    youtube = page.get_by_role("region", name="YouTube")
+    wait_until(page, lambda: TEXT["en"] in youtube.inner_text())
+    page.evaluate(f"window.banner._k.lang = {written!r}")
+    page.wait_for_timeout(100)
+    assert page.locator(".bn-embed").count() == 3
+    hidden = "[...document.querySelectorAll('iframe[data-category]')].map(f => f.hidden)"
+    assert page.evaluate(hidden) == [True, True, False]  # "sponsor": no category, no box
+    assert page.locator("[data-banner-embed]").is_hidden()
+    assert frames == []
