@@ -22,12 +22,12 @@
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = SELF.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang || language();
-  let U, T, optional, switches, root, bar, modal, dialog, back, refuse, withdraw, pill, live, opener;
+  /* more: the second layer once built (more.js: its modal, dialog, open, shut, chosen) */
+  let U, T, optional, root, bar, more, back, pill, live, opener;
   /* the chunks (more, extra) by name: what waits for each, and once it ran, ``x`` */
   const chunks = {};
   let sent = null;
   let deciding = false;
-  let inert = [];
 
   /* The page's language, else the browser's first one the banner speaks,
    * else the site's default. */
@@ -146,7 +146,7 @@
   function allowed(categories, layer) {
     if (!U.age || !categories.length) return true;
     if (extra()) return extra().allowed(layer);
-    chunk('extra', (x) => x && (redraw(lang), x.allowed(modal && !modal.hidden ? dialog : bar)));
+    chunk('extra', (x) => x && (redraw(lang), x.allowed(second() ? more.dialog : bar)));
   }
 
   function buildBar(root) {
@@ -206,20 +206,13 @@
     }
   }
 
-  function focusables() {
-    return Array.from(dialog.querySelectorAll('button, a, input:not([disabled])'));
-  }
-
-  /* While the dialog is open, the page behind it is inert. */
-  function setInert(on) {
-    for (const node of inert) node.inert = false;
-    inert = on ? Array.from(d.body.children).filter((n) => n !== root && !n.inert) : [];
-    for (const node of inert) node.inert = true;
+  /* The second layer is open. */
+  function second() {
+    return more && !more.modal.hidden;
   }
 
   function close() {
-    modal.hidden = true;
-    setInert(false);
+    more.shut();
     if (!K.decided()) show(1, null, true);
     if (back && back.isConnected && back !== d.body) back.focus();
     else if (!bar.hidden) bar.focus();
@@ -235,7 +228,7 @@
    * version); the layer and switches are kept in case it has to be redrawn.
    * The outcome is announced by status(). */
   function decide(categories) {
-    sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
+    sent = { layer: second() ? 2 : 1, preset: categories };
     deciding = true;
     /* The click only makes the banner's layers transparent (bn-away: on the
      * compositor, no layout, no paint), so the next frame is painted without
@@ -307,7 +300,6 @@
       allowed: allowed,
       decide: decide,
       close: close,
-      focusables: focusables,
       say: say,
       root: root,
       T: T,
@@ -316,30 +308,17 @@
     };
   }
 
-  /* Built on first use: most visitors answer on the first layer. */
-  function buildModal() {
-    const built = chunks.more.x(helpers());
-    modal = built.modal;
-    dialog = built.dialog;
-    refuse = built.refuse;
-    switches = built.switches;
-    withdraw = built.withdraw;
-  }
-
   /* ``preset``: the switches' states to keep (a redraw in another language). */
   function show(layer, preset, quiet) {
     if (layer === 2) {
-      if (!modal) {
+      /* built on first use: most visitors answer on the first layer */
+      if (!more) {
         if (!chunks.more?.x) return chunk('more', (m) => m && show(2, preset, quiet));
-        buildModal();
+        more = chunks.more.x(helpers());
       }
-      if (modal.hidden && !preset) back = d.activeElement;
-      for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
-      refuse.textContent = K.decided() && optional.some(K.has) ? withdraw : T.reject_all;
+      if (!second() && !preset) back = d.activeElement;
       bar.hidden = pill.hidden = true;
-      modal.hidden = false;
-      setInert(true);
-      (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
+      more.open(preset);
     } else if (layer) {
       if (opener === undefined) opener = busy() ? d.activeElement : null;
       bar.hidden = false;
@@ -354,8 +333,7 @@
   /* A choice made elsewhere (a placeholder's button) closes both layers. */
   function hide() {
     bar.hidden = pill.hidden = true;
-    if (modal) modal.hidden = true;
-    setInert(false);
+    more?.shut();
   }
 
   /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
@@ -388,8 +366,7 @@
     U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
     optional = K.S.cats;
-    switches = {};
-    modal = null;
+    more = null;
     root = el('div', 'bn', null, d.body);
     root.lang = lang;
     theme(root);
@@ -419,9 +396,9 @@
   }
 
   function redraw(next) {
-    const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
-    if (layer === 2) setInert(false);
-    const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
+    const layer = second() ? 2 : bar.hidden ? 0 : 1;
+    const preset = layer === 2 ? more.chosen() : null;
+    if (layer === 2) more.shut();
     lang = K.lang = next;
     try {
       sessionStorage.setItem(LANG_KEY, next);

@@ -139,3 +139,21 @@ def test_a_refusal_needs_no_extra_chunk_on_a_site_with_the_age_box(
     visit(page, deployment)
     banner_shown(page)
     assert decide(page, "Tolak semua")["granted"] == []
+
+
+def test_a_second_layer_that_does_not_arrive_leaves_the_first_and_is_asked_again(
+    deployment: Deployment, page: Any
+) -> None:
+    """Clicking "Atur pilihan" fetches ``ui.<hash>.more.js`` and ``.css``; if they do not come,
+    the first layer stays as it is, and the next click asks again and opens the dialog."""
+    page.route("**/ui.*.more.*", lambda route: route.abort())
+    visit(page, deployment)
+    banner_shown(page)
+    page.get_by_role("button", name="Atur pilihan", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.locator(".bn-bar").is_visible() and page.get_by_role("dialog").count() == 0
+    page.unroute("**/ui.*.more.*")
+    page.get_by_role("button", name="Atur pilihan", exact=True).click()
+    page.get_by_role("dialog").wait_for(state="visible")
+    assert page.locator(".bn-bar").is_hidden()
+    assert decide(page, "Tolak semua")["granted"] == []
