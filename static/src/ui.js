@@ -325,8 +325,7 @@
       pill.hidden = true;
       if (quiet) return;
       if (busy()) chunk('extra', (x) => x && say(x.t[lang].banner_open));
-      /* the bar is fixed: nothing to scroll to, so no layout is forced here */
-      else bar.focus({ preventScroll: true });
+      else bar.focus();
     }
   }
 
