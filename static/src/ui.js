@@ -11,7 +11,9 @@
  * The language switch redraws the UI in place and is kept for the visit in
  * sessionStorage (no cookie). What a plain first visit never draws (the
  * status of a decision and its toast, the change notice for a returning
- * visitor) is the chunk extra.js / extra.css, fetched when needed. */
+ * visitor, the age box, the note on Global Privacy Control) is the chunk
+ * extra.js / extra.css, fetched when needed; the dialog's opening, closing
+ * and the inert page behind it are the second layer's (more.js). */
 (function (d) {
   'use strict';
   const DATA = __BANNER_UI__;
@@ -281,6 +283,8 @@
     let parts = 0;
     const arrived = () => ++parts > 1 && c.splice(0).forEach((f) => f(c.x));
     K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, name + '.css') }, arrived);
+    /* never another set's chunk (an outdated UI's, registered before) */
+    window.__bannerParts[name] = null;
     K.load(SELF.replace(/js$/, name + '.js'), () => {
       c.x = window.__bannerParts[name]?.(K);
       arrived();
