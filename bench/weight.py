@@ -52,7 +52,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-06 (visitor): the first layer carries one language (-356 B on the first
 #: visit); the gates lower by a few bytes though they now ask for the UI's files at
 #: once when there is no consent cookie (the chunks read the settings from the kernel).
-NOT_MET: dict[str, int] = {GATE_MIX: 2828, GATE_EVERY: 3429, FIRST_MIX: 7410}
+#: 2026-12-07 (visitor2): the toast and the decision's status, the change notice, the
+#: age box, the GPC note and their words and CSS are the chunk extra.js / extra.css,
+#: fetched when due, and the dialog's opening, closing and inert page are more.js's
+#: (-776 B on the first visit).
+NOT_MET: dict[str, int] = {GATE_MIX: 2828, GATE_EVERY: 3429, FIRST_MIX: 6637}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

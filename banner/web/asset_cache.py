@@ -8,7 +8,7 @@ are built when the config (re)loads. Cache lifetimes:
   revalidate with ``ETag`` on every view, when it is 0): the bound on how
   long a policy bump or a text change takes to reach a returning visitor;
 - ``ui.<hash>.js`` / ``ui.<hash>.css``, ``subject.<hash>.js`` and the on-demand chunks
-  ``ui.<hash>.<chunk>.js`` (``ui.<hash>.more.css``): named by their bytes, so
+  ``ui.<hash>.<chunk>.js`` (``ui.<hash>.more.css``, ``.extra.css``): named by their bytes, so
   ``public, max-age=31536000, immutable``;
 - ``ui.js`` / ``ui.css`` (the same bytes under fixed names, for gates cached
   before the names were hashed): ``no-cache``.

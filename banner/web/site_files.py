@@ -32,16 +32,24 @@ CSS_FILE = "ui.css"
 MORE_FILE = "more.js"
 MORE_CSS = "more.css"
 MORE_SENTINEL = "__BANNER_MORE__"
+EXTRA_FILE = "extra.js"
+EXTRA_CSS = "extra.css"
+EXTRA_SENTINEL = "__BANNER_EXTRA__"
 #: The on-demand chunks of the UI set, served as ``ui.<hash>.<name>.js``: the
 #: gate loads each only when a page view needs it (``need`` in ``gate.js``).
 #: ``send``: recording a decision, the pending one's resend, the verify
 #: round trip, the sweep; ``tags``: the page's tagged scripts, frames and
 #: embeds; ``more``: the second layer, with its stylesheet
-#: ``ui.<hash>.more.css`` (ui.js fetches both on "Atur pilihan"). A new
+#: ``ui.<hash>.more.css`` (ui.js fetches both on "Atur pilihan"); ``extra``:
+#: what a plain first visit never draws (the status of a decision and its
+#: toast, the change notice, the age box, the Global Privacy Control note),
+#: with its stylesheet ``ui.<hash>.extra.css`` (ui.js fetches both when
+#: there is a status to give, and before the banner shows when one of the
+#: others is to be drawn). A new
 #: chunk: its built file in ``static/``, its name here, and, if the service
 #: fills it, a line in :func:`chunk_files`. (Tracker parts stay in the gate:
 #: a returning visitor downloads the gate alone, whatever was granted.)
-CHUNK_NAMES = ("send", "tags", "more")
+CHUNK_NAMES = ("send", "tags", "more", "extra")
 #: The first layer carries the site's default language; each language's words
 #: are also a chunk, ``ui.<hash>.<lang>.js``, which the UI fetches for a
 #: visitor who reads another language (their page's, their browser's, or the
@@ -49,22 +57,40 @@ CHUNK_NAMES = ("send", "tags", "more")
 WORDS_FILE = "words.js"
 WORDS_SENTINEL = "__BANNER_WORDS__"
 #: The chunks built from a static file of the same name.
-STATIC_CHUNKS = (*(f"{name}.js" for name in CHUNK_NAMES), MORE_CSS)
+STATIC_CHUNKS = (*(f"{name}.js" for name in CHUNK_NAMES), MORE_CSS, EXTRA_CSS)
 #: Every chunk file, by the name's tail after the hash.
 CHUNK_FILES = (*STATIC_CHUNKS, *(f"{lang}.js" for lang in LANGUAGES))
 #: A content-addressed UI file: ``ui.<16 hex>.js``, ``ui.<16 hex>.css`` or a
-#: chunk, ``ui.<16 hex>.<chunk>.js`` (``ui.<16 hex>.more.css``).
+#: chunk, ``ui.<16 hex>.<chunk>.js`` (``ui.<16 hex>.more.css``, ``.extra.css``).
 HASHED_NAME = re.compile(
     rf"ui\.([0-9a-f]{{16}})\.({'|'.join(re.escape(name) for name in CHUNK_FILES)}|js|css)"
 )
 #: What the first layer draws of a language's notice document (besides the
 #: texts): the rest is the second layer's (its categories, ``c``), the
 #: placeholders' (``e``, embeds.js) or drawn by no one (``transfers`` are in
-#: the first layer's sentences; the format, site and language name the document).
+#: the first layer's sentences; the format, site and language name the
+#: document). The changes (``ch``) are drawn by the extra chunk, but the first
+#: layer tells from them whether to fetch it first.
 FIRST_LAYER = ("policy_version", "n", "ch", "age", "o", "privacy")
-#: The texts only the second layer draws (more.js); the first layer has the others.
+#: The texts only the second layer draws (more.js).
 SECOND_LAYER_TEXTS = frozenset(
-    {"always_on", "cookies_in_category", "recipients_heading", "save", "withdraw_all"}
+    {"always_on", "close", "cookies_in_category", "recipients_heading", "save", "withdraw_all"}
+)
+#: The texts only the extra chunk draws (extra.js): the decision's status and
+#: its toast, the note that the banner is open, the change notice's heading,
+#: the age box, the Global Privacy Control note. ``close`` is in both chunks.
+EXTRA_TEXTS = frozenset(
+    {
+        "age_label",
+        "age_needed",
+        "banner_open",
+        "changes_heading",
+        "close",
+        "gpc_honoured",
+        "saved",
+        "save_failed",
+        "withdraw_failed",
+    }
 )
 #: The part the gate loads only on pages of a signed-in person (``data-subject``,
 #: issue 25), under the same hash but its own name: ``subject.<16 hex>.js``.
@@ -81,7 +107,7 @@ def first_layer(notice: Notice) -> dict[str, Any]:
     whatever address it is served from.
     """
     document = notice.document
-    texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS}
+    texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS | EXTRA_TEXTS}
     return {**{key: document[key] for key in FIRST_LAYER}, "t": texts, "h": notice.hash}
 
 
@@ -111,6 +137,16 @@ def more_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> 
     return {lang: second(notices[lang].document) for lang in LANGUAGES}
 
 
+def extra_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:
+    """Per language the texts only the extra chunk draws (its changes come from the first layer)."""
+    notices = notices or site_notices(site, banner_texts)
+
+    def extra(document: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in document["t"].items() if k in EXTRA_TEXTS}
+
+    return {lang: extra(notices[lang].document) for lang in LANGUAGES}
+
+
 def ui_bytes(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> bytes:
     """The banner UI script (the first layer) for ``site``, in its default language.
 
@@ -133,6 +169,7 @@ def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, by
     """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
     files = {name: static_text(name).encode("utf-8") for name in STATIC_CHUNKS}
     files[MORE_FILE] = fill(static_text(MORE_FILE), MORE_SENTINEL, more_data(site, notices))
+    files[EXTRA_FILE] = fill(static_text(EXTRA_FILE), EXTRA_SENTINEL, extra_data(site, notices))
     for lang in LANGUAGES:
         files[f"{lang}.js"] = fill(
             static_text(WORDS_FILE), WORDS_SENTINEL, words_data(lang, notices)

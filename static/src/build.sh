@@ -11,14 +11,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(dirname "$here")
 terser="npx --yes terser@5.51.2"
 options="--ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false"
-for name in gate ui send tags more embeds subject words; do
+for name in gate ui send tags more extra embeds subject words; do
   $terser "$here/$name.js" $options --output "$out/$name.js"
 done
 mkdir -p "$out/trackers"
 for part in "$here"/trackers/*.js; do
   $terser "$part" $options --output "$out/trackers/$(basename "$part")"
 done
-for name in ui more embeds; do
+for name in ui more extra embeds; do
 python3 - "$here/$name.css" "$out/$name.css" <<'PY'
 import re, sys
 css = open(sys.argv[1], encoding="utf-8").read()
@@ -29,4 +29,4 @@ open(sys.argv[2], "w", encoding="utf-8").write(css.strip() + "\n")
 PY
 done
 # Record which sources the served files were built from (checked by a test).
-(cd "$here" && sha256sum gate.js ui.js ui.css send.js tags.js more.js more.css embeds.js embeds.css subject.js words.js trackers/*.js > built.sha256)
+(cd "$here" && sha256sum gate.js ui.js ui.css send.js tags.js more.js more.css extra.js extra.css embeds.js embeds.css subject.js words.js trackers/*.js > built.sha256)

@@ -7,7 +7,9 @@
  * this layer draws); the hash the decision carries is the whole document's,
  * which the first layer (ui.js) holds. Every text is set with textContent.
  * It registers itself as a tracker part does; the gate takes it, and ui.js
- * calls what it returns with its own helpers (``u``) to build the dialog. */
+ * calls what it returns with its own helpers (``u``) to build the dialog,
+ * which it then opens (``open``, the switches as chosen or ``preset``) and
+ * shuts (``shut``); while it is open, the page behind it is inert. */
 (window.__bannerParts = window.__bannerParts || {}).more = (K) => {
   'use strict';
   const MORE = __BANNER_MORE__;
@@ -17,6 +19,16 @@
     const el = u.el;
     const T = { ...u.T, ...MORE[u.lang].t };
     const switches = {};
+    let inert = [];
+
+    const focusables = () => Array.from(dialog.querySelectorAll('button, a, input:not([disabled])'));
+
+    /* While the dialog is open, the page behind it is inert. */
+    const setInert = (on) => {
+      for (const node of inert) node.inert = false;
+      inert = on ? Array.from(d.body.children).filter((n) => n !== u.root && !n.inert) : [];
+      for (const node of inert) node.inert = true;
+    };
 
     function cookieList(category, parent) {
       if (!category.cookies.length) return;
@@ -65,7 +77,7 @@
     function keys(e) {
       if (e.key === 'Escape') return u.close();
       if (e.key !== 'Tab') return;
-      const all = u.focusables();
+      const all = focusables();
       const edge = e.shiftKey ? all[0] : all[all.length - 1];
       if (d.activeElement !== edge) return;
       e.preventDefault();
@@ -92,6 +104,22 @@
     u.button(T.save, save, row);
     u.button(T.close, u.close, row, 'bn-btn bn-quiet');
     dialog.addEventListener('keydown', keys);
-    return { modal: modal, dialog: dialog, refuse: refuse, switches: switches, withdraw: T.withdraw_all };
+    return {
+      modal: modal,
+      dialog: dialog,
+      /* ``preset``: the switches' states to keep (a redraw in another language) */
+      open: (preset) => {
+        for (const c of u.optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
+        refuse.textContent = K.decided() && u.optional.some(K.has) ? T.withdraw_all : T.reject_all;
+        modal.hidden = false;
+        setInert(true);
+        (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
+      },
+      shut: () => {
+        modal.hidden = true;
+        setInert(false);
+      },
+      chosen: () => u.optional.filter((c) => switches[c].checked),
+    };
   };
 };

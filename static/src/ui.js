@@ -9,7 +9,11 @@
  * the language shown, and the hash goes back with the decision. Every
  * text is set with textContent; styles come from ui.css and CSS variables.
  * The language switch redraws the UI in place and is kept for the visit in
- * sessionStorage (no cookie). */
+ * sessionStorage (no cookie). What a plain first visit never draws (the
+ * status of a decision and its toast, the change notice for a returning
+ * visitor, the age box, the note on Global Privacy Control) is the chunk
+ * extra.js / extra.css, fetched when needed; the dialog's opening, closing
+ * and the inert page behind it are the second layer's (more.js). */
 (function (d) {
   'use strict';
   const DATA = __BANNER_UI__;
@@ -20,15 +24,12 @@
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = SELF.replace(/[^/]*$/, '');
   let lang = keptLanguage() || K.lang || language();
-  let U, T, optional, switches, root, bar, modal, dialog, toast, back, refuse, withdraw, pill, live, opener;
-  /* the second layer's builder (more.js), once fetched, and what waits for it */
-  let more = null;
-  const waiting = [];
-  let aged = false;
+  /* more: the second layer once built (more.js: its modal, dialog, open, shut, chosen) */
+  let U, T, optional, root, bar, more, back, pill, live, opener;
+  /* the chunks (more, extra) by name: what waits for each, and once it ran, ``x`` */
+  const chunks = {};
   let sent = null;
-  let failure = 0;
   let deciding = false;
-  let inert = [];
 
   /* The page's language, else the browser's first one the banner speaks,
    * else the site's default. */
@@ -84,8 +85,15 @@
     }
   }
 
+  /* The extra chunk, once here (see chunk). */
+  function extra() {
+    return chunks.extra?.x;
+  }
+
+  /* The browser's Global Privacy Control is honoured, and said (the extra
+   * chunk's words: it comes before the banner shows for such a browser). */
   function gpcNote(parent) {
-    if (K.gpc) el('p', 'bn-note', T.gpc_honoured, parent);
+    if (K.gpc && extra()) el('p', 'bn-note', extra().t[lang].gpc_honoured, parent);
   }
 
   function theme(root) {
@@ -121,50 +129,26 @@
     preferencesLink(row);
   }
 
-  /* Every change since the policy version of the visitor's earlier choice. */
+  /* Every change since the policy version of the visitor's earlier choice
+   * (the extra chunk draws them; it is fetched before the banner shows when
+   * there are some, see start). */
   function changes(parent) {
-    const seen = K.seen ? K.seen() : 0;
-    const news = U.ch.filter((c) => seen && c[0] > seen);
-    if (!news.length) return false;
-    const box = el('div', 'bn-changes', null, parent);
-    el('h3', 'bn-changes-title', T.changes_heading, box);
-    const list = el('ul', null, null, box);
-    for (const c of news) el('li', null, c[1], list);
-    return true;
+    return extra()?.changes(helpers(), parent, U.ch);
   }
 
-  /* The age / guardian box (sites with children = "guardian"), one state for
-   * both layers; its message shows when a grant is tried without it. */
+  /* The age / guardian box (sites with children = "guardian") is the extra
+   * chunk's, fetched before the banner shows on such a site. */
   function ageBox(parent, id) {
-    if (!U.age) return;
-    const wrap = el('div', 'bn-age', null, parent);
-    const label = el('label', null, null, wrap);
-    const input = el('input', null, null, label);
-    input.type = 'checkbox';
-    input.id = id;
-    input.checked = aged;
-    input.addEventListener('change', () => {
-      aged = input.checked;
-      for (const m of root.querySelectorAll('.bn-error')) m.hidden = true;
-      input.removeAttribute('aria-invalid');
-    });
-    el('span', null, T.age_label, label);
-    const error = el('p', 'bn-error', T.age_needed, wrap);
-    error.id = id + '-error';
-    error.setAttribute('role', 'alert');
-    error.hidden = true;
-    input.setAttribute('aria-describedby', error.id);
+    if (U.age) extra()?.ageBox(helpers(), parent, id);
   }
 
-  /* Granting needs the box ticked; refusing never does. */
+  /* Granting needs the box ticked; refusing never does. Without the chunk
+   * (it did not come) no grant is possible on such a site: a click asks for
+   * it again, and draws the box once it is here. */
   function allowed(categories, layer) {
-    if (!U.age || aged || !categories.length) return true;
-    const box = layer.querySelector('.bn-age');
-    const input = box.querySelector('input');
-    box.querySelector('.bn-error').hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
-    return false;
+    if (!U.age || !categories.length) return true;
+    if (extra()) return extra().allowed(layer);
+    chunk('extra', (x) => x && (redraw(lang), x.allowed(second() ? more.dialog : bar)));
   }
 
   function buildBar(root) {
@@ -211,7 +195,7 @@
   function clear(e) {
     const target = e.target;
     if (!root || root.contains(target) || !target.getBoundingClientRect) return;
-    const parts = [bar, pill, toast].filter((part) => !part.hidden);
+    const parts = Array.from(root.querySelectorAll('.bn-bar,.bn-pill,.bn-toast')).filter((part) => !part.hidden);
     /* first where the browser would scroll it, then clear of the parts */
     if (parts.length) target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     for (const part of parts) {
@@ -224,20 +208,13 @@
     }
   }
 
-  function focusables() {
-    return Array.from(dialog.querySelectorAll('button, a, input:not([disabled])'));
-  }
-
-  /* While the dialog is open, the page behind it is inert. */
-  function setInert(on) {
-    for (const node of inert) node.inert = false;
-    inert = on ? Array.from(d.body.children).filter((n) => n !== root && !n.inert) : [];
-    for (const node of inert) node.inert = true;
+  /* The second layer is open. */
+  function second() {
+    return more && !more.modal.hidden;
   }
 
   function close() {
-    modal.hidden = true;
-    setInert(false);
+    more.shut();
     if (!K.decided()) show(1, null, true);
     if (back && back.isConnected && back !== d.body) back.focus();
     else if (!bar.hidden) bar.focus();
@@ -253,7 +230,7 @@
    * version); the layer and switches are kept in case it has to be redrawn.
    * The outcome is announced by status(). */
   function decide(categories) {
-    sent = { layer: modal && !modal.hidden ? 2 : 1, preset: categories };
+    sent = { layer: second() ? 2 : 1, preset: categories };
     deciding = true;
     /* The click only makes the banner's layers transparent (bn-away: on the
      * compositor, no layout, no paint), so the next frame is painted without
@@ -262,7 +239,7 @@
      * decision. */
     const gone = root;
     gone.classList.add('bn-away');
-    const choose = K.choose.bind(null, categories, newId(), aged, { notice_hash: U.h, policy_version: U.policy_version });
+    const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, { notice_hash: U.h, policy_version: U.policy_version });
     let once = 0;
     const record = () => once++ || (hide(), gone.classList.remove('bn-away'), refocus(), choose());
     requestAnimationFrame(() => setTimeout(record));
@@ -294,32 +271,29 @@
     return a && a !== d.body && a !== d.documentElement && !root.contains(a);
   }
 
-  /* The second layer comes in a chunk of its own, script (more.js, through
-   * the gate) and stylesheet, both of this file's set (a UI that took over
-   * from an outdated one draws its own words): fetched on first use, the
-   * dialog is built once both are there. Without them it stays unbuilt and
-   * the first layer stays as it is. */
-  function second(then) {
-    if (more) return then();
-    if (waiting.push(then) > 1) return;
+  /* A chunk of this file's set (a UI that took over from an outdated one
+   * draws its own words), script and stylesheet: ui.<hash>.more.js and .css
+   * (the second layer), .extra.js and .css. Fetched on first use; ``then``
+   * runs once both arrived, with what the script registered (nothing if it
+   * did not come: the next use asks again, and the first layer stays as it is). */
+  function chunk(name, then) {
+    const c = (chunks[name] = chunks[name] || []);
+    if (c.x) return then(c.x);
+    if (c.push(then) > 1) return;
     let parts = 0;
-    const arrived = () => {
-      if (++parts === 2 && more) for (const f of waiting.splice(0)) f();
-    };
-    K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, 'more.css') }, arrived);
-    K.need(
-      'more',
-      (m) => {
-        more = m;
-        arrived();
-      },
-      SELF.replace(/js$/, 'more.js'),
-    );
+    const arrived = () => ++parts > 1 && c.splice(0).forEach((f) => f(c.x));
+    K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, name + '.css') }, arrived);
+    /* never another set's chunk (an outdated UI's, registered before) */
+    window.__bannerParts[name] = null;
+    K.load(SELF.replace(/js$/, name + '.js'), () => {
+      c.x = window.__bannerParts[name]?.(K);
+      arrived();
+    });
   }
 
-  /* Built on first use: most visitors answer on the first layer. */
-  function buildModal() {
-    const built = more({
+  /* What the chunks draw with: this file's helpers and the layer's state. */
+  function helpers() {
+    return {
       el: el,
       button: button,
       header: header,
@@ -330,39 +304,31 @@
       allowed: allowed,
       decide: decide,
       close: close,
-      focusables: focusables,
+      say: say,
       root: root,
       T: T,
       lang: lang,
       optional: optional,
-    });
-    modal = built.modal;
-    dialog = built.dialog;
-    refuse = built.refuse;
-    switches = built.switches;
-    withdraw = built.withdraw;
+    };
   }
 
   /* ``preset``: the switches' states to keep (a redraw in another language). */
   function show(layer, preset, quiet) {
     if (layer === 2) {
-      if (!modal) {
-        if (!more) return second(() => show(2, preset, quiet));
-        buildModal();
+      /* built on first use: most visitors answer on the first layer */
+      if (!more) {
+        if (!chunks.more?.x) return chunk('more', (m) => m && show(2, preset, quiet));
+        more = chunks.more.x(helpers());
       }
-      if (modal.hidden && !preset) back = d.activeElement;
-      for (const c of optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
-      refuse.textContent = K.decided() && optional.some(K.has) ? withdraw : T.reject_all;
+      if (!second() && !preset) back = d.activeElement;
       bar.hidden = pill.hidden = true;
-      modal.hidden = false;
-      setInert(true);
-      (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();
+      more.open(preset);
     } else if (layer) {
       if (opener === undefined) opener = busy() ? d.activeElement : null;
       bar.hidden = false;
       pill.hidden = true;
       if (quiet) return;
-      if (busy()) say(T.banner_open);
+      if (busy()) chunk('extra', (x) => x && say(x.t[lang].banner_open));
       else bar.focus();
     }
   }
@@ -370,20 +336,16 @@
   /* A choice made elsewhere (a placeholder's button) closes both layers. */
   function hide() {
     bar.hidden = pill.hidden = true;
-    if (modal) modal.hidden = true;
-    setInert(false);
+    more?.shut();
   }
 
   /* 0: saved; 1: a choice not saved yet; 2: a withdrawal not saved yet (it
-   * holds in this browser meanwhile, and the gate keeps sending it). */
+   * holds in this browser meanwhile, and the gate keeps sending it). The
+   * extra chunk shows it (its toast) and says it; it is fetched once there
+   * is something to say. ``undefined``: the same again, in a redrawn UI. */
   function status(failed, quiet) {
-    const text = failed === 2 ? T.withdraw_failed : T.save_failed;
-    /* a retry that fails again neither re-opens a closed note nor repeats it */
-    const changed = failed !== failure;
-    if (changed || !failed) toast.hidden = !failed;
-    if (!quiet && (failed ? changed : deciding)) say(failed ? text : T.saved);
-    failure = failed;
-    toast.firstChild.textContent = text;
+    const was = deciding;
+    if (failed || was || chunks.extra?.x) chunk('extra', (x) => x?.status(helpers(), failed, quiet, was));
     if (!failed) deciding = false;
   }
 
@@ -407,8 +369,7 @@
     U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
     T = U.t;
     optional = K.S.cats;
-    switches = {};
-    modal = null;
+    more = null;
     root = el('div', 'bn', null, d.body);
     root.lang = lang;
     theme(root);
@@ -416,11 +377,6 @@
     bar.hidden = true;
     pill = button(T.privacy_choices, () => show(1), root, 'bn-lang bn-pill');
     pill.hidden = true;
-    toast = el('div', 'bn-toast', null, root);
-    el('p', null, T.save_failed, toast);
-    button(T.close, () => (toast.hidden = true), toast, 'bn-lang');
-    toast.hidden = true;
-    failure = 0;
     live = el('p', 'bn-sr', null, root);
     live.setAttribute('role', 'status');
   }
@@ -443,10 +399,9 @@
   }
 
   function redraw(next) {
-    const layer = modal && !modal.hidden ? 2 : bar.hidden ? 0 : 1;
-    const failed = failure;
-    if (layer === 2) setInert(false);
-    const preset = layer === 2 ? optional.filter((c) => switches[c].checked) : null;
+    const layer = second() ? 2 : bar.hidden ? 0 : 1;
+    const preset = layer === 2 ? more.chosen() : null;
+    if (layer === 2) more.shut();
     lang = K.lang = next;
     try {
       sessionStorage.setItem(LANG_KEY, next);
@@ -455,7 +410,7 @@
     }
     root.remove();
     render();
-    status(failed, true);
+    status(undefined, true);
     if (layer) show(layer, preset, true);
     const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
     if (again) again.focus();
@@ -470,8 +425,18 @@
     });
   }
 
-  /* A UI taking over from an outdated one shows at once what it handed over. */
+  /* A returning visitor whose notice changed since their choice is shown
+   * what changed, a site that asks for the age box shows it, a browser that
+   * sends Global Privacy Control is told it is honoured: then the extra
+   * chunk comes first (the banner shows without it if it does not come). */
   function start() {
+    const seen = K.seen();
+    if (DATA[lang].ch.some((c) => seen && c[0] > seen) || DATA[lang].age || K.gpc) chunk('extra', begin);
+    else begin();
+  }
+
+  /* A UI taking over from an outdated one shows at once what it handed over. */
+  function begin() {
     const handoff = K.handoff;
     K.handoff = null;
     K.lang = lang;

@@ -19,9 +19,10 @@ from banner.core.config import ConfigError, parse_config
 from tests.factories import document
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
-#: the first layer's style sheet and the second layer's (loaded on demand)
+#: the first layer's style sheet, the second layer's and the extra chunk's (loaded on demand)
 UI_CSS = "\n".join(
-    (STATIC / "src" / name).read_text(encoding="utf-8") for name in ("ui.css", "more.css")
+    (STATIC / "src" / name).read_text(encoding="utf-8")
+    for name in ("ui.css", "more.css", "extra.css")
 )
 PAGES_CSS = (STATIC / "pages.css").read_text(encoding="utf-8")
 DEFAULTS = {"primary": "#1d4ed8", "background": "#ffffff", "text": "#1f2937"}

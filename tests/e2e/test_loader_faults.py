@@ -69,3 +69,91 @@ def test_words_that_do_not_arrive_leave_the_default_language(
     banner_shown(page)
     assert page.locator(".bn-bar .bn-title").inner_text() == "Pilihan privasi Anda"
     assert decide(page, "Tolak semua")["granted"] == []
+
+
+def test_a_plain_first_visit_fetches_the_extra_chunk_only_once_a_status_is_due(
+    deployment: Deployment, page: Any
+) -> None:
+    """The toast, the status and their words are the chunk ``ui.<hash>.extra.js`` and
+    ``.css``: a plain first layer shows without it, and the decision's status fetches it."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]))
+    visit(page, deployment)
+    banner_shown(page)
+    page.get_by_role("button", name="Tolak semua", exact=True).wait_for()
+    assert not [name for name in asked if ".extra." in name or ".more." in name]
+    saved = page.locator(".bn-sr[role=status]")
+    assert decide(page, "Terima semua")["granted"] == ["functional", "analytics", "preference"]
+    wait_until(page, lambda: saved.inner_text() == "Pilihan Anda telah disimpan.")
+    assert sorted(name.split(".", 2)[-1] for name in asked if ".extra." in name) == [
+        "extra.css",
+        "extra.js",
+    ]
+
+
+@pytest.mark.parametrize("button", ["Tolak semua", "Terima semua"])
+def test_an_extra_chunk_that_does_not_arrive_leaves_both_choices(
+    deployment: Deployment, page: Any, button: str
+) -> None:
+    """Without the extra chunk (nor the toast it draws) both choices are still recorded."""
+    page.route("**/ui.*.extra.*", lambda route: route.abort())
+    visit(page, deployment)
+    banner_shown(page)
+    granted = decide(page, button)["granted"]
+    assert granted == ([] if button == "Tolak semua" else ["functional", "analytics", "preference"])
+    wait_until(page, lambda: page.locator(".bn-bar").is_hidden())
+
+
+@pytest.mark.parametrize("site_changes", [{"children": "guardian"}])
+def test_the_age_box_comes_with_the_extra_chunk_and_no_grant_goes_without_it(
+    deployment: Deployment, page: Any
+) -> None:
+    """A site that asks for the age box fetches the extra chunk before the banner shows.
+    If it does not come, the banner still shows: a refusal is recorded, a grant is not
+    (the service takes none without the box), and the click asks for the chunk again,
+    which then draws the box with its message."""
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(r.url) if "/api/v1/consent" in r.url else None)
+    page.route("**/ui.*.extra.*", lambda route: route.abort())
+    visit(page, deployment)
+    banner_shown(page)
+    assert page.locator(".bn-age").count() == 0
+    page.get_by_role("button", name="Terima semua", exact=True).click()
+    page.wait_for_timeout(300)
+    assert calls == [] and page.locator(".bn-bar").is_visible()
+    page.unroute("**/ui.*.extra.*")
+    page.get_by_role("button", name="Terima semua", exact=True).click()
+    error = page.locator(".bn-bar .bn-error")
+    error.wait_for(state="visible")
+    assert page.evaluate("document.activeElement.id") == "bn-age1"
+    assert calls == []
+    page.locator("#bn-age1").check()
+    assert decide(page, "Terima semua")["granted"] == ["functional", "analytics", "preference"]
+
+
+@pytest.mark.parametrize("site_changes", [{"children": "guardian"}])
+def test_a_refusal_needs_no_extra_chunk_on_a_site_with_the_age_box(
+    deployment: Deployment, page: Any
+) -> None:
+    page.route("**/ui.*.extra.*", lambda route: route.abort())
+    visit(page, deployment)
+    banner_shown(page)
+    assert decide(page, "Tolak semua")["granted"] == []
+
+
+def test_a_second_layer_that_does_not_arrive_leaves_the_first_and_is_asked_again(
+    deployment: Deployment, page: Any
+) -> None:
+    """Clicking "Atur pilihan" fetches ``ui.<hash>.more.js`` and ``.css``; if they do not come,
+    the first layer stays as it is, and the next click asks again and opens the dialog."""
+    page.route("**/ui.*.more.*", lambda route: route.abort())
+    visit(page, deployment)
+    banner_shown(page)
+    page.get_by_role("button", name="Atur pilihan", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.locator(".bn-bar").is_visible() and page.get_by_role("dialog").count() == 0
+    page.unroute("**/ui.*.more.*")
+    page.get_by_role("button", name="Atur pilihan", exact=True).click()
+    page.get_by_role("dialog").wait_for(state="visible")
+    assert page.locator(".bn-bar").is_hidden()
+    assert decide(page, "Tolak semua")["granted"] == []

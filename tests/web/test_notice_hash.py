@@ -181,7 +181,7 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     with the placeholders' texts they are all of it but its name (format, site,
     language) and the transfers' data (worded into the first layer's sentences)."""
     from banner.web.gate_file import UI_SENTINEL, static_text
-    from banner.web.site_files import MORE_SENTINEL, WORDS_SENTINEL
+    from banner.web.site_files import EXTRA_SENTINEL, MORE_SENTINEL, WORDS_SENTINEL
 
     def filled(name: str, file: str, sentinel: str) -> Any:
         served = client.get(f"/s/tokodemo/{name}").get_data(as_text=True)
@@ -198,11 +198,13 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     }
     assert home["id"] == first["id"]  # the site's default language comes with the first layer
     second = filled(f"ui.{named}.more.js", "more.js", MORE_SENTINEL)
+    extra = filled(f"ui.{named}.extra.js", "extra.js", EXTRA_SENTINEL)
     store = archived(live)
     for lang in ("id", "en"):
         document = store[first[lang]["h"]]
         drawn = {k: v for k, v in first[lang].items() if k != "h"}
-        drawn |= {"c": second[lang]["c"], "t": first[lang]["t"] | second[lang]["t"]}
+        texts = first[lang]["t"] | second[lang]["t"] | extra[lang]
+        drawn |= {"c": second[lang]["c"], "t": texts}
         assert {k: document[k] for k in drawn} == drawn
         assert set(document) - set(drawn) == {"format", "site", "language", "transfers", "e"}
         assert first[lang]["h"] == notice(client, lang)["notice_hash"]
