@@ -56,7 +56,10 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: age box, the GPC note and their words and CSS are the chunk extra.js / extra.css,
 #: fetched when due, and the dialog's opening, closing and inert page are more.js's
 #: (-776 B on the first visit).
-NOT_MET: dict[str, int] = {GATE_MIX: 2828, GATE_EVERY: 3429, FIRST_MIX: 6637}
+#: 2026-12-07 (lead): +56 B on the first visit, raised on purpose: a grant waits until
+#: the change notice is on the screen (its words are in the notice hash the grant is
+#: recorded under), also when the extra chunk did not come.
+NOT_MET: dict[str, int] = {GATE_MIX: 2828, GATE_EVERY: 3429, FIRST_MIX: 6693}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

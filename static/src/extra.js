@@ -49,6 +49,7 @@
       const news = ch.filter((c) => seen && c[0] > seen);
       if (!news.length) return false;
       const box = u.el('div', 'bn-changes', null, parent);
+      box.tabIndex = -1; /* focused when a grant waited for it (ui.js allowed) */
       u.el('h3', 'bn-changes-title', x.t[u.lang].changes_heading, box);
       const list = u.el('ul', null, null, box);
       for (const c of news) u.el('li', null, c[1], list);

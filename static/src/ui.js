@@ -142,13 +142,28 @@
     if (U.age) extra()?.ageBox(helpers(), parent, id);
   }
 
-  /* Granting needs the box ticked; refusing never does. Without the chunk
-   * (it did not come) no grant is possible on such a site: a click asks for
-   * it again, and draws the box once it is here. */
+  /* The changes since the visitor's earlier choice (their notice changed). */
+  function news(u) {
+    const seen = K.seen();
+    return u.ch.some((c) => seen && c[0] > seen);
+  }
+
+  /* A grant needs on the screen what its notice holds beyond the first
+   * layer's own words: the age / guardian box ticked (on a site that asks
+   * for it) and the changes since the visitor's earlier choice, which are
+   * words of the notice the grant is recorded under. Refusing never waits.
+   * Without the chunk that draws them (it did not come) no grant goes: the
+   * click asks for it again and draws them, and the visitor decides on what
+   * they then read. */
   function allowed(categories, layer) {
-    if (!U.age || !categories.length) return true;
-    if (extra()) return extra().allowed(layer);
-    chunk('extra', (x) => x && (redraw(lang), x.allowed(second() ? more.dialog : bar)));
+    if (!categories.length || !(U.age || news(U))) return true;
+    if (extra() && !(news(U) && !layer.querySelector('.bn-changes'))) return !U.age || extra().allowed(layer);
+    chunk('extra', (x) => {
+      if (!x) return;
+      redraw(lang);
+      const now = second() ? more.dialog : bar;
+      U.age ? x.allowed(now) : now.querySelector('.bn-changes')?.focus();
+    });
   }
 
   function buildBar(root) {
@@ -430,8 +445,7 @@
    * sends Global Privacy Control is told it is honoured: then the extra
    * chunk comes first (the banner shows without it if it does not come). */
   function start() {
-    const seen = K.seen();
-    if (DATA[lang].ch.some((c) => seen && c[0] > seen) || DATA[lang].age || K.gpc) chunk('extra', begin);
+    if (news(DATA[lang]) || DATA[lang].age || K.gpc) chunk('extra', begin);
     else begin();
   }
 

@@ -242,3 +242,65 @@ def test_receipt_shows_local_time_rights_and_contact(
         assert ("Hak Anda" if lang == "id" else "Your rights") in main
         page.screenshot(path=artifacts / f"notice-receipt-{lang}-{width}.png", full_page=True)
         assert serious(page) == []
+
+
+def test_a_change_notice_that_could_not_be_drawn_records_no_grant(
+    tmp_path: Path, service_port: int, shop_port: int, page: Any, artifacts: Path
+) -> None:
+    """The changes since the visitor's earlier choice are words of the notice a grant is
+    recorded under. Their words come with the extra chunk: when it does not arrive, the
+    banner still shows, a grant is not sent (the click asks for the chunk again, draws
+    the changes and moves focus to them), and the next click records it under the notice
+    now on the screen. A refusal never waits for the chunk."""
+    shop = Shop(f"http://localhost:{shop_port}")
+    with running(tmp_path, shop, "127.0.0.1", service_port, {}) as before:
+        visit(page, before, lang="id")
+        banner_shown(page)
+        decide(page, "Terima semua")
+    changes = {"4": {"id": "Kami menambahkan Meta Pixel.", "en": "We added Meta Pixel."}}
+    with running(
+        tmp_path, shop, "127.0.0.1", service_port, {"policy_version": 4, "changes": changes}
+    ) as after:
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if "/api/v1/consent" in r.url else None)
+        page.route("**/ui.*.extra.*", lambda route: route.abort())
+        visit(page, after, lang="id")
+        banner_shown(page)
+        assert page.locator(".bn-changes").count() == 0  # not drawn: the chunk did not come
+        page.get_by_role("button", name="Terima semua", exact=True).click()
+        page.wait_for_timeout(300)
+        assert posts == [] and page.locator(".bn-bar").is_visible()
+        page.get_by_role("button", name="Atur pilihan", exact=True).click()
+        page.get_by_role("dialog").wait_for(state="visible")
+        page.get_by_role("dialog").get_by_role("button", name="Terima semua").click()
+        page.wait_for_timeout(300)
+        assert posts == []  # nor from the second layer
+        page.unroute("**/ui.*.extra.*")
+        page.get_by_role("dialog").get_by_role("button", name="Terima semua").click()
+        notice = page.locator(".bn-dialog .bn-changes")
+        notice.wait_for(state="visible")
+        assert changes["4"]["id"] in notice.inner_text()
+        assert page.evaluate("document.activeElement.classList.contains('bn-changes')")
+        assert posts == []  # the visitor reads what changed, then decides
+        page.screenshot(path=artifacts / "notice-change-after-missing-chunk.png")
+        with page.expect_response("**/api/v1/consent") as answer:
+            page.get_by_role("dialog").get_by_role("button", name="Terima semua").click()
+        assert answer.value.status == 201 and answer.value.json()["policy_version"] == 4
+
+
+def test_a_refusal_needs_no_change_notice_chunk(
+    tmp_path: Path, service_port: int, shop_port: int, page: Any
+) -> None:
+    shop = Shop(f"http://localhost:{shop_port}")
+    with running(tmp_path, shop, "127.0.0.1", service_port, {}) as before:
+        visit(page, before, lang="en")
+        banner_shown(page)
+        decide(page, "Accept all")
+    changes = {"4": {"id": "Kami menambahkan Meta Pixel.", "en": "We added Meta Pixel."}}
+    with running(
+        tmp_path, shop, "127.0.0.1", service_port, {"policy_version": 4, "changes": changes}
+    ) as after:
+        page.route("**/ui.*.extra.*", lambda route: route.abort())
+        visit(page, after, lang="en")
+        banner_shown(page)
+        assert decide(page, "Reject all")["granted"] == []
