@@ -202,10 +202,11 @@
   let asked = 0;
   const fetchUI = () => asked++ || (add('link', { rel: 'stylesheet', href: base + '.css' }, partLoaded), load(base + '.js'));
 
-  /* A reopened layer fetches the decision's chunk and the second layer beside it. */
+  /* A reopened layer fetches the decision's chunk beside the UI (the UI
+   * fetches its second layer itself: asked here too, it would run twice). */
   const showBanner = (layer) => {
     uiLayer = layer;
-    if (layer > 1) need('send', Boolean), need('more', Boolean);
+    if (layer > 1) need('send', Boolean);
     ui ? ui.show(layer) : fetchUI();
   };
 

@@ -157,3 +157,30 @@ def test_a_second_layer_that_does_not_arrive_leaves_the_first_and_is_asked_again
     page.get_by_role("dialog").wait_for(state="visible")
     assert page.locator(".bn-bar").is_hidden()
     assert decide(page, "Tolak semua")["granted"] == []
+
+
+@pytest.mark.parametrize("reload_first", [False, True])
+def test_reopening_the_choices_fetches_the_second_layer_once_and_warns_of_nothing(
+    deployment: Deployment, page: Any, reload_first: bool
+) -> None:
+    """A returning visitor's "Pengaturan privasi" link opens the second layer: its chunk is
+    fetched once (not once by the gate and again by the UI), and the page's console hears
+    no warning. ``reload_first``: on a later page view, where the UI is not loaded yet."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]))
+    visit(page, deployment)
+    banner_shown(page)
+    decide(page, "Tolak semua")
+    if reload_first:
+        page.reload()
+        page.wait_for_load_state("load")
+    asked.clear()
+    page.get_by_role("link", name="Pengaturan privasi").click()
+    page.get_by_role("dialog").wait_for(state="visible")
+    page.wait_for_timeout(300)
+    assert len([name for name in asked if name.endswith(".more.js")]) == 1, asked
+    ran = "document.querySelectorAll('script[src$=\".more.js\"]').length"
+    assert page.evaluate(ran) == 1  # not run a second time from the cache either
+    assert [w for w in warnings if "banner" in w] == []
