@@ -101,6 +101,20 @@ def _purge_cli(argv: list[str]) -> None:
         return engine
 
     store.make_engine = make_engine
+    from banner.log import purge
+
+    checkpoint = getattr(purge, "checkpoint", None)  # (a purge before it had none)
+
+    def timed_checkpoint(conn: sa.Connection) -> None:
+        assert checkpoint is not None
+        wall, started = time.time(), time.perf_counter()
+        checkpoint(conn)
+        took = time.perf_counter() - started
+        _write({"role": "checkpoint", "pid": os.getpid(), "t": wall, "wait": 0.0,
+                "work": 0.0, "commit": took})  # fmt: skip
+
+    if checkpoint is not None:
+        purge.checkpoint = timed_checkpoint
     from banner.cli.commands import main
 
     main(argv, prog_name="banner")
@@ -120,7 +134,7 @@ def report(folder: Path) -> None:
     ]
     for name in ("idle", "purge"):
         windows = [(a, b) for phase, a, b in phases if phase.startswith(name)]
-        for role in ("writer", "purge"):
+        for role in ("writer", "purge", "checkpoint"):
             found = [
                 r for r in records
                 if r["role"] == role and any(a <= r["t"] < b for a, b in windows)

@@ -137,14 +137,19 @@ def export(folder: Path) -> None:
           f"| {start} / {_load(folder)} |", flush=True)  # fmt: skip
 
 
-def _written_mb() -> float:
-    """MB written to the machine's disks so far (/proc/diskstats, whole disks only)."""
-    sectors = 0
+def _disk_mb() -> tuple[float, float]:
+    """MB read from and written to the machine's disks so far (/proc/diskstats, whole disks)."""
+    read = written = 0
     for line in Path("/proc/diskstats").read_text(encoding="ascii").splitlines():
         fields = line.split()
         if fields[1] == "0" and not fields[2].startswith(("loop", "ram")):
-            sectors += int(fields[9])
-    return sectors * 512 / 1e6
+            read, written = read + int(fields[5]), written + int(fields[9])
+    return read * 512 / 1e6, written * 512 / 1e6
+
+
+def _disk_since(start: tuple[float, float]) -> tuple[float, float]:
+    now = _disk_mb()
+    return now[0] - start[0], now[1] - start[1]
 
 
 def _old_rows(url: str) -> int:
@@ -176,7 +181,7 @@ def purge(folder: Path, rounds: int, seconds: float, rate: float = 0) -> None:
             "--config", config_path]  # fmt: skip
     app = "banner.app:create_app()"
     phases: list[tuple[str, float, float]] = []
-    written = {"idle": 0.0, "purge": 0.0}
+    disk = {"idle": [0.0, 0.0], "purge": [0.0, 0.0]}  # MB read, written
     if PROBE:  # every transaction timed (bench.purge_probe)
         (folder / "probe").mkdir(exist_ok=True)
         env["BANNER_PROBE"] = str(folder / "probe")
@@ -193,12 +198,12 @@ def purge(folder: Path, rounds: int, seconds: float, rate: float = 0) -> None:
             time.sleep(3)
             for n in range(rounds):
                 clients.phase = f"idle {n}"
-                wall, mb = time.time(), _written_mb()
+                wall, mb = time.time(), _disk_mb()
                 time.sleep(seconds)
-                written["idle"] += _written_mb() - mb
+                disk["idle"] = [a + b for a, b in zip(disk["idle"], _disk_since(mb), strict=True)]
                 phases.append((f"idle {n}", wall, time.time()))
                 clients.phase = f"purge {n}"
-                wall, mb = time.time(), _written_mb()
+                wall, mb = time.time(), _disk_mb()
                 started = time.perf_counter()
                 child = subprocess.Popen(
                     argv,
@@ -213,7 +218,7 @@ def purge(folder: Path, rounds: int, seconds: float, rate: float = 0) -> None:
                     child.send_signal(signal.SIGINT)  # the batch under way rolls back
                     child.wait()
                 purging += time.perf_counter() - started
-                written["purge"] += _written_mb() - mb
+                disk["purge"] = [a + b for a, b in zip(disk["purge"], _disk_since(mb), strict=True)]
                 phases.append((f"purge {n}", wall, time.time()))
                 clients.phase = "after"
                 ratios.append(
@@ -235,8 +240,9 @@ def purge(folder: Path, rounds: int, seconds: float, rate: float = 0) -> None:
           f"| purging p50/p99 ms {percentile(during, 0.5) * 1000:.1f} / {p99_during * 1000:.1f} "
           f"| {p99_during / p99:.2f}x (rounds: {' '.join(f'{r:.2f}' for r in ratios)}) "
           f"| POST/s {len(idle) / (rounds * seconds):.0f} / {len(during) / purging:.0f} "
-          f"| disk MB/s {written['idle'] / (rounds * seconds):.1f} "
-          f"/ {written['purge'] / purging:.1f} "
+          f"| disk read/written MB/s {disk['idle'][0] / (rounds * seconds):.1f}/"
+          f"{disk['idle'][1] / (rounds * seconds):.1f} idle, "
+          f"{disk['purge'][0] / purging:.1f}/{disk['purge'][1] / purging:.1f} purging "
           f"| errors {clients.errors}{late} | {start} / {_load(folder)} |", flush=True)  # fmt: skip
 
 
