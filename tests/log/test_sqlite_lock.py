@@ -1,9 +1,10 @@
-"""SQLite's write lock: a writer tries it every millisecond, never past the busy timeout.
+"""SQLite's write lock: after SQLite's first 8 ms a writer tries it every millisecond.
 
-:func:`banner.log.store.begin_immediate` replaces SQLite's busy handler (whose
-sleeps grow to 25, 50, 100 ms) with a try every
-:data:`~banner.log.store.SQLITE_LOCK_POLL_SECONDS`. These tests drive it with
-a fake clock (no timed assertion) and through the store with a real holder.
+:func:`banner.log.store.begin_immediate` keeps SQLite's busy handler for its
+first tries only (its sleeps grow to 25, 50, 100 ms), then tries every
+:data:`~banner.log.store.SQLITE_LOCK_POLL_SECONDS`, never past the busy
+timeout. These tests drive it with a fake clock (no timed assertion) and
+through the store with a real holder.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def test_a_held_lock_is_tried_every_poll_and_given_up_at_the_timeout_not_later(
     path: Path, holder: sqlite3.Connection
 ) -> None:
     conn, clock = connect(path), FakeClock()
-    assert not begin_immediate(conn, 0.0105, poll=0.001, clock=clock, sleep=clock.sleep)
+    assert not begin_immediate(conn, 0.0105, poll=0.001, clock=clock, sleep=clock.sleep, first_ms=0)
     assert not conn.in_transaction
     assert clock.now - 100.0 == pytest.approx(0.0105)  # never slept past the timeout
     assert all(s <= 0.001 for s in clock.sleeps) and len(clock.sleeps) == 11
@@ -88,10 +89,48 @@ def test_the_lock_is_taken_at_the_first_try_after_it_is_free(
         if len(clock.sleeps) == 3:
             holder.execute("ROLLBACK")
 
-    assert begin_immediate(conn, 5.0, poll=0.001, clock=clock, sleep=sleep)
+    assert begin_immediate(conn, 5.0, poll=0.001, clock=clock, sleep=sleep, first_ms=0)
     assert conn.in_transaction and len(clock.sleeps) == 3  # the try right after the release
     conn.execute("ROLLBACK")
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == store.SQLITE_BUSY_TIMEOUT_MS
+
+
+class Recording:
+    """A connection that notes every statement it runs."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn, self.statements = conn, list[str]()
+
+    def execute(self, statement: str) -> sqlite3.Cursor:
+        self.statements.append(statement)
+        return self.conn.execute(statement)
+
+
+def test_sqlite_waits_its_first_milliseconds_then_the_lock_is_polled(
+    path: Path, holder: sqlite3.Connection
+) -> None:
+    conn, clock = Recording(connect(path)), FakeClock()
+    raw: Any = conn
+    assert not begin_immediate(raw, 0.0025, poll=0.001, clock=clock, sleep=clock.sleep, first_ms=8)
+    assert conn.statements == [
+        "PRAGMA busy_timeout = 2",  # SQLite's own handler, never past the timeout
+        "BEGIN IMMEDIATE",
+        "PRAGMA busy_timeout = 0",  # then a try every poll
+        *["BEGIN IMMEDIATE"] * 3,
+        f"PRAGMA busy_timeout = {store.SQLITE_BUSY_TIMEOUT_MS}",
+    ]
+
+
+def test_a_free_lock_is_taken_at_once_with_sqlites_first_wait_only(path: Path) -> None:
+    conn, clock = Recording(connect(path)), FakeClock()
+    raw: Any = conn
+    assert begin_immediate(raw, 5.0, clock=clock, sleep=clock.sleep)
+    assert conn.statements == [
+        f"PRAGMA busy_timeout = {store.SQLITE_NATIVE_WAIT_MS}",
+        "BEGIN IMMEDIATE",
+        f"PRAGMA busy_timeout = {store.SQLITE_BUSY_TIMEOUT_MS}",
+    ]
+    assert clock.sleeps == []
 
 
 def test_a_free_lock_is_taken_without_sleeping(path: Path) -> None:
