@@ -9,18 +9,31 @@ is sized to hold the database about 10 ms on SQLite (250 ms on PostgreSQL,
 where a delete blocks no insert), following the machine's speed and load,
 and the purge then pauses twice as long on SQLite (as long on PostgreSQL),
 so writers waiting for SQLite's lock (or the machine) get it: a decision
-waits at most one batch, never the whole purge. On 300,000 rows, 50 ms
-batches with pauses as long put the POST's p99 at 3.6-5.5x its idle p99 in
-every round of ``bench.scale``; 10 ms and twice as long at about 2x (at ten
-million rows on a quiet machine still 4x: see ``bench/RESULTS.md``).
+waits at most one batch, never the whole purge.
 
-On SQLite the purge's batches commit with ``synchronous = NORMAL`` on its own
-connection (issue 24, a purge of ten million rows): in WAL mode a commit then
-writes the log without waiting for its fsync, so a batch holds the write lock
-only for its own work. The batches stay atomic, and each decision a writer
-acknowledges is still committed with ``FULL``, whose fsync of the WAL also
-makes every purge batch before it durable; a crash can only undo the last
-purge batches, which the next purge deletes again.
+On SQLite three things keep a batch from costing the writers more than its
+own 10 ms (issue 24, a purge of ten million rows; ``bench.purge_probe`` timed
+every transaction, ``bench/RESULTS.md`` has the figures):
+
+- the batches commit with ``synchronous = NORMAL`` on the purge's own
+  connection: in WAL mode a commit then writes the log without waiting for
+  its fsync, so a batch holds the write lock only for its own work. The
+  batches stay atomic, and each decision a writer acknowledges is still
+  committed with ``FULL``, whose fsync of the WAL also makes every purge
+  batch before it durable; a crash can only undo the last purge batches,
+  which the next purge deletes again;
+- after each batch the purge copies the WAL into the database itself
+  (:func:`checkpoint`, outside the lock; its own commits never checkpoint):
+  a batch writes a few hundred pages to the WAL, and left to SQLite's
+  automatic checkpoint one commit in a few copies them, often a decision's,
+  whose POST then waited for the copy and the database's fsync. A
+  checkpoint with ``NORMAL`` first syncs the WAL, so the batch is durable
+  before the next decision's commit, which no longer syncs it;
+- writers try the lock every millisecond (:func:`banner.log.store.begin_immediate`)
+  instead of through SQLite's busy handler, whose sleeps grow to 10, 15,
+  20, 25 ms: a writer that found a batch holding the lock got it on average
+  7 ms after the batch ended (mean free time of the waits over 5 ms, at
+  ten million rows), often on the far side of the next batch.
 
 The daily roll-ups are statistics of decisions made and stay as they are
 (:mod:`banner.log.rollups`).

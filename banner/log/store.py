@@ -110,8 +110,8 @@ def begin_immediate(
     1, 3 and 8 ms, enough for another decision's commit), then the lock is
     tried every ``poll`` seconds (:data:`SQLITE_LOCK_POLL_SECONDS`; a failed
     try costs a few microseconds), until ``timeout`` has passed, as the busy
-    timeout did. Polling from the start cost the idle POST (the wake-ups
-    every millisecond take the worker's GIL from its requests). Any error
+    timeout did. Polling from the start looked costly for the idle POST
+    (each wake-up takes the worker's GIL; not measured apart). Any error
     other than busy is raised.
     """
     poll = SQLITE_LOCK_POLL_SECONDS if poll is None else poll
