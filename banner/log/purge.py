@@ -35,12 +35,10 @@ every transaction, ``bench/RESULTS.md`` has the figures):
   wait with the lock free (the waits over 5 ms, at ten million rows), at
   times until after the next batch.
 
-At ten million rows, the writers' lock wait p99 while purging went from
-35-80 ms to 12 ms and the POST's p99 while purging was 22 ms against 15 ms
-idle (1.5x) in the one quiet run of this code; the code before gave 4.6x
-on a quiet machine. Runs under another helper's load gave 1.3-2.0x, with a
-higher idle p99 than the code before (``bench/RESULTS.md`` says what was
-not settled).
+At ten million rows on a quiet machine the POST's p99 while purging went
+from 41.9 ms (4.25x its idle p99) to 20.5 ms (1.95x), one pair of runs;
+the writers' lock wait p99 while purging from 35-80 ms to 12 ms
+(``bench/RESULTS.md``).
 
 The daily roll-ups are statistics of decisions made and stay as they are
 (:mod:`banner.log.rollups`).
