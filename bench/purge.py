@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import queue
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,8 @@ from bench.table import markdown
 from bench.throughput import SHOP
 
 CLIENTS = 4
+#: Connections of the open loop (:class:`OpenLoopClients`): enough that none waits at 200/s.
+OPEN_CONNECTIONS = 16
 IDLE_SECONDS = 15
 #: The purge ``banner log purge`` replaced: every row in one transaction.
 ONE_TRANSACTION = """
@@ -86,6 +89,76 @@ class Clients:
                 self.errors += 1
 
     def __enter__(self) -> Clients:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+
+
+class OpenLoopClients:
+    """Decisions posted at a fixed rate whatever the answers: an open loop.
+
+    The :class:`Clients` post back to back, so they saturate the service and
+    their latencies mix its throughput with its delays. Here the ``rate``
+    POSTs a second are scheduled ahead (``1 / rate`` apart) and sent by a pool
+    of :data:`OPEN_CONNECTIONS` keep-alive connections; a latency runs from the
+    scheduled time, not the sending, so a request held back by slow ones
+    before it counts its whole delay (no coordinated omission). A phase is the
+    one of the scheduled time.
+    """
+
+    def __init__(self, port: int, body: bytes, rate: float) -> None:
+        self.port, self.body, self.rate = port, body, rate
+        self.phase = "warm"
+        self.latencies: dict[str, list[float]] = {}
+        self.errors = 0
+        #: requests that waited for a free connection past their time
+        self.late = 0
+        self.stopping = threading.Event()
+        self.due: queue.SimpleQueue[tuple[str, float] | None] = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._schedule)] + [
+            threading.Thread(target=self._send) for _ in range(OPEN_CONNECTIONS)
+        ]
+
+    def _schedule(self) -> None:
+        start = time.perf_counter()
+        n = 0
+        while not self.stopping.is_set():
+            at = start + n / self.rate
+            wait = at - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            self.due.put((self.phase, at))
+            n += 1
+        for _ in range(OPEN_CONNECTIONS):
+            self.due.put(None)
+
+    def _send(self) -> None:
+        headers = {"Content-Type": "application/json", "Origin": SHOP}
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        while (item := self.due.get()) is not None:
+            phase, at = item
+            if time.perf_counter() - at > 0.001:
+                self.late += 1
+            try:
+                conn.request("POST", "/api/v1/consent", self.body, headers)
+                answer = conn.getresponse()
+                answer.read()
+                ok = answer.status in (200, 201)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                ok = False
+            if ok:
+                self.latencies.setdefault(phase, []).append(time.perf_counter() - at)
+            else:
+                self.errors += 1
+
+    def __enter__(self) -> OpenLoopClients:
         for thread in self.threads:
             thread.start()
         return self

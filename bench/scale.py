@@ -47,13 +47,15 @@ from bench.dashboard import PASSWORD, ROUNDS, _log_in, _timed
 from bench.export_memory import peak_rss
 from bench.figures import Spread, ratio
 from bench.processes import free_port, gunicorn
-from bench.purge import Clients, percentile
+from bench.purge import CLIENTS, Clients, OpenLoopClients, percentile
 from bench.seeding import seed
 from bench.throughput import SHOP
 
 NOTES = "scale.json"
 #: A prefix for the purge command (an experiment: the purge at a lower CPU priority).
 NICE = os.environ.get("BENCH_PURGE_PREFIX", "").split()
+#: Time every transaction of the service and the purge (:mod:`bench.purge_probe`).
+PROBE = bool(os.environ.get("BENCH_PROBE"))
 
 
 def _notes(folder: Path) -> dict[str, Any]:
@@ -135,6 +137,21 @@ def export(folder: Path) -> None:
           f"| {start} / {_load(folder)} |", flush=True)  # fmt: skip
 
 
+def _disk_mb() -> tuple[float, float]:
+    """MB read from and written to the machine's disks so far (/proc/diskstats, whole disks)."""
+    read = written = 0
+    for line in Path("/proc/diskstats").read_text(encoding="ascii").splitlines():
+        fields = line.split()
+        if fields[1] == "0" and not fields[2].startswith(("loop", "ram")):
+            read, written = read + int(fields[5]), written + int(fields[9])
+    return read * 512 / 1e6, written * 512 / 1e6
+
+
+def _disk_since(start: tuple[float, float]) -> tuple[float, float]:
+    now = _disk_mb()
+    return now[0] - start[0], now[1] - start[1]
+
+
 def _old_rows(url: str) -> int:
     engine = sa.create_engine(url)
     before = datetime.now(UTC) - timedelta(hours=23)
@@ -147,7 +164,7 @@ def _old_rows(url: str) -> int:
     return found
 
 
-def purge(folder: Path, rounds: int, seconds: float) -> None:
+def purge(folder: Path, rounds: int, seconds: float, rate: float = 0) -> None:
     """Idle and purging phases interleaved, ``rounds`` times ``seconds`` each, under one load.
 
     Each purging phase starts ``banner log purge`` and interrupts it after
@@ -162,20 +179,38 @@ def purge(folder: Path, rounds: int, seconds: float) -> None:
     env = {"BANNER_CONFIG": config_path}
     argv = [*NICE, sys.executable, "-m", "banner", "log", "purge", "--older-than", "1",
             "--config", config_path]  # fmt: skip
+    app = "banner.app:create_app()"
+    phases: list[tuple[str, float, float]] = []
+    disk = {"idle": [0.0, 0.0], "purge": [0.0, 0.0]}  # MB read, written
+    if PROBE:  # every transaction timed (bench.purge_probe)
+        (folder / "probe").mkdir(exist_ok=True)
+        env["BANNER_PROBE"] = str(folder / "probe")
+        argv[argv.index("banner")] = "bench.purge_probe"
+        app = "bench.purge_probe:create_app()"
     start = _load(folder)
     purging = 0.0
     ratios = []
-    with gunicorn("banner.app:create_app()", port, folder / "service.log", env, "/healthz"):
+    with gunicorn(app, port, folder / "service.log", env, "/healthz"):
         body = deployment.consent_body(deployment.notice_hash(f"http://127.0.0.1:{port}"))
-        with Clients(port, body) as clients:
+        clients: Clients | OpenLoopClients
+        clients = OpenLoopClients(port, body, rate) if rate else Clients(port, body)
+        with clients:
             time.sleep(3)
             for n in range(rounds):
                 clients.phase = f"idle {n}"
+                wall, mb = time.time(), _disk_mb()
                 time.sleep(seconds)
+                disk["idle"] = [a + b for a, b in zip(disk["idle"], _disk_since(mb), strict=True)]
+                phases.append((f"idle {n}", wall, time.time()))
                 clients.phase = f"purge {n}"
+                wall, mb = time.time(), _disk_mb()
                 started = time.perf_counter()
                 child = subprocess.Popen(
-                    argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_interruptible
+                    argv,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    preexec_fn=_interruptible,
+                    env={**os.environ, **env},
                 )
                 try:
                     child.wait(timeout=seconds)
@@ -183,23 +218,32 @@ def purge(folder: Path, rounds: int, seconds: float) -> None:
                     child.send_signal(signal.SIGINT)  # the batch under way rolls back
                     child.wait()
                 purging += time.perf_counter() - started
+                disk["purge"] = [a + b for a, b in zip(disk["purge"], _disk_since(mb), strict=True)]
+                phases.append((f"purge {n}", wall, time.time()))
                 clients.phase = "after"
                 ratios.append(
                     percentile(clients.latencies[f"purge {n}"], 0.99)
                     / percentile(clients.latencies[f"idle {n}"], 0.99)
                 )
+    (folder / "phases.json").write_text(json.dumps(phases), encoding="utf-8")
     purged = old - _old_rows(notes["url"])
     lat = clients.latencies
     idle = [x for n in range(rounds) for x in lat[f"idle {n}"]]
     during = [x for n in range(rounds) for x in lat[f"purge {n}"]]
     p99, p99_during = percentile(idle, 0.99), percentile(during, 0.99)
-    print(f"| {notes['kind']} | {notes['rows']:,} | {rounds} x {seconds:.0f} s | purged {purged:,} "
+    mode = f"open loop {rate:.0f}/s" if rate else f"{CLIENTS} clients back to back"
+    late = f" late {clients.late}" if isinstance(clients, OpenLoopClients) else ""
+    print(f"| {notes['kind']} | {notes['rows']:,} | {mode} | {rounds} x {seconds:.0f} s "
+          f"| purged {purged:,} "
           f"in {purging:.0f} s ({purged / purging:,.0f} rows/s) "
           f"| idle p50/p99 ms {percentile(idle, 0.5) * 1000:.1f} / {p99 * 1000:.1f} "
           f"| purging p50/p99 ms {percentile(during, 0.5) * 1000:.1f} / {p99_during * 1000:.1f} "
           f"| {p99_during / p99:.2f}x (rounds: {' '.join(f'{r:.2f}' for r in ratios)}) "
           f"| POST/s {len(idle) / (rounds * seconds):.0f} / {len(during) / purging:.0f} "
-          f"| errors {clients.errors} | {start} / {_load(folder)} |", flush=True)  # fmt: skip
+          f"| disk read/written MB/s {disk['idle'][0] / (rounds * seconds):.1f}/"
+          f"{disk['idle'][1] / (rounds * seconds):.1f} idle, "
+          f"{disk['purge'][0] / purging:.1f}/{disk['purge'][1] / purging:.1f} purging "
+          f"| errors {clients.errors}{late} | {start} / {_load(folder)} |", flush=True)  # fmt: skip
 
 
 def _interruptible() -> None:
@@ -227,7 +271,8 @@ def main() -> None:
     elif step == "export":
         export(folder)
     elif step == "purge":
-        purge(folder, int(sys.argv[3]), float(sys.argv[4]))
+        rate = float(sys.argv[5]) if sys.argv[5:] else 0.0
+        purge(folder, int(sys.argv[3]), float(sys.argv[4]), rate)
     elif step == "drop":
         drop(folder)
     else:

@@ -9,18 +9,36 @@ is sized to hold the database about 10 ms on SQLite (250 ms on PostgreSQL,
 where a delete blocks no insert), following the machine's speed and load,
 and the purge then pauses twice as long on SQLite (as long on PostgreSQL),
 so writers waiting for SQLite's lock (or the machine) get it: a decision
-waits at most one batch, never the whole purge. On 300,000 rows, 50 ms
-batches with pauses as long put the POST's p99 at 3.6-5.5x its idle p99 in
-every round of ``bench.scale``; 10 ms and twice as long at about 2x (at ten
-million rows on a quiet machine still 4x: see ``bench/RESULTS.md``).
+waits at most one batch, never the whole purge.
 
-On SQLite the purge's batches commit with ``synchronous = NORMAL`` on its own
-connection (issue 24, a purge of ten million rows): in WAL mode a commit then
-writes the log without waiting for its fsync, so a batch holds the write lock
-only for its own work. The batches stay atomic, and each decision a writer
-acknowledges is still committed with ``FULL``, whose fsync of the WAL also
-makes every purge batch before it durable; a crash can only undo the last
-purge batches, which the next purge deletes again.
+On SQLite three things keep a batch from costing the writers more than its
+own 10 ms (issue 24, a purge of ten million rows; ``bench.purge_probe`` timed
+every transaction, ``bench/RESULTS.md`` has the figures):
+
+- the batches commit with ``synchronous = NORMAL`` on the purge's own
+  connection: in WAL mode a commit then writes the log without waiting for
+  its fsync, so a batch holds the write lock only for its own work. The
+  batches stay atomic, and each decision a writer acknowledges is still
+  committed with ``FULL``, whose fsync of the WAL also makes every purge
+  batch before it durable; a crash can only undo the last purge batches,
+  which the next purge deletes again;
+- after each batch the purge copies the WAL into the database itself
+  (:func:`checkpoint`, outside the lock; its own commits never checkpoint):
+  a batch writes a few hundred pages to the WAL, and left to SQLite's
+  automatic checkpoint one commit in a few copies them, at times a decision's,
+  whose POST then waited for the copy and the database's fsync. A
+  checkpoint with ``NORMAL`` first syncs the WAL, so the decisions committed
+  after it no longer sync the batch's frames;
+- writers try the lock every millisecond after SQLite's own first 8 ms
+  (:func:`banner.log.store.begin_immediate`): SQLite's busy handler sleeps
+  10, 15, 20, 25 ms next, so a writer behind a batch spent 6-8 ms of its
+  wait with the lock free (the waits over 5 ms, at ten million rows), at
+  times until after the next batch.
+
+At ten million rows on a quiet machine the POST's p99 while purging went
+from 41.9 ms (4.25x its idle p99) to 20.5 ms (1.95x), one pair of runs;
+the writers' lock wait p99 while purging from 35-80 ms to 12 ms
+(``bench/RESULTS.md``).
 
 The daily roll-ups are statistics of decisions made and stay as they are
 (:mod:`banner.log.rollups`).
@@ -51,6 +69,9 @@ BATCH, SMALLEST, LARGEST = 100, 100, 10_000
 PAUSE = {"sqlite": 2.0, "postgresql": 1.0}
 #: What the store's SQLite connections use (:func:`banner.log.store.make_engine`).
 SYNCHRONOUS = "FULL"
+#: SQLite's default, which the store keeps: a commit that takes the WAL to
+#: this many pages copies it into the database (a checkpoint).
+WAL_AUTOCHECKPOINT = 1000
 
 
 def purge_in_batches(
@@ -83,10 +104,11 @@ def purge_in_batches(
                 started = time.perf_counter()
                 with conn.begin():
                     done = _one_batch(conn, site, before, now, batch)
+                took = time.perf_counter() - started
                 removed += done
+                checkpoint(conn)
                 if done < batch:
                     break
-                took = time.perf_counter() - started
                 if took > target:
                     batch = max(smallest, batch // 2)
                 elif took < target / 2:
@@ -105,12 +127,29 @@ def _purging(engine: Engine) -> Iterator[sa.Connection]:
         raw = conn.connection.driver_connection
         assert raw is not None
         raw.execute("PRAGMA synchronous = NORMAL")
+        raw.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             yield conn
         finally:  # the connection goes back to the pool as the store made it
             if conn.in_transaction():
                 conn.rollback()
             raw.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+            raw.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+
+
+def checkpoint(conn: sa.Connection) -> None:
+    """SQLite: copy the WAL into the database now, outside the write lock, between batches.
+
+    A batch writes a few hundred pages to the WAL; left to SQLite's automatic
+    checkpoint (at :data:`WAL_AUTOCHECKPOINT` pages), one commit in a few runs
+    the checkpoint, and when that commit is a decision's, its POST waits for
+    the copy and the database's fsync (``PASSIVE``: no writer waits for it).
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _one_batch(conn: sa.Connection, site: str, before: datetime, now: datetime, batch: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -94,3 +95,48 @@ def test_an_interrupted_purge_keeps_every_batch_done_and_gives_back_a_full_conne
         == rest
     )
     assert counts(log.engine) == (5, 25)
+
+
+def test_sqlite_batches_are_copied_into_the_database_by_the_purge_between_batches(
+    log: ConsentLog,
+) -> None:
+    """No decision's commit is left to checkpoint the purge's pages: the purge does it."""
+    path = log.engine.url.database
+    assert path is not None
+    seen: list[tuple[int, int]] = []
+    autocheckpoints: list[int] = []
+
+    @event.listens_for(log.engine, "before_cursor_execute")
+    def probe(conn: sa.Connection, _c: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("DELETE FROM consent_log"):
+            raw = conn.connection.driver_connection
+            autocheckpoints.append(raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    def pause(_seconds: float) -> None:
+        # the database file alone (the WAL ignored) already holds the batch's deletion
+        in_file = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            seen.append(
+                (
+                    in_file.execute("SELECT count(*) FROM consent_log").fetchone()[0],
+                    counts(log.engine)[0],
+                )
+            )
+        finally:
+            in_file.close()
+
+    cut = T0 + timedelta(seconds=20)
+    assert purge.purge_in_batches(log.engine, cut, datetime.now(UTC), batch=5, sleep=pause) == 20
+    pause(0.0)  # after the last batch too
+    assert len(seen) >= 2 and all(file == live for file, live in seen)  # batches vary in size
+    assert seen[-1] == (10, 10)
+    assert set(autocheckpoints) == {0}  # the purge's own commits never checkpoint
+    held = [log.engine.raw_connection() for _ in range(log.engine.pool.checkedin())]
+    try:  # the pool's connections checkpoint as SQLite does by default again
+        found = {
+            c.driver_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] for c in held
+        }
+        assert found == {purge.WAL_AUTOCHECKPOINT}
+    finally:
+        for conn in held:
+            conn.close()
