@@ -171,7 +171,8 @@ def test_reopening_the_choices_fetches_the_second_layer_once_and_warns_of_nothin
     fetched once (not once by the gate and again by the UI), and the page's console hears
     no warning. ``reload_first``: on a later page view, where the UI is not loaded yet."""
     warnings: list[str] = []
-    page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+    loud = ("warning", "error")
+    page.on("console", lambda m: warnings.append(m.text) if m.type in loud else None)
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]))
     visit(page, deployment)
