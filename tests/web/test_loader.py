@@ -190,6 +190,28 @@ def test_a_words_chunk_of_no_language_is_404(
         assert client.get(f"/s/tokodemo/ui.{digest}.{tail}").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "tail",
+    ["extra.js.map", "extra.map", "EXTRA.js", "extra%00.js", "..%2fextra.js", "extra.js%20",
+     "extra.en.js", "extras.js", "extra.html"],
+)  # fmt: skip
+def test_the_extra_chunk_answers_under_its_names_only(
+    client: FlaskClient, config: BannerConfig, tail: str
+) -> None:
+    """The on-demand chunk (status, change notice, age box) is served as the UI set's
+    other files are: its script and stylesheet under the current hash, an outdated hash
+    sent on to the current file, and every other name 404."""
+    named, outdated = site_files(config.sites["tokodemo"], "http://localhost").ui, "0" * 16
+    for kind in ("js", "css"):
+        answer = client.get(f"/s/tokodemo/ui.{named}.extra.{kind}")
+        assert answer.status_code == 200 and answer.data
+        stale = client.get(f"/s/tokodemo/ui.{outdated}.extra.{kind}")
+        assert stale.status_code == 307 and stale.headers["Location"] == f"ui.{named}.extra.{kind}"
+    assert b"__BANNER_" not in client.get(f"/s/tokodemo/ui.{named}.extra.js").data  # filled
+    for digest in (named, outdated):
+        assert client.get(f"/s/tokodemo/ui.{digest}.{tail}").status_code == 404
+
+
 def test_the_second_layer_comes_apart_with_both_languages(config: BannerConfig) -> None:
     """Categories and the texts only the dialog draws are in more.js, not in the first layer."""
     notices = site_notices(config.sites["tokodemo"], banner_texts)
