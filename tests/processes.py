@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,11 +19,35 @@ from pathlib import Path
 from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN
 
 
+def _listening_ports() -> range:
+    """Ports below the kernel's ephemeral range (where outgoing connections take theirs)."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return range(max(1024, low - 12000), low)
+
+
+#: Where test servers listen. A port the kernel picked with bind(0) is free only until
+#: someone connects out: Chromium's and the tests' own outgoing connections take their
+#: local ports from the same ephemeral range, so a server bound a moment later could
+#: find it taken (seen in a full run beside a browser: "Address already in use", after
+#: which pytest's fixture state broke every later e2e test's setup).
+LISTENING_PORTS = _listening_ports()
+_pick = random.Random()  # its own state: hypothesis seeds the module's random in tests
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port of 127.0.0.1 no one listens on now, outside the range outgoing connections use."""
+    for _ in range(500):
+        port = _pick.choice(LISTENING_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {LISTENING_PORTS}")
 
 
 def write_config(

@@ -7,7 +7,6 @@ is no internet, and the tests assert on the requests that were attempted.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from banner.core.config import BannerConfig, parse_config
 from banner.core.tracker_kinds import KINDS
 from banner.web.app import create_app
 from tests.factories import document
+from tests.processes import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -40,13 +40,6 @@ CHROMIUM_ARGS = [
 CUSTOM_HOST = "cdn.heatmap.example"
 TRACKER_HOSTS = (*sorted({h for k in KINDS.values() for h in k.hosts}), "heatmap.example")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LiveServer:

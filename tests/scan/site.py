@@ -16,7 +16,6 @@ external link must never be followed. With ``leaky`` the home page also links
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,8 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.processes import free_port
+
 DEEP_PAGES = 40
 #: Tracker hosts the fixture's pages (and the fake scripts) call.
 TRACKER_HOSTS = ("connect.facebook.net", "www.facebook.com", "www.google-analytics.com")
@@ -38,13 +39,6 @@ ANALYTICS = """document.cookie = "_ga=GA1.1.123456789.1700000000; max-age=630720
 new Image().src = "https://www.google-analytics.com/g/collect?v=2&tid=G-FIXTURE123&cid=1";
 """
 STORE = 'localStorage.setItem("fixture_cart", "[]");\n'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class _Quiet(WSGIRequestHandler):

@@ -167,6 +167,8 @@ def test_nothing_but_the_fixtures_hosts_was_contacted(leaky: Scanned) -> None:
         "/s/fixture/ui.css",
         "/s/fixture/ui.send.js",  # the gate's chunks, fetched on demand (issue 24)
         "/s/fixture/ui.tags.js",
+        "/s/fixture/ui.extra.js",  # the UI's status after the decision (its chunk)
+        "/s/fixture/ui.extra.css",
         "/api/v1/consent",
     }
 
