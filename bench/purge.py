@@ -58,6 +58,21 @@ PURGES = {
 }
 
 
+def _post(
+    conn: http.client.HTTPConnection, port: int, body: bytes
+) -> tuple[http.client.HTTPConnection, bool]:
+    """One decision POSTed on a keep-alive connection; a broken one is replaced."""
+    headers = {"Content-Type": "application/json", "Origin": SHOP}
+    try:
+        conn.request("POST", "/api/v1/consent", body, headers)
+        answer = conn.getresponse()
+        answer.read()
+        return conn, answer.status in (200, 201)
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=30), False
+
+
 class Clients:
     """Keep-alive clients posting decisions; latencies kept per phase."""
 
@@ -70,19 +85,10 @@ class Clients:
         self.threads = [threading.Thread(target=self._run) for _ in range(CLIENTS)]
 
     def _run(self) -> None:
-        headers = {"Content-Type": "application/json", "Origin": SHOP}
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         while not self.stopping.is_set():
             phase, start = self.phase, time.perf_counter()
-            try:
-                conn.request("POST", "/api/v1/consent", self.body, headers)
-                answer = conn.getresponse()
-                answer.read()
-                ok = answer.status in (200, 201)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                ok = False
+            conn, ok = _post(conn, self.port, self.body)
             if ok:
                 self.latencies.setdefault(phase, []).append(time.perf_counter() - start)
             else:
@@ -138,21 +144,12 @@ class OpenLoopClients:
             self.due.put(None)
 
     def _send(self) -> None:
-        headers = {"Content-Type": "application/json", "Origin": SHOP}
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         while (item := self.due.get()) is not None:
             phase, at = item
             if time.perf_counter() - at > 0.001:
                 self.late += 1
-            try:
-                conn.request("POST", "/api/v1/consent", self.body, headers)
-                answer = conn.getresponse()
-                answer.read()
-                ok = answer.status in (200, 201)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                ok = False
+            conn, ok = _post(conn, self.port, self.body)
             if ok:
                 self.latencies.setdefault(phase, []).append(time.perf_counter() - at)
             else:
