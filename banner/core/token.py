@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, BadSignature, SignatureExpired, Signer, TimestampSigner
-from itsdangerous.encoding import base64_encode, want_bytes
+from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 from itsdangerous.url_safe import URLSafeTimedSerializer
 
 from banner.core.consent import CATEGORY_ID, CONSENT_ID
@@ -85,6 +85,19 @@ class _ClockSigner(TimestampSigner):
     def get_timestamp(self) -> int:
         return int(self._clock()) + self._shift
 
+    def sign(self, value: str | bytes) -> bytes:
+        return self.sign_at(value, self.get_timestamp())
+
+    def sign_at(self, value: str | bytes, stamp: int) -> bytes:
+        """Sign ``value`` as made at ``stamp`` (Unix seconds), itsdangerous's format.
+
+        The caller passes the very reading its payload carries: read twice, the
+        clock may pass a second between the readings, and the token is void.
+        """
+        sep = want_bytes(self.sep)
+        value = want_bytes(value) + sep + base64_encode(int_to_bytes(stamp))
+        return value + sep + self.get_signature(value)
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         """The derived key, computed once per key (it depends only on key and salt)."""
         index = None if secret_key is None else want_bytes(secret_key)
@@ -114,6 +127,12 @@ class _ReadableSerializer(URLSafeTimedSerializer):
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(want_bytes(self.serializer.dumps(obj)))
+
+    def sign_at(self, obj: Any, stamp: int) -> str:
+        """``dumps`` with the time given, not read again from the clock."""
+        signer = self.make_signer()
+        assert isinstance(signer, _ClockSigner)
+        return signer.sign_at(self.dump_payload(obj), stamp).decode("ascii")
 
 
 def salt_for(site: str) -> str:
@@ -168,7 +187,7 @@ class TokenCodec:
         now = int(self._clock())
         version = self.policy_version if policy_version is None else policy_version
         payload = {"i": consent_id, "s": self.site, "g": list(granted), "v": version}
-        token = self._signer.dumps({**payload, "t": now})
+        token = self._signer.sign_at({**payload, "t": now}, now)
         return token, self._content(payload, now)
 
     def _content(self, payload: dict[str, Any], issued: int) -> ConsentToken:

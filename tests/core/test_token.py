@@ -164,3 +164,24 @@ def test_holder_of_another_sites_or_key_token_is_none() -> None:
     other_site, _ = TokenCodec("other", ["k" * 32], 1, 3600).sign("a" * 32, [])
     other_key, _ = TokenCodec("tokodemo", ["j" * 32], 1, 3600).sign("a" * 32, [])
     assert mine.holder(other_site) is None and mine.holder(other_key) is None
+
+
+def test_a_token_signed_as_the_second_turns_is_valid_and_held() -> None:
+    """The payload's time and the signature's time are one reading of the clock.
+
+    A clock that ticks past a whole second between two readings once made the
+    payload say one second and the signature the next: the token was then
+    malformed, so the visitor was asked again and ``holder`` proved nothing.
+    """
+    readings = iter([NOW + 0.9999, NOW + 1.0001, NOW + 1.5, NOW + 1.6, NOW + 1.7])
+    ticking = TokenCodec("tokodemo", (KEY_NEW,), 3, 180 * DAY, clock=lambda: next(readings))
+    token, content = ticking.sign(CONSENT_ID, ["analytics"])
+    later = codec(now=NOW + 2)
+    verdict = later.verify(token)
+    assert verdict.reason is None and verdict.token == content
+    held = later.holder(token)
+    assert held is not None and held.issued_at == content.issued_at
+    body, stamp, _ = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    seconds = int.from_bytes(base64.urlsafe_b64decode(stamp + "=" * (-len(stamp) % 4)), "big")
+    assert payload["t"] == seconds == content.issued_at
