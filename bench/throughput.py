@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from banner.web.server import KEEPALIVE_REQUESTS, THREADS
 from bench import deployment, load, stack
@@ -53,6 +54,13 @@ class Case:
     status: int
     #: The same request to other instances, loaded at the same time.
     also: tuple[load.Shape, ...] = ()
+
+
+class Running(Protocol):
+    """Started servers: gunicorn's master process of each base URL (for their workers' CPU)."""
+
+    @property
+    def masters(self) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +152,7 @@ def _twin(database: str, first: str, second: str, consent: dict[str, object]) ->
     return Case(f"POST /api/v1/consent ({database}, 2 instances)", shapes[0], 201, (shapes[1],))
 
 
-def _status(shape: load.Shape) -> int:
+def status_of(shape: load.Shape) -> int:
     # A new consent id, as wrk sends: the same id twice is a retry, which needs its proof.
     body = shape.body.replace(CONSENT_ID_SLOT, secrets.token_urlsafe(16)) if shape.body else ""
     data = body.encode() if body else None
@@ -166,12 +174,12 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)
 
 
-def _masters(running: Services, case: Case) -> list[int]:
+def _masters(running: Running, case: Case) -> list[int]:
     urls = [shape.url for shape in (case.shape, *case.also)]
     return [pid for base, pid in running.masters.items() if any(u.startswith(base) for u in urls)]
 
 
-def _load(running: Services, case: Case, found: Figures) -> None:
+def load_case(running: Running, case: Case, found: Figures) -> None:
     """One wrk run of ``case``: requests/s, and the workers' CPU per request."""
     masters = _masters(running, case)
     before = sum(workers_cpu_seconds(m) for m in masters)
@@ -187,15 +195,15 @@ def measure(rounds: int) -> str:
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp, services(Path(tmp)) as run:
         table = cases(run)
-        found = Figures({case.name: _status(case.shape) for case in table})
+        found = Figures({case.name: status_of(case.shape) for case in table})
         ready = [case for case in table if found.statuses[case.name] == case.status]
         for _ in range(rounds):
             for case in ready:
-                _load(run, case, found)
-    return _table(table, found)
+                load_case(run, case, found)
+    return table_of(table, found)
 
 
-def _table(table: list[Case], found: Figures) -> str:
+def table_of(table: list[Case], found: Figures) -> str:
     hello = Spread.of(found.rates[HELLO]).median
     hello_cpu = Spread.of(found.cpu_ms[HELLO]).median
     rows = []
