@@ -13,7 +13,8 @@ Every server runs under ``banner serve``'s gunicorn settings, loaded by wrk as
 Each row's ratio to hello-world is what the POST could reach if banner's own
 code cost nothing on top of that row's design.
 
-Run: ``.venv/bin/python -m bench.post_floor [ROUNDS]``
+Run: ``.venv/bin/python -m bench.post_floor [ROUNDS [CONNECTIONS]]`` (wrk's connections,
+default ``bench.load.CONNECTIONS``: more of them make larger batches)
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def measure(rounds: int) -> str:
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else ROUNDS
+    if len(sys.argv) > 2:
+        load.CONNECTIONS = int(sys.argv[2])
     print(measure(rounds))
     print(
         f"\nbanner serve's gunicorn settings for every server; wrk 1 thread, "
