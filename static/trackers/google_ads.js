@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).google_ads=a=>({start:(n,r)=>a.first(n,r)&&a.tag(n.id)});
+(window.__bannerParts=window.__bannerParts||{}).google_ads=w=>({start:(d,i)=>w.D(d,i)&&w.tt(d.id)});
