@@ -60,8 +60,10 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: the change notice is on the screen (its words are in the notice hash the grant is
 #: recorded under), also when the extra chunk did not come.
 #: 2026-12-07 (weight): terser shortens the internal properties the gate, the parts,
-#: the UI and the chunks share (one name map, static/src/props.json): -50 to -115 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2776, GATE_EVERY: 3360, FIRST_MIX: 6578}
+#: the UI and the chunks share (one name map, static/src/props.json), and the kernel's,
+#: chunks' and UI's own members whose names a DOM, JSON or page name shared are renamed
+#: so they are shortened too: -61 to -141 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2759, GATE_EVERY: 3343, FIRST_MIX: 6552}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]
