@@ -62,8 +62,9 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-07 (weight): terser shortens the internal properties the gate, the parts,
 #: the UI and the chunks share (one name map, static/src/props.json), and the kernel's,
 #: chunks' and UI's own members whose names a DOM, JSON or page name shared are renamed
-#: so they are shortened too: -61 to -141 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2759, GATE_EVERY: 3343, FIRST_MIX: 6552}
+#: so they are shortened too: -61 to -141 B. The gates no longer carry the default
+#: language (the UI's file names it by its words): -8 to -18 B more on the gates.
+NOT_MET: dict[str, int] = {GATE_MIX: 2743, GATE_EVERY: 3325, FIRST_MIX: 6551}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -278,8 +278,8 @@
     seen: () => seen,
     /* the decision is recorded by the send chunk (send.js) */
     choose: (...a) => need('send', (c) => c.choose(...a)),
-    /* the site's settings, for every chunk (its categories and default
-     * language for the UI, its address for the chunks) */
+    /* the site's settings, for every chunk (its categories for the UI, its
+     * address for the chunks; the default language is the UI's own) */
     S: S,
     /* for the subject part (subject.js): the subject token, and go on once
      * it brought the person's choice (after any cookie it wrote) */

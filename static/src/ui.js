@@ -17,6 +17,8 @@
 (function (d) {
   'use strict';
   const DATA = __BANNER_UI__;
+  /* the site's default language: the one whose words came with this file */
+  const HOME = Object.keys(DATA).find((k) => k !== 'theme');
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
   /* this file, ui.<hash>.js: its set's chunks are ui.<hash>.more.js and .css */
@@ -38,7 +40,7 @@
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
-    return K.S.lang;
+    return HOME;
   }
 
   function keptLanguage() {
@@ -435,7 +437,7 @@
    * default one if they do not come). */
   function mount() {
     words(lang, start, () => {
-      lang = Object.keys(DATA).find((k) => k !== 'theme');
+      lang = HOME;
       start();
     });
   }
