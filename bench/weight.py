@@ -59,7 +59,12 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-07 (lead): +56 B on the first visit, raised on purpose: a grant waits until
 #: the change notice is on the screen (its words are in the notice hash the grant is
 #: recorded under), also when the extra chunk did not come.
-NOT_MET: dict[str, int] = {GATE_MIX: 2828, GATE_EVERY: 3429, FIRST_MIX: 6693}
+#: 2026-12-07 (weight): terser shortens the internal properties the gate, the parts,
+#: the UI and the chunks share (one name map, static/src/props.json), and the kernel's,
+#: chunks' and UI's own members whose names a DOM, JSON or page name shared are renamed
+#: so they are shortened too: -61 to -141 B. The gates no longer carry the default
+#: language (the UI's file names it by its words): -8 to -18 B more on the gates.
+NOT_MET: dict[str, int] = {GATE_MIX: 2743, GATE_EVERY: 3325, FIRST_MIX: 6551}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -128,6 +128,8 @@ def gate_settings(site: SiteConfig, base_url: str, ui: str = "") -> dict[str, An
 
     ``domain`` (the consent cookie's parent domain) is left out when unset;
     ``ui`` is the hash that names the UI's files (``ui.<hash>.js`` and ``.css``).
+    The site's default language is not here: only the UI needs it, and its
+    file carries that language's words (:func:`banner.web.site_files.ui_data`).
     """
     domain = {"domain": site.cookie_domain} if site.cookie_domain else {}
     return {
@@ -137,7 +139,6 @@ def gate_settings(site: SiteConfig, base_url: str, ui: str = "") -> dict[str, An
         "days": site.consent_days,
         "cookie": site.cookie_name,
         **domain,
-        "lang": site.default_language,
         "cats": [c for c in site.category_ids if c != "essential"],
         "trackers": gate_trackers(site),
         "sweep": gate_cookies(site),

@@ -52,9 +52,9 @@
    * hash: the words recorded are the words the visitor read); a site that
    * asks for the age / guardian box opens the choices instead. */
   function allow(category, shown) {
-    if (DATA.age) return K.open();
+    if (DATA.age) return K.reopen();
     K.lang = K.lang || shown;
-    K.choose([...K.S.cats.filter(K.has), category], newId(), false, {
+    K.choose([...K.S.cats.filter(K.allows), category], newId(), false, {
       source: 'placeholder',
       notice_hash: DATA.h[shown],
       policy_version: DATA.v,
@@ -66,7 +66,7 @@
   function place(embed) {
     const shown = language();
     const texts = DATA[shown][embed.dataset.category];
-    if (!texts || boxes.has(embed) || K.has(embed.dataset.category)) return;
+    if (!texts || boxes.has(embed) || K.allows(embed.dataset.category)) return;
     const size = embed.getBoundingClientRect();
     const box = d.createElement('div');
     /* inline like an iframe (its baseline at its bottom edge, as an iframe's
@@ -87,7 +87,7 @@
     button.addEventListener('click', () => allow(embed.dataset.category, shown));
     const settings = el('button', 'bn-embed-settings', texts.settings, box);
     settings.type = 'button';
-    settings.addEventListener('click', K.open);
+    settings.addEventListener('click', K.reopen);
     embed.before(box);
     embed.hidden = true;
     boxes.set(embed, box);
@@ -111,7 +111,7 @@
   /* Granted: the embed takes its placeholder's place (and its focus). */
   function release() {
     for (const [embed, box] of boxes) {
-      if (!K.has(embed.dataset.category)) continue;
+      if (!K.allows(embed.dataset.category)) continue;
       const focused = box.contains(d.activeElement);
       boxes.delete(embed);
       box.remove();

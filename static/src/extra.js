@@ -26,7 +26,7 @@
      * holds in this browser meanwhile, and the gate keeps sending it).
      * ``failed`` undefined: the same status, drawn again in a redrawn UI;
      * ``deciding``: the visitor's own decision is being saved. */
-    status: (u, failed = failure, quiet, deciding) => {
+    report: (u, failed = failure, quiet, deciding) => {
       const T = x.t[u.lang];
       const text = failed === 2 ? T.withdraw_failed : T.save_failed;
       if (!u.root.contains(toast)) {

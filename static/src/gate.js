@@ -110,7 +110,7 @@
    * something to delete. */
   const sweep = () => {
     const names = [...cookies().map((c) => c[0]), ...Object.keys(localStorage), ...Object.keys(sessionStorage)];
-    if (names.some(refused)) need('send', (c) => c.sweep());
+    if (names.some(refused)) need('send', (c) => c.purge());
   };
 
   /* A script (or the UI's stylesheet) with the page's nonce; ``done`` runs
@@ -129,7 +129,7 @@
    * handled by the tags chunk (tags.js), fetched only on a page that has
    * one: it starts those granted, warns of unknown categories and fetches
    * the placeholders of blocked embeds. Until it runs, they stay blocked. */
-  const tagged = () => d.querySelector('[data-category]') && need('tags', (c) => c.run());
+  const tagged = () => d.querySelector('[data-category]') && need('tags', (c) => c.scan());
 
   /* Single-page apps add tagged scripts and frames after load: one observer
    * hands them to the tags chunk. It only tests the added elements, so a
@@ -195,7 +195,7 @@
 
   /* The UI shows once both its script and its stylesheet have arrived. */
   const partLoaded = () => {
-    if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.status(inner.failed)));
+    if (++uiLoading === 2) ready(() => (ui.show(uiLayer), ui.report(inner.failed)));
   };
 
   /* The UI's files are named by a hash of their bytes (S.ui), asked for once. */
@@ -226,11 +226,11 @@
   const inner = {
     show: showBanner,
     keep: keep,
-    parse: parse,
+    parseToken: parse,
     readChoice: readChoice,
-    apply: apply,
+    applyGrants: apply,
     refused: refused,
-    cookies: cookies,
+    cookieList: cookies,
     /* the decision's status for the UI (send.js): 0 saved, 1 a choice not
      * saved yet, 2 a withdrawal not saved yet */
     failed: 0,
@@ -250,24 +250,24 @@
     set pending(p) {
       pending = p;
     },
-    get granted() {
+    get grantedNow() {
       return granted;
     },
-    get ui() {
+    get view() {
       return ui;
     },
   };
 
   const kernel = {
     d: d,
-    token: () => choice?.raw || '',
+    currentToken: () => choice?.raw || '',
     /* the language drawn: set by the UI or a placeholder (ui.js, embeds.js) */
     lang: '',
-    gpc: gpc,
-    has: has,
-    load: load,
+    gpcOn: gpc,
+    allows: has,
+    loadScript: load,
     need: need,
-    add: add,
+    attach: add,
     /* writes a first-party cookie (the send chunk does it: a tracker part
      * such as referral's, and the consent cookie) */
     write: (...a) => need('send', (c) => c.write(...a)),
@@ -278,14 +278,14 @@
     seen: () => seen,
     /* the decision is recorded by the send chunk (send.js) */
     choose: (...a) => need('send', (c) => c.choose(...a)),
-    /* the site's settings, for every chunk (its categories and default
-     * language for the UI, its address for the chunks) */
+    /* the site's settings, for every chunk (its categories for the UI, its
+     * address for the chunks; the default language is the UI's own) */
     S: S,
     /* for the subject part (subject.js): the subject token, and go on once
      * it brought the person's choice (after any cookie it wrote) */
     sj: sj,
     go: () => (chunks[base + '.send.js']?.length ? need('send', go) : go()),
-    open: open,
+    reopen: open,
     mount: (view) => {
       ui = view;
       partLoaded();
@@ -332,7 +332,7 @@
     } else {
       guard(sweep);
     }
-    if (pending && !passed) need('send', (c) => c.send(0));
+    if (pending && !passed) need('send', (c) => c.resend(0));
     else if (!choice) showBanner(1);
   };
 

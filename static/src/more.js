@@ -75,7 +75,7 @@
 
     /* Escape closes; Tab and Shift+Tab wrap around inside the dialog. */
     function keys(e) {
-      if (e.key === 'Escape') return u.close();
+      if (e.key === 'Escape') return u.dismiss();
       if (e.key !== 'Tab') return;
       const all = focusables();
       const edge = e.shiftKey ? all[0] : all[all.length - 1];
@@ -102,15 +102,15 @@
     const refuse = u.button(T.reject_all, () => u.decide([]), row);
     u.button(T.accept_all, () => u.allowed(u.optional, dialog) && u.decide(u.optional), row);
     u.button(T.save, save, row);
-    u.button(T.close, u.close, row, 'bn-btn bn-quiet');
+    u.button(T.close, u.dismiss, row, 'bn-btn bn-quiet');
     dialog.addEventListener('keydown', keys);
     return {
       modal: modal,
       dialog: dialog,
       /* ``preset``: the switches' states to keep (a redraw in another language) */
       open: (preset) => {
-        for (const c of u.optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.has(c);
-        refuse.textContent = K.decided() && u.optional.some(K.has) ? T.withdraw_all : T.reject_all;
+        for (const c of u.optional) switches[c].checked = preset ? preset.includes(c) : K.decided() && K.allows(c);
+        refuse.textContent = K.decided() && u.optional.some(K.allows) ? T.withdraw_all : T.reject_all;
         modal.hidden = false;
         setInert(true);
         (dialog.querySelector('[role="switch"]:not([disabled])') || focusables()[0]).focus();

@@ -37,7 +37,7 @@
    * a withdrawal not saved yet (a UI is loaded to say so). */
   const status = (failure) => {
     g.failed = failure;
-    g.ui ? g.ui.status(failure) : failure && g.show(0);
+    g.view ? g.view.report(failure) : failure && g.show(0);
   };
 
   /* A decision waiting for the service is kept in localStorage: it is sent
@@ -76,7 +76,7 @@
         g.keep('localStorage', VOUCHED, answer.token);
         store(answer.token);
         status(0);
-        g.apply(answer.granted);
+        g.applyGrants(answer.granted);
         /* a refusal kept under an older notice: its token is void for the
          * current one, so the visitor is asked again (nothing runs meanwhile) */
         if (!g.choice) g.show(1);
@@ -94,7 +94,7 @@
         }
         /* 409: the notice shown is of an older policy; nothing was recorded.
          * The current UI (named in the answer) asks again (ui.js, stale). */
-        if (e[0] === 409 && e[2]?.ui && g.ui) return remember(null), g.ui.stale(e[2]);
+        if (e[0] === 409 && e[2]?.ui && g.view) return remember(null), g.view.stale(e[2]);
         status(withdraws(body) ? 2 : 1);
         /* A refused grant leaves the earlier choice (the more restrictive
          * one); a withdrawal is never dropped: it is retried, with backoff,
@@ -122,16 +122,16 @@
 
   const sweep = () => {
     const refused = g.refused;
-    for (const [name] of g.cookies()) if (refused(name)) expire(name);
+    for (const [name] of g.cookieList()) if (refused(name)) expire(name);
     for (const store of [localStorage, sessionStorage]) {
       for (const key of Object.keys(store)) if (refused(key)) store.removeItem(key);
     }
   };
 
   return {
-    send: send,
+    resend: send,
     write: writeCookie,
-    sweep: sweep,
+    purge: sweep,
 
     /* ``fresh`` is a new random id from the UI, used on a first choice;
      * ``age``: the visitor ticked the age / guardian box; ``shown``: the
@@ -141,7 +141,7 @@
       g.sync();
       const choice = g.choice;
       const id = choice?.i || g.pending?.consent_id || fresh;
-      g.ui?.hide?.();
+      g.view?.hide?.();
       const held = remember({
         ...shown,
         site: S.site,
@@ -150,7 +150,7 @@
         consent_id: id,
         token: choice?.raw,
         retry_key: rnd(),
-        gpc: K.gpc,
+        gpc: K.gpcOn,
         page_path: location.pathname,
         age_confirmed: age === true,
         subject: K.sj,
@@ -160,8 +160,8 @@
        * instead of this one. Where storage cannot keep it, this page sends it
        * and reloads only once it landed (the cookie then holds it). */
       g.channel?.postMessage(categories);
-      const granted = g.granted;
-      if (!granted || !g.guard(g.apply, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
+      const granted = g.grantedNow;
+      if (!granted || !g.guard(g.applyGrants, granted.filter((c) => categories.includes(c)), !held) || !held) send(0);
     },
 
     /* The hosted preference page returns cross-site with the new token and
@@ -170,7 +170,7 @@
      * never in place of a choice of another consent id: a link crafted with
      * someone else's valid token must not grant or replace anything. */
     adopt: (token, state) => {
-      const p = g.parse(token);
+      const p = g.parseToken(token);
       const kept = g.keep('sessionStorage', 'banner_state');
       /* single use: an old link in this tab's history cannot bring back an older choice */
       g.keep('sessionStorage', 'banner_state', null);

@@ -20,7 +20,7 @@
       /* storage off or full: asked again next time */
     }
   };
-  const raw = k.token();
+  const raw = k.currentToken();
   let id;
   try {
     id = JSON.parse(atob(raw.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).i;

@@ -24,7 +24,7 @@
   const unasked = () => {
     for (const e of d.querySelectorAll('[data-category]')) {
       const c = e.dataset.category;
-      if (K.has(c) || K.S.cats.includes(c) || warned.has(c)) continue;
+      if (K.allows(c) || K.S.cats.includes(c) || warned.has(c)) continue;
       warned.add(c);
       console.warn('banner: not a category of this site, kept blocked:', c);
     }
@@ -34,14 +34,14 @@
    * only when the page has an embed still waiting for its category. */
   let embeds = 0;
   const placeholders = () => {
-    if (embeds || ![...d.querySelectorAll('iframe[data-category][data-src],[data-banner-embed][data-category]')].some((e) => !K.has(e.dataset.category))) return;
+    if (embeds || ![...d.querySelectorAll('iframe[data-category][data-src],[data-banner-embed][data-category]')].some((e) => !K.allows(e.dataset.category))) return;
     embeds = 1;
-    K.load(K.S.api + 's/' + K.S.site + '/embeds.js');
+    K.loadScript(K.S.api + 's/' + K.S.site + '/embeds.js');
   };
 
   const frames = () => {
     for (const f of d.querySelectorAll('iframe[data-category][data-src]')) {
-      if (!K.has(f.dataset.category)) continue;
+      if (!K.allows(f.dataset.category)) continue;
       g.running.add(f.dataset.category);
       if (safe(f.dataset.src)) f.src = f.dataset.src;
       delete f.dataset.src;
@@ -50,7 +50,7 @@
 
   const scripts = () => {
     for (const s of d.querySelectorAll('script[type="text/plain"][data-category]')) {
-      if (K.has(s.dataset.category) && !queue.includes(s)) queue.push(s);
+      if (K.allows(s.dataset.category) && !queue.includes(s)) queue.push(s);
     }
     next();
   };
@@ -88,8 +88,8 @@
 
   return {
     /* Everything tagged on the page now: granted ones start, the rest wait. */
-    run: () => {
-      if (g.granted) frames(), scripts();
+    scan: () => {
+      if (g.grantedNow) frames(), scripts();
       unasked();
       placeholders();
     },

@@ -17,6 +17,8 @@
 (function (d) {
   'use strict';
   const DATA = __BANNER_UI__;
+  /* the site's default language: the one whose words came with this file */
+  const HOME = Object.keys(DATA).find((k) => k !== 'theme');
   const K = window.banner._k;
   const LANG_KEY = 'banner_lang';
   /* this file, ui.<hash>.js: its set's chunks are ui.<hash>.more.js and .css */
@@ -38,7 +40,7 @@
       const m = /^(id|en)(?![a-z])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
-    return K.S.lang;
+    return HOME;
   }
 
   function keptLanguage() {
@@ -93,7 +95,7 @@
   /* The browser's Global Privacy Control is honoured, and said (the extra
    * chunk's words: it comes before the banner shows for such a browser). */
   function gpcNote(parent) {
-    if (K.gpc && extra()) el('p', 'bn-note', extra().t[lang].gpc_honoured, parent);
+    if (K.gpcOn && extra()) el('p', 'bn-note', extra().t[lang].gpc_honoured, parent);
   }
 
   function theme(root) {
@@ -118,7 +120,7 @@
         /* no storage: the token coming back is not taken, and this site asks again */
       }
       a.href =
-        U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.token() + '&state=' + state;
+        U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.currentToken() + '&state=' + state;
     });
   }
 
@@ -297,10 +299,10 @@
     if (c.push(then) > 1) return;
     let parts = 0;
     const arrived = () => ++parts > 1 && c.splice(0).forEach((f) => f(c.x));
-    K.add('link', { rel: 'stylesheet', href: SELF.replace(/js$/, name + '.css') }, arrived);
+    K.attach('link', { rel: 'stylesheet', href: SELF.replace(/js$/, name + '.css') }, arrived);
     /* never another set's chunk (an outdated UI's, registered before) */
     window.__bannerParts[name] = null;
-    K.load(SELF.replace(/js$/, name + '.js'), () => {
+    K.loadScript(SELF.replace(/js$/, name + '.js'), () => {
       c.x = window.__bannerParts[name]?.(K);
       arrived();
     });
@@ -318,7 +320,7 @@
       ageBox: ageBox,
       allowed: allowed,
       decide: decide,
-      close: close,
+      dismiss: close,
       say: say,
       root: root,
       T: T,
@@ -360,7 +362,7 @@
    * is something to say. ``undefined``: the same again, in a redrawn UI. */
   function status(failed, quiet) {
     const was = deciding;
-    if (failed || was || chunks.extra?.x) chunk('extra', (x) => x?.status(helpers(), failed, quiet, was));
+    if (failed || was || chunks.extra?.x) chunk('extra', (x) => x?.report(helpers(), failed, quiet, was));
     if (!failed) deciding = false;
   }
 
@@ -375,7 +377,7 @@
     K.seen = () => seen;
     K.handoff = sent;
     root.remove();
-    K.load(BASE + 'ui.' + answer.ui + '.js');
+    K.loadScript(BASE + 'ui.' + answer.ui + '.js');
   }
 
   function render() {
@@ -400,7 +402,7 @@
    * set; ``then`` runs once they are here, ``failed`` if they do not come. */
   function words(next, then, failed) {
     if (DATA[next]) return then();
-    K.load(SELF.replace(/js$/, next + '.js'), () => {
+    K.loadScript(SELF.replace(/js$/, next + '.js'), () => {
       Object.assign(DATA, window.__bannerParts.words);
       (DATA[next] ? then : failed || Boolean)();
     });
@@ -435,7 +437,7 @@
    * default one if they do not come). */
   function mount() {
     words(lang, start, () => {
-      lang = Object.keys(DATA).find((k) => k !== 'theme');
+      lang = HOME;
       start();
     });
   }
@@ -445,7 +447,7 @@
    * sends Global Privacy Control is told it is honoured: then the extra
    * chunk comes first (the banner shows without it if it does not come). */
   function start() {
-    if (news(DATA[lang]) || DATA[lang].age || K.gpc) chunk('extra', begin);
+    if (news(DATA[lang]) || DATA[lang].age || K.gpcOn) chunk('extra', begin);
     else begin();
   }
 
@@ -456,7 +458,7 @@
     K.lang = lang;
     render();
     d.addEventListener('focusin', clear);
-    K.mount({ show: show, status: status, hide: hide, stale: stale });
+    K.mount({ show: show, report: status, hide: hide, stale: stale });
     if (handoff) show(handoff.layer, handoff.preset);
   }
 

@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).custom=r=>({start:(a,n)=>r.first(a,n)&&r.load(a.src)});
+(window.__bannerParts=window.__bannerParts||{}).custom=w=>({start:(d,i)=>w.Y(d,i)&&w.Q(d.src)});

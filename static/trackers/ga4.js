@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).ga4=a=>({start:(n,r)=>a.first(n,r)&&a.tag(n.id)});
+(window.__bannerParts=window.__bannerParts||{}).ga4=w=>({start:(d,i)=>w.Y(d,i)&&w.tt(d.id)});

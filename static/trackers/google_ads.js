@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).google_ads=a=>({start:(n,r)=>a.first(n,r)&&a.tag(n.id)});
+(window.__bannerParts=window.__bannerParts||{}).google_ads=w=>({start:(d,i)=>w.Y(d,i)&&w.tt(d.id)});

@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let e=null;return{init(n){const r=new URLSearchParams(location.search),a=n.params.find(n=>r.get(n));e=a?encodeURIComponent(r.get(a).slice(0,200)):null},start(r,a){e&&a&&n.write(r.cookie,e,r.days),e=null}}};
+(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let l=null;return{init(n){const o=new URLSearchParams(location.search),t=n.params.find(n=>o.get(n));l=t?encodeURIComponent(o.get(t).slice(0,200)):null},start(o,t){l&&t&&n.X(o.cookie,l,o.days),l=null}}};

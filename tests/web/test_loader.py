@@ -281,3 +281,33 @@ def test_served_assets_are_built_from_the_current_sources() -> None:
         digest, name = line.split()
         current = hashlib.sha256((sources / name).read_bytes()).hexdigest()
         assert current == digest, f"static/src/{name} changed: run static/src/build.sh"
+
+
+def _keys(data: object) -> set[str]:
+    if isinstance(data, dict):
+        return set(data) | {k for value in data.values() for k in _keys(value)}
+    if isinstance(data, list):
+        return {k for value in data for k in _keys(value)}
+    return set()
+
+
+def test_shortened_names_are_distinct_and_meet_no_name_of_the_data(config: BannerConfig) -> None:
+    """The build shortens the listed internal names (static/src/build.sh) through one map.
+
+    Each gets a short name of its own, every listed name is in the committed map (so the
+    files built at different times agree), and no short name is a key of what the
+    service writes into the files or of a consent token's payload.
+    """
+    sources = resource_dir("static") / "src"
+    props = json.loads((sources / "props.json").read_text())["props"]["props"]
+    short = list(props.values())
+    assert len(set(short)) == len(short)
+    build = (sources / "build.sh").read_text()
+    listed = build.split('internal="', 1)[1].split('"', 1)[0].split("|")
+    assert {f"${name}" for name in listed} <= set(props)
+    site = config.sites["tokodemo"]
+    notices = site_notices(site, banner_texts)
+    written = _keys(gate_settings(site, BASE)) | _keys(ui_data(site, notices))
+    written |= _keys(more_data(site, notices)) | _keys(words_data("en", notices))
+    token_payload = {"s", "v", "g", "t", "i"}
+    assert not set(short) & (written | token_payload)

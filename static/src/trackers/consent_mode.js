@@ -17,14 +17,14 @@
 
   function signals(t) {
     const state = (on) => (on ? 'granted' : 'denied');
-    const ads = state(t.ads.some(k.has));
+    const ads = state(t.ads.some(k.allows));
     return {
       ad_storage: ads,
       ad_user_data: ads,
       ad_personalization: ads,
-      analytics_storage: state(t.analytics.some(k.has)),
-      functionality_storage: state(k.has('functional')),
-      personalization_storage: state(k.has('preference')),
+      analytics_storage: state(t.analytics.some(k.allows)),
+      functionality_storage: state(k.allows('functional')),
+      personalization_storage: state(k.allows('preference')),
     };
   }
 
@@ -32,7 +32,7 @@
   k.tag = (id) => {
     if (!loaded) {
       gtag('js', new Date());
-      k.load('https://www.googletagmanager.com/gtag/js?id=' + id);
+      k.loadScript('https://www.googletagmanager.com/gtag/js?id=' + id);
     }
     gtag('config', id);
     loaded = true;

@@ -10,7 +10,7 @@
   function container(t) {
     loaded = true;
     k.push({ 'gtm.start': Date.now(), event: 'gtm.js' });
-    k.load('https://www.googletagmanager.com/gtm.js?id=' + t.id);
+    k.loadScript('https://www.googletagmanager.com/gtm.js?id=' + t.id);
   }
 
   k.d.addEventListener('banner:change', (e) => k.push({ event: 'banner_consent', banner_granted: e.detail.granted }));
@@ -19,8 +19,8 @@
     /* basic: once any category of the container or of its declared tags is
      * granted (that category then counts as running: withdrawing it reloads) */
     start: (t) => {
-      for (const c of t.cats) k.first({ category: c }, k.has(c));
-      if (!loaded && t.cats.some(k.has)) container(t);
+      for (const c of t.cats) k.first({ category: c }, k.allows(c));
+      if (!loaded && t.cats.some(k.allows)) container(t);
     },
   };
 };

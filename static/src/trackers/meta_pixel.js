@@ -17,6 +17,6 @@
     if (!k.first(t, on)) return;
     f('init', t.id);
     f('track', 'PageView');
-    k.load('https://connect.facebook.net/en_US/fbevents.js');
+    k.loadScript('https://connect.facebook.net/en_US/fbevents.js');
   },
 });

@@ -29,7 +29,7 @@
       (q._i = q._i || {})[id] = Object.assign([], { _u: sdk });
       (q._t = q._t || {})[id] = Date.now();
       (q._o = q._o || {})[id] = options || {};
-      k.load(sdk + '?sdkid=' + id + '&lib=ttq');
+      k.loadScript(sdk + '?sdkid=' + id + '&lib=ttq');
     };
     methods.forEach((m) => q.setAndDefer(q, m));
     return q;
