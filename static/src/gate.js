@@ -329,11 +329,13 @@
   inner.begin = () => {
     if (choice) {
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
-    } else {
-      guard(sweep);
     }
     if (pending && !passed) need('send', (c) => c.send(0));
     else if (!choice) showBanner(1);
+    /* What refused categories left is deleted in a task of its own (listing
+     * sessionStorage waits on the browser), so the banner is not held back;
+     * nothing is granted meanwhile. */
+    if (!choice) setTimeout(guard, 0, sweep);
   };
 
   /* A cookie this browser did not get from the service (written by a page
@@ -362,5 +364,11 @@
   if (passed) {
     history.replaceState(null, '', location.pathname + location.search);
     need('send', (c) => (c.adopt(passed[1], passed[2]), run()));
-  } else run();
+  } else if (asked) {
+    /* No consent cookie: the banner's files are on their way, and going on
+     * (reading the choice, deciding to show it) is a task of its own, so
+     * this one stays short (a long task holds back everything behind it). */
+    setTimeout(run);
+  }
+  else run();
 })(window, document);
