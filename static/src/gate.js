@@ -369,6 +369,5 @@
      * (reading the choice, deciding to show it) is a task of its own, so
      * this one stays short (a long task holds back everything behind it). */
     setTimeout(run);
-  }
-  else run();
+  } else run();
 })(window, document);
