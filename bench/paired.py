@@ -66,6 +66,14 @@ def served(rev: str, folder: Path) -> Iterator[dict[str, str]]:
         child.wait(timeout=60)
 
 
+def _short(rev: str) -> str:
+    """The commit's short hash (the tables name commits, not ``HEAD``)."""
+    found = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return found.stdout.strip()
+
+
 def visit_all(
     pages: dict[str, str], rounds: int
 ) -> tuple[dict[str, list[browser.FirstVisit]], list[float]]:
@@ -110,7 +118,8 @@ def table(found: dict[str, list[browser.FirstVisit]]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    rounds, revs = int(argv[0]), argv[1:]
+    rounds = int(argv[0])
+    revs = [_short(rev) for rev in argv[1:]]
     peers.install()
     started = time.strftime("%H:%M", time.gmtime())
     with ExitStack() as stack:
