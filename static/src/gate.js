@@ -329,13 +329,14 @@
   inner.begin = () => {
     if (choice) {
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
+    } else {
+      /* What refused categories left is deleted in a task of its own (listing
+       * sessionStorage waits on the browser), so the banner is not held back;
+       * nothing is granted meanwhile. */
+      setTimeout(guard, 0, sweep);
     }
     if (pending && !passed) need('send', (c) => c.send(0));
     else if (!choice) showBanner(1);
-    /* What refused categories left is deleted in a task of its own (listing
-     * sessionStorage waits on the browser), so the banner is not held back;
-     * nothing is granted meanwhile. */
-    if (!choice) setTimeout(guard, 0, sweep);
   };
 
   /* A cookie this browser did not get from the service (written by a page
