@@ -66,7 +66,7 @@ def served(rev: str, folder: Path) -> Iterator[dict[str, str]]:
         child.wait(timeout=60)
 
 
-def _short(rev: str) -> str:
+def short(rev: str) -> str:
     """The commit's short hash (the tables name commits, not ``HEAD``)."""
     found = subprocess.run(
         ["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True, text=True
@@ -119,7 +119,7 @@ def table(found: dict[str, list[browser.FirstVisit]]) -> str:
 
 def main(argv: list[str]) -> None:
     rounds = int(argv[0])
-    revs = [_short(rev) for rev in argv[1:]]
+    revs = [short(rev) for rev in argv[1:]]
     peers.install()
     started = time.strftime("%H:%M", time.gmtime())
     with ExitStack() as stack:
