@@ -257,11 +257,28 @@
     const gone = root;
     gone.classList.add('bn-away');
     const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, { notice_hash: U.h, policy_version: U.policy_version });
-    let once = 0;
-    const record = () => once++ || (hide(), gone.classList.remove('bn-away'), refocus(), choose());
-    requestAnimationFrame(() => setTimeout(record));
-    setTimeout(record, 100);
+    painted(() => (hide(), gone.classList.remove('bn-away'), refocus(), choose()));
     return true;
+  }
+
+  /* Runs ``then`` once, in a task after the next frame is painted (after
+   * 100 ms at the latest: a hidden tab paints no frame). */
+  function painted(then) {
+    let once = 0;
+    const run = () => once++ || then();
+    requestAnimationFrame(() => setTimeout(run));
+    setTimeout(run, 100);
+  }
+
+  /* The first layer takes focus once it is painted: focusing lays it out,
+   * and its first layout (the fonts, the notice's lines) is then the work of
+   * the frame that draws it, not of this script. A visitor typing in the
+   * page keeps the focus and hears that the banner is open; one who reached
+   * the bar meanwhile, or put it aside, stays where they are. */
+  function greet() {
+    if (bar.hidden || root.contains(d.activeElement)) return;
+    if (busy()) chunk('extra', (x) => x && say(x.t[lang].banner_open));
+    else bar.focus();
   }
 
   /* Focus goes back to the page control that opened the banner, or to the
@@ -344,9 +361,7 @@
       if (opener === undefined) opener = busy() ? d.activeElement : null;
       bar.hidden = false;
       pill.hidden = true;
-      if (quiet) return;
-      if (busy()) chunk('extra', (x) => x && say(x.t[lang].banner_open));
-      else bar.focus();
+      if (!quiet) painted(greet);
     }
   }
 

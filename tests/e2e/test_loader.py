@@ -95,6 +95,16 @@ def banner_shown(page: Any) -> None:
     page.locator(".bn-bar").wait_for(state="visible")
 
 
+#: Focus is on the banner (the first layer takes it once it is painted).
+FOCUS_IN_BANNER = "document.querySelector('.bn')?.contains(document.activeElement)"
+
+
+def banner_focused(page: Any) -> None:
+    """The first layer is shown and has taken focus, as a keyboard user finds it."""
+    banner_shown(page)
+    page.wait_for_function(FOCUS_IN_BANNER)
+
+
 def gate_ran(page: Any) -> None:
     page.wait_for_function("() => window.banner && window.banner._k")
 

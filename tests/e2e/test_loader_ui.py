@@ -13,6 +13,7 @@ from tests.e2e.conftest import Deployment, TrackerLog
 from tests.e2e.test_loader import (
     GATED,
     GATED_ORDER,
+    banner_focused,
     banner_shown,
     decide,
     serve_tags,
@@ -84,7 +85,7 @@ def tab_to(page: Any, name: str) -> None:
 
 def test_keyboard_only_accept(deployment: Deployment, page: Any, trackers: TrackerLog) -> None:
     visit(page, deployment)
-    banner_shown(page)
+    banner_focused(page)
     tab_to(page, "Terima semua")
     with page.expect_response("**/api/v1/consent") as answer:
         page.keyboard.press("Enter")
@@ -96,7 +97,7 @@ def test_keyboard_only_manage_then_reject(
     deployment: Deployment, page: Any, trackers: TrackerLog
 ) -> None:
     visit(page, deployment)
-    banner_shown(page)
+    banner_focused(page)
     tab_to(page, "Atur pilihan")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")

@@ -20,7 +20,14 @@ from axe_playwright_python.sync_playwright import Axe
 
 from banner.log.export import write_jsonl
 from tests.e2e.conftest import Deployment, Shop, TrackerLog, running
-from tests.e2e.test_loader import banner_shown, decide, shop_html, visit, wait_until
+from tests.e2e.test_loader import (
+    banner_focused,
+    banner_shown,
+    decide,
+    shop_html,
+    visit,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -98,7 +105,7 @@ def test_language_switch_by_keyboard_holds_for_the_visit(
     deployment: Deployment, page: Any, context: Any, artifacts: Path
 ) -> None:
     visit(page, deployment, lang="id")
-    banner_shown(page)
+    banner_focused(page)
     for _ in range(20):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent") == "English":
