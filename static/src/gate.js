@@ -330,10 +330,7 @@
     if (choice) {
       apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
     } else {
-      /* What refused categories left is deleted in a task of its own (listing
-       * sessionStorage waits on the browser), so the banner is not held back;
-       * nothing is granted meanwhile. */
-      setTimeout(guard, 0, sweep);
+      guard(sweep);
     }
     if (pending && !passed) need('send', (c) => c.resend(0));
     else if (!choice) showBanner(1);
@@ -365,10 +362,5 @@
   if (passed) {
     history.replaceState(null, '', location.pathname + location.search);
     need('send', (c) => (c.adopt(passed[1], passed[2]), run()));
-  } else if (asked) {
-    /* No consent cookie: the banner's files are on their way, and going on
-     * (reading the choice, deciding to show it) is a task of its own, so
-     * this one stays short (a long task holds back everything behind it). */
-    setTimeout(run);
   } else run();
 })(window, document);
