@@ -64,7 +64,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: chunks' and UI's own members whose names a DOM, JSON or page name shared are renamed
 #: so they are shortened too: -61 to -141 B. The gates no longer carry the default
 #: language (the UI's file names it by its words): -8 to -18 B more on the gates.
-NOT_MET: dict[str, int] = {GATE_MIX: 2743, GATE_EVERY: 3325, FIRST_MIX: 6551}
+#: 2026-12-07 (lead, second session): +20 to +31 B, raised on purpose: a chunk that did
+#: not come is asked for again after 1, 2 and 4 s. Before, one failed fetch of the
+#: decision's chunk (a 503 while the service reloads) dropped every decision of that
+#: page view, a withdrawal too, without a word (a clean CI run caught it).
+NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6582}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -174,8 +174,9 @@
    * fn(chunk) when it is there; ``src`` names another file of that chunk
    * (a UI taking over from an outdated one asks for its own set's). A chunk registers itself as tracker parts
    * do, (window.__bannerParts ||= {}).NAME = (kernel, inner) => chunk; the
-   * gate takes it once the file ran. A chunk that does not arrive leaves its
-   * work undone: nothing it would start starts (the gate never fails open).
+   * gate takes it once the file ran. A chunk that does not arrive is asked
+   * for again (three times); until it comes its work waits: nothing it would
+   * start starts (the gate never fails open).
    * To add a chunk NAME: write static/src/NAME.js in that shape, add it to
    * build.sh and to CHUNKS in banner/web/site_files.py, and call
    * need('NAME', fn) where the gate sees the page needs it (a few bytes). */
@@ -183,12 +184,17 @@
   const need = (name, fn, src = base + '.' + name + '.js') => {
     const c = (chunks[src] = chunks[src] || []);
     if (c.x) return guard(fn, c.x);
-    if (c.push(fn) < 2) {
+    /* A chunk that did not come (a 503 while the service reloads, a dropped
+     * connection) is asked for again after 1, 2 and 4 s, with the work
+     * waiting on it: that may be the visitor's decision, a withdrawal too,
+     * which would otherwise be dropped without a word. */
+    const get = (n) =>
       load(src, () => {
         c.x = guard(() => w.__bannerParts[name](kernel, inner));
         if (c.x) for (const f of c.splice(0)) guard(f, c.x);
+        else if (n < 3) setTimeout(get, 1e3 << n, n + 1);
       });
-    }
+    if (c.push(fn) < 2) get(0);
   };
 
   const base = S.api + 's/' + S.site + '/ui.' + S.ui;

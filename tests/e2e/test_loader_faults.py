@@ -189,3 +189,29 @@ def test_reopening_the_choices_fetches_the_second_layer_once_and_warns_of_nothin
     ran = "document.querySelectorAll('script[src$=\".more.js\"]').length"
     assert page.evaluate(ran) == 1  # not run a second time from the cache either
     assert [w for w in warnings if "banner" in w] == []
+
+
+@pytest.mark.parametrize("button", ["Tolak semua", "Terima semua"])
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_decision_whose_chunk_did_not_arrive_is_still_recorded(
+    deployment: Deployment, page: Any, button: str, failures: int
+) -> None:
+    """The decision's code (``ui.<hash>.send.js``) comes on the click. When it does not
+    arrive (a 503 while the service reloads, a dropped connection), the gate asks for
+    it again: before, every decision of that page view was dropped without a word,
+    a refusal or a withdrawal too."""
+    asked: list[int] = []
+
+    def flaky(route: Any) -> None:
+        asked.append(1)
+        if len(asked) <= failures:
+            route.fulfill(status=503, body="retry later", headers={"Retry-After": "1"})
+        else:
+            route.continue_()
+
+    page.route("**/ui.*.send.js", flaky)
+    visit(page, deployment)
+    banner_shown(page)
+    granted = decide(page, button)["granted"]
+    assert granted == ([] if button == "Tolak semua" else ["functional", "analytics", "preference"])
+    assert len(asked) == failures + 1
