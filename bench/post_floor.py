@@ -37,10 +37,7 @@ from bench.throughput import (
     HELLO,
     SHOP,
     Case,
-    Figures,
-    load_case,
-    status_of,
-    table_of,
+    run_rounds,
 )
 
 ROUNDS = 3
@@ -110,13 +107,7 @@ def cases(running: Floors) -> list[Case]:
 def measure(rounds: int) -> str:
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-floor-") as tmp, servers(Path(tmp)) as run:
-        table = cases(run)
-        found = Figures({case.name: status_of(case.shape) for case in table})
-        ready = [case for case in table if found.statuses[case.name] == case.status]
-        for _ in range(rounds):
-            for case in ready:
-                load_case(run, case, found)
-    return table_of(table, found)
+        return run_rounds(run, cases(run), rounds)
 
 
 def main() -> None:

@@ -74,6 +74,19 @@ class _Batcher:
                 done.set()
 
 
+def _values(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The table's columns of each row: consent id, site, granted, the whole body."""
+    return [
+        (
+            str(row.get("consent_id")),
+            str(row.get("site")),
+            json.dumps(row.get("granted")),
+            json.dumps(row),
+        )
+        for row in rows
+    ]
+
+
 def _nothing(rows: list[dict[str, Any]]) -> None:
     del rows
 
@@ -89,15 +102,7 @@ class _SqliteRows:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
             "INSERT INTO decisions (consent_id, site, granted, body) VALUES (?, ?, ?, ?)",
-            [
-                (
-                    str(row.get("consent_id")),
-                    str(row.get("site")),
-                    json.dumps(row.get("granted")),
-                    json.dumps(row),
-                )
-                for row in rows
-            ],
+            _values(rows),
         )
         conn.execute("COMMIT")
 
@@ -127,15 +132,7 @@ class _PostgresRows:
         with conn.transaction(), conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO decisions (consent_id, site, granted, body) VALUES (%s, %s, %s, %s)",
-                [
-                    (
-                        str(row.get("consent_id")),
-                        str(row.get("site")),
-                        json.dumps(row.get("granted")),
-                        json.dumps(row),
-                    )
-                    for row in rows
-                ],
+                _values(rows),
             )
 
     def _connection(self) -> Any:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Self
 
 from banner.app import create_app
 from banner.core.config import load_config
@@ -73,28 +74,29 @@ def _post(
         return http.client.HTTPConnection("127.0.0.1", port, timeout=30), False
 
 
-class Clients:
-    """Keep-alive clients posting decisions; latencies kept per phase."""
+class _Posters:
+    """Threads posting decisions on keep-alive connections; latencies kept per phase."""
 
-    def __init__(self, port: int, body: bytes) -> None:
+    def __init__(self, port: int, body: bytes, threads: list[threading.Thread]) -> None:
         self.port, self.body = port, body
         self.phase = "warm"
         self.latencies: dict[str, list[float]] = {}
         self.errors = 0
         self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self._run) for _ in range(CLIENTS)]
+        self.threads = threads
 
-    def _run(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        while not self.stopping.is_set():
-            phase, start = self.phase, time.perf_counter()
-            conn, ok = _post(conn, self.port, self.body)
-            if ok:
-                self.latencies.setdefault(phase, []).append(time.perf_counter() - start)
-            else:
-                self.errors += 1
+    def _post(
+        self, conn: http.client.HTTPConnection, phase: str, since: float
+    ) -> http.client.HTTPConnection:
+        """POST one decision; its latency counts from ``since`` into ``phase``."""
+        conn, ok = _post(conn, self.port, self.body)
+        if ok:
+            self.latencies.setdefault(phase, []).append(time.perf_counter() - since)
+        else:
+            self.errors += 1
+        return conn
 
-    def __enter__(self) -> Clients:
+    def __enter__(self) -> Self:
         for thread in self.threads:
             thread.start()
         return self
@@ -105,7 +107,19 @@ class Clients:
             thread.join()
 
 
-class OpenLoopClients:
+class Clients(_Posters):
+    """Keep-alive clients posting decisions back to back."""
+
+    def __init__(self, port: int, body: bytes) -> None:
+        super().__init__(port, body, [threading.Thread(target=self._run) for _ in range(CLIENTS)])
+
+    def _run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        while not self.stopping.is_set():
+            conn = self._post(conn, self.phase, time.perf_counter())
+
+
+class OpenLoopClients(_Posters):
     """Decisions posted at a fixed rate whatever the answers: an open loop.
 
     The :class:`Clients` post back to back, so they saturate the service and
@@ -118,17 +132,14 @@ class OpenLoopClients:
     """
 
     def __init__(self, port: int, body: bytes, rate: float) -> None:
-        self.port, self.body, self.rate = port, body, rate
-        self.phase = "warm"
-        self.latencies: dict[str, list[float]] = {}
-        self.errors = 0
-        #: requests that waited for a free connection past their time
-        self.late = 0
-        self.stopping = threading.Event()
-        self.due: queue.SimpleQueue[tuple[str, float] | None] = queue.SimpleQueue()
-        self.threads = [threading.Thread(target=self._schedule)] + [
+        threads = [threading.Thread(target=self._schedule)] + [
             threading.Thread(target=self._send) for _ in range(OPEN_CONNECTIONS)
         ]
+        super().__init__(port, body, threads)
+        self.rate = rate
+        #: requests that waited for a free connection past their time
+        self.late = 0
+        self.due: queue.SimpleQueue[tuple[str, float] | None] = queue.SimpleQueue()
 
     def _schedule(self) -> None:
         start = time.perf_counter()
@@ -149,21 +160,7 @@ class OpenLoopClients:
             phase, at = item
             if time.perf_counter() - at > 0.001:
                 self.late += 1
-            conn, ok = _post(conn, self.port, self.body)
-            if ok:
-                self.latencies.setdefault(phase, []).append(time.perf_counter() - at)
-            else:
-                self.errors += 1
-
-    def __enter__(self) -> OpenLoopClients:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join()
+            conn = self._post(conn, phase, at)
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -191,16 +191,20 @@ def load_case(running: Running, case: Case, found: Figures) -> None:
     found.errors[case.name] = found.errors.get(case.name, 0) + result.errors
 
 
+def run_rounds(running: Running, table: list[Case], rounds: int) -> str:
+    """Load every case answering its expected status, round-robin; the table."""
+    found = Figures({case.name: status_of(case.shape) for case in table})
+    ready = [case for case in table if found.statuses[case.name] == case.status]
+    for _ in range(rounds):
+        for case in ready:
+            load_case(running, case, found)
+    return table_of(table, found)
+
+
 def measure(rounds: int) -> str:
     load.wrk_path()
     with tempfile.TemporaryDirectory(prefix="banner-bench-") as tmp, services(Path(tmp)) as run:
-        table = cases(run)
-        found = Figures({case.name: status_of(case.shape) for case in table})
-        ready = [case for case in table if found.statuses[case.name] == case.status]
-        for _ in range(rounds):
-            for case in ready:
-                load_case(run, case, found)
-    return table_of(table, found)
+        return run_rounds(run, cases(run), rounds)
 
 
 def table_of(table: list[Case], found: Figures) -> str:
