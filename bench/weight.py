@@ -68,7 +68,10 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: not come is asked for again after 1, 2 and 4 s. Before, one failed fetch of the
 #: decision's chunk (a 503 while the service reloads) dropped every decision of that
 #: page view, a withdrawal too, without a word (a clean CI run caught it).
-NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6582}
+#: 2026-12-07 (firstlayer): the first layer's paragraphs come as one list (``p``), its
+#: links, focus rule (WCAG 2.4.11), helpers for the chunks and language pick are
+#: written shorter, one focus outline for every control of the banner: -151 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6434}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

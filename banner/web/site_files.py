@@ -66,12 +66,18 @@ HASHED_NAME = re.compile(
     rf"ui\.([0-9a-f]{{16}})\.({'|'.join(re.escape(name) for name in CHUNK_FILES)}|js|css)"
 )
 #: What the first layer draws of a language's notice document (besides the
-#: texts): the rest is the second layer's (its categories, ``c``), the
-#: placeholders' (``e``, embeds.js) or drawn by no one (``transfers`` are in
-#: the first layer's sentences; the format, site and language name the
-#: document). The changes (``ch``) are drawn by the extra chunk, but the first
-#: layer tells from them whether to fetch it first.
-FIRST_LAYER = ("policy_version", "n", "ch", "age", "o", "privacy")
+#: texts and its sentences): the rest is the second layer's (its categories,
+#: ``c``), the placeholders' (``e``, embeds.js) or drawn by no one
+#: (``transfers`` are in the first layer's sentences; the format, site and
+#: language name the document). The changes (``ch``) are drawn by the extra
+#: chunk, but the first layer tells from them whether to fetch it first.
+FIRST_LAYER = ("policy_version", "ch", "age", "o", "privacy")
+#: The first layer's paragraphs, in the order it draws them (as ``p``, a
+#: list): the site's own ``banner_body`` (a text, where the site wrote one),
+#: then the notice's sentences (``n``; ``abroad`` is empty when no data
+#: leaves the country). Empty ones are left out.
+PARAGRAPHS = ("intro", "abroad", "kept", "controller")
+FIRST_BODY = "banner_body"
 #: The texts only the second layer draws (more.js).
 SECOND_LAYER_TEXTS = frozenset(
     {"always_on", "close", "cookies_in_category", "recipients_heading", "save", "withdraw_all"}
@@ -107,8 +113,15 @@ def first_layer(notice: Notice) -> dict[str, Any]:
     whatever address it is served from.
     """
     document = notice.document
-    texts = {k: v for k, v in document["t"].items() if k not in SECOND_LAYER_TEXTS | EXTRA_TEXTS}
-    return {**{key: document[key] for key in FIRST_LAYER}, "t": texts, "h": notice.hash}
+    drawn_elsewhere = SECOND_LAYER_TEXTS | EXTRA_TEXTS | {FIRST_BODY}
+    texts = {k: v for k, v in document["t"].items() if k not in drawn_elsewhere}
+    said = [document["t"].get(FIRST_BODY), *(document["n"][key] for key in PARAGRAPHS)]
+    return {
+        **{key: document[key] for key in FIRST_LAYER},
+        "t": texts,
+        "p": [sentence for sentence in said if sentence],
+        "h": notice.hash,
+    }
 
 
 def ui_data(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> dict[str, Any]:

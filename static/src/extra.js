@@ -77,10 +77,11 @@
       input.setAttribute('aria-describedby', error.id);
     },
 
-    /* Granting needs the box ticked (``layer``: the bar or the dialog). */
+    /* Granting needs the box ticked where there is one (``layer``: the bar
+     * or the dialog). */
     allowed: (layer) => {
-      if (x.aged) return true;
       const box = layer.querySelector('.bn-age');
+      if (x.aged || !box) return true;
       const input = box.querySelector('input');
       box.querySelector('.bn-error').hidden = false;
       input.setAttribute('aria-invalid', 'true');

@@ -95,7 +95,7 @@
     u.changes(text);
     u.gpcNote(text);
     MORE[u.lang].c.forEach((c) => categoryRow(c, text));
-    u.links(text, true);
+    u.links(text);
     u.ageBox(dialog, 'bn-age2');
     /* Withdrawing is one click, as accepting is: the three look alike. */
     const row = el('div', 'bn-actions', null, dialog);

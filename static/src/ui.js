@@ -25,7 +25,7 @@
   const SELF = d.currentScript.src;
   /* The site's folder on the service, where this file and its successors live. */
   const BASE = SELF.replace(/[^/]*$/, '');
-  let lang = keptLanguage() || K.lang || language();
+  let lang = language();
   /* more: the second layer once built (more.js: its modal, dialog, open, shut, chosen) */
   let U, T, optional, root, bar, more, back, pill, live, opener;
   /* the chunks (more, extra) by name: what waits for each, and once it ran, ``x`` */
@@ -33,31 +33,28 @@
   let sent = null;
   let deciding = false;
 
-  /* The page's language, else the browser's first one the banner speaks,
-   * else the site's default. */
+  /* The language kept for this visit, else the one drawn (by an outdated
+   * UI or a placeholder), else the page's, else the browser's first one the
+   * banner speaks, else the site's default. Only a language the banner
+   * speaks, alone or with a region ('__proto__', 'en<script>' name none). */
   function language() {
-    for (const tag of [d.documentElement.lang, ...navigator.languages]) {
-      const m = /^(id|en)(?![a-z])/i.exec(tag);
+    let kept;
+    try {
+      kept = sessionStorage.getItem(LANG_KEY);
+    } catch {
+      /* storage off: nothing kept */
+    }
+    for (const tag of [kept, K.lang, d.documentElement.lang, ...navigator.languages]) {
+      const m = /^(id|en)(?![^_-])/i.exec(tag);
       if (m) return m[1].toLowerCase();
     }
     return HOME;
   }
 
-  function keptLanguage() {
-    try {
-      const kept = sessionStorage.getItem(LANG_KEY);
-      /* a language the banner speaks, nothing else ('__proto__' names none) */
-      return /^(id|en)$/.test(kept) ? kept : null;
-    } catch {
-      return null;
-    }
-  }
-
   function el(tag, cls, text, parent) {
-    const node = d.createElement(tag);
+    const node = parent.appendChild(d.createElement(tag));
     if (cls) node.className = cls;
     if (text) node.textContent = text;
-    if (parent) parent.appendChild(node);
     return node;
   }
 
@@ -66,15 +63,6 @@
     b.type = 'button';
     b.addEventListener('click', action);
     return b;
-  }
-
-  function link(text, href, parent) {
-    const a = el('a', 'bn-link', text, parent);
-    a.href = href;
-    a.target = '_blank';
-    a.rel = 'noopener';
-    el('span', 'bn-sr', ' ' + T.new_tab, a);
-    return a;
   }
 
   /* The title, and a button for each other language, named in that language. */
@@ -103,15 +91,25 @@
     for (const key of Object.keys(colours)) root.style.setProperty('--bn-' + key, colours[key]);
   }
 
-  /* Same tab, so the page can send the visitor back; the token is read at
-   * click time, as the choice may have changed since the layer was built. */
-  function preferencesLink(parent) {
-    const a = link(T.preferences_page, U.l.preferences, parent);
-    a.removeAttribute('target');
-    a.lastChild.remove();
-    /* The token is read at click time, as the choice may have changed since
-     * the layer was built. The page hands the state back with the new token;
-     * the gate takes a token only with the state this tab kept (its adopt). */
+  /* The privacy policy and the cookie list open in a new tab, and say so;
+   * the full settings page opens in the same tab, so it can send the visitor
+   * back. Its address gets the token at click time, as the choice may have
+   * changed since the layer was built; the page hands the state back with
+   * the new token, and the gate takes a token only with the state this tab
+   * kept (its adopt). */
+  function links(parent) {
+    const row = el('p', 'bn-links', null, parent);
+    const page = BASE + 'preferences?lang=' + lang;
+    for (const [text, href] of [
+      [T.privacy_policy, U.privacy],
+      [T.cookie_declaration, BASE + 'cookies?lang=' + lang],
+    ]) {
+      const a = el('a', 'bn-link', text, row);
+      Object.assign(a, { href: href, target: '_blank', rel: 'noopener' });
+      el('span', 'bn-sr', ' ' + T.new_tab, a);
+    }
+    const a = el('a', 'bn-link', T.preferences_page, row);
+    a.href = page;
     a.addEventListener('click', () => {
       const state = newId();
       try {
@@ -119,29 +117,21 @@
       } catch {
         /* no storage: the token coming back is not taken, and this site asks again */
       }
-      a.href =
-        U.l.preferences + '&return=' + encodeURIComponent(location.href) + '&token=' + K.currentToken() + '&state=' + state;
+      a.href = page + '&return=' + encodeURIComponent(location.href) + '&token=' + K.currentToken() + '&state=' + state;
     });
-  }
-
-  function links(parent, cookieList) {
-    const row = el('p', 'bn-links', null, parent);
-    link(T.privacy_policy, U.privacy, row);
-    if (cookieList) link(T.cookie_declaration, U.l.cookies, row);
-    preferencesLink(row);
   }
 
   /* Every change since the policy version of the visitor's earlier choice
    * (the extra chunk draws them; it is fetched before the banner shows when
    * there are some, see start). */
   function changes(parent) {
-    return extra()?.changes(helpers(), parent, U.ch);
+    return extra()?.changes(u, parent, U.ch);
   }
 
   /* The age / guardian box (sites with children = "guardian") is the extra
    * chunk's, fetched before the banner shows on such a site. */
   function ageBox(parent, id) {
-    if (U.age) extra()?.ageBox(helpers(), parent, id);
+    if (U.age) extra()?.ageBox(u, parent, id);
   }
 
   /* The changes since the visitor's earlier choice (their notice changed). */
@@ -159,12 +149,13 @@
    * they then read. */
   function allowed(categories, layer) {
     if (!categories.length || !(U.age || news(U))) return true;
-    if (extra() && !(news(U) && !layer.querySelector('.bn-changes'))) return !U.age || extra().allowed(layer);
+    /* a layer drawn with the extra chunk shows both (see ageBox, changes) */
+    if (layer.querySelector('.bn-age,.bn-changes')) return extra().allowed(layer);
     chunk('extra', (x) => {
       if (!x) return;
       redraw(lang);
       const now = second() ? more.dialog : bar;
-      U.age ? x.allowed(now) : now.querySelector('.bn-changes')?.focus();
+      if (x.allowed(now)) now.querySelector('.bn-changes')?.focus();
     });
   }
 
@@ -178,13 +169,9 @@
      * on the smallest phones. A plain notice keeps to 60% of the screen. */
     const text = el('div', 'bn-scroll', null, bar);
     if (changes(text) || U.age) bar.classList.add('bn-tall');
-    if (T.banner_body) el('p', 'bn-text', T.banner_body, text);
-    el('p', 'bn-text', U.n.intro, text);
-    if (U.n.abroad) el('p', 'bn-text', U.n.abroad, text);
-    el('p', 'bn-text', U.n.kept, text);
-    el('p', 'bn-text', U.n.controller, text);
+    for (const said of U.p) el('p', 'bn-text', said, text);
     gpcNote(text);
-    links(text, true);
+    links(text);
     ageBox(bar, 'bn-age1');
     const row = el('div', 'bn-actions', null, bar);
     // data-banner-accept: the stable hook `banner scan` clicks (never the text).
@@ -201,27 +188,23 @@
     if (focus) pill.focus();
   }
 
-  function covered(target, part) {
-    const a = target.getBoundingClientRect();
-    const b = part.getBoundingClientRect();
-    return a.bottom > b.top && a.top < b.bottom && a.right > b.left && a.left < b.right;
-  }
-
   /* A page control that gets focus is never left behind the bar, the small
    * button or the toast (WCAG 2.4.11): scroll it clear, else move them. */
   function clear(e) {
     const target = e.target;
-    if (!root || root.contains(target) || !target.getBoundingClientRect) return;
-    const parts = Array.from(root.querySelectorAll('.bn-bar,.bn-pill,.bn-toast')).filter((part) => !part.hidden);
+    if (root.contains(target) || !target.getBoundingClientRect) return;
+    /* how far the target reaches down behind ``part`` (nothing: clear of it) */
+    const behind = (part) => {
+      const a = target.getBoundingClientRect();
+      const b = part.getBoundingClientRect();
+      return a.top < b.bottom && a.right > b.left && a.left < b.right && a.bottom - b.top;
+    };
+    const parts = [...root.querySelectorAll('.bn-bar,.bn-pill,.bn-toast')].filter((part) => !part.hidden);
     /* first where the browser would scroll it, then clear of the parts */
     if (parts.length) target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     for (const part of parts) {
-      if (!covered(target, part)) continue;
-      const by = target.getBoundingClientRect().bottom - part.getBoundingClientRect().top + 12;
-      scrollBy({ top: by, behavior: 'instant' });
-      if (!covered(target, part)) continue;
-      if (part === bar) collapse();
-      else part.classList.add('bn-up');
+      if (behind(part) > 0) scrollBy({ top: behind(part) + 12, behavior: 'instant' });
+      if (behind(part) > 0) part === bar ? collapse() : part.classList.add('bn-up');
     }
   }
 
@@ -258,7 +241,6 @@
     gone.classList.add('bn-away');
     const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, { notice_hash: U.h, policy_version: U.policy_version });
     painted(() => (hide(), gone.classList.remove('bn-away'), refocus(), choose()));
-    return true;
   }
 
   /* Runs ``then`` once, in a task after the next frame is painted (after
@@ -325,26 +307,21 @@
     });
   }
 
-  /* What the chunks draw with: this file's helpers and the layer's state. */
-  function helpers() {
-    return {
-      el: el,
-      button: button,
-      header: header,
-      changes: changes,
-      gpcNote: gpcNote,
-      links: links,
-      ageBox: ageBox,
-      allowed: allowed,
-      decide: decide,
-      dismiss: close,
-      say: say,
-      root: root,
-      T: T,
-      lang: lang,
-      optional: optional,
-    };
-  }
+  /* What the chunks draw with: this file's helpers, and the layer's state
+   * (root, T, lang, optional: set by each render). */
+  const u = {
+    el: el,
+    button: button,
+    header: header,
+    changes: changes,
+    gpcNote: gpcNote,
+    links: links,
+    ageBox: ageBox,
+    allowed: allowed,
+    decide: decide,
+    dismiss: close,
+    say: say,
+  };
 
   /* ``preset``: the switches' states to keep (a redraw in another language). */
   function show(layer, preset, quiet) {
@@ -352,7 +329,7 @@
       /* built on first use: most visitors answer on the first layer */
       if (!more) {
         if (!chunks.more?.x) return chunk('more', (m) => m && show(2, preset, quiet));
-        more = chunks.more.x(helpers());
+        more = chunks.more.x(u);
       }
       if (!second() && !preset) back = d.activeElement;
       bar.hidden = pill.hidden = true;
@@ -377,7 +354,7 @@
    * is something to say. ``undefined``: the same again, in a redrawn UI. */
   function status(failed, quiet) {
     const was = deciding;
-    if (failed || was || chunks.extra?.x) chunk('extra', (x) => x?.report(helpers(), failed, quiet, was));
+    if (failed || was || chunks.extra?.x) chunk('extra', (x) => x?.report(u, failed, quiet, was));
     if (!failed) deciding = false;
   }
 
@@ -397,13 +374,11 @@
 
   function render() {
     U = DATA[lang];
-    /* the hosted pages sit beside this file on the service */
-    U.l = { cookies: BASE + 'cookies?lang=' + lang, preferences: BASE + 'preferences?lang=' + lang };
-    T = U.t;
-    optional = K.S.cats;
+    T = u.T = U.t;
+    optional = u.optional = K.S.cats;
     more = null;
-    root = el('div', 'bn', null, d.body);
-    root.lang = lang;
+    root = u.root = el('div', 'bn', null, d.body);
+    root.lang = u.lang = lang;
     theme(root);
     buildBar(root);
     bar.hidden = true;
@@ -414,12 +389,12 @@
   }
 
   /* Another language's words come in a chunk of their own, of this file's
-   * set; ``then`` runs once they are here, ``failed`` if they do not come. */
-  function words(next, then, failed) {
+   * set; ``then`` runs once they are here or did not come. */
+  function words(next, then) {
     if (DATA[next]) return then();
     K.loadScript(SELF.replace(/js$/, next + '.js'), () => {
       Object.assign(DATA, window.__bannerParts.words);
-      (DATA[next] ? then : failed || Boolean)();
+      then();
     });
   }
 
@@ -427,7 +402,7 @@
    * the switches, and keeps the language for this visit; decisions are then
    * recorded in it too. */
   function switchTo(next) {
-    words(next, () => redraw(next));
+    words(next, () => DATA[next] && redraw(next));
   }
 
   function redraw(next) {
@@ -444,17 +419,13 @@
     render();
     status(undefined, true);
     if (layer) show(layer, preset, true);
-    const again = root.querySelector(layer === 2 ? '.bn-dialog .bn-lang' : '.bn-bar .bn-lang');
-    if (again) again.focus();
+    root.querySelector((layer === 2 ? '.bn-dialog' : '.bn-bar') + ' .bn-lang')?.focus();
   }
 
   /* Draws in the visitor's language once its words are here (in the site's
    * default one if they do not come). */
   function mount() {
-    words(lang, start, () => {
-      lang = HOME;
-      start();
-    });
+    words(lang, start);
   }
 
   /* A returning visitor whose notice changed since their choice is shown
@@ -462,6 +433,7 @@
    * sends Global Privacy Control is told it is honoured: then the extra
    * chunk comes first (the banner shows without it if it does not come). */
   function start() {
+    if (!DATA[lang]) lang = HOME;
     if (news(DATA[lang]) || DATA[lang].age || K.gpcOn) chunk('extra', begin);
     else begin();
   }

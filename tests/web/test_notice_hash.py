@@ -181,7 +181,7 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     with the placeholders' texts they are all of it but its name (format, site,
     language) and the transfers' data (worded into the first layer's sentences)."""
     from banner.web.gate_file import UI_SENTINEL, static_text
-    from banner.web.site_files import EXTRA_SENTINEL, MORE_SENTINEL, WORDS_SENTINEL
+    from banner.web.site_files import EXTRA_SENTINEL, MORE_SENTINEL, PARAGRAPHS, WORDS_SENTINEL
 
     def filled(name: str, file: str, sentinel: str) -> Any:
         served = client.get(f"/s/tokodemo/{name}").get_data(as_text=True)
@@ -202,9 +202,14 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     store = archived(live)
     for lang in ("id", "en"):
         document = store[first[lang]["h"]]
-        drawn = {k: v for k, v in first[lang].items() if k != "h"}
-        texts = first[lang]["t"] | second[lang]["t"] | extra[lang]
-        drawn |= {"c": second[lang]["c"], "t": texts}
+        drawn = {k: v for k, v in first[lang].items() if k not in ("h", "p")}
+        # the first layer's paragraphs: the site's own text, then every sentence, in order
+        body = {"banner_body": first[lang]["p"][0]} if "banner_body" in document["t"] else {}
+        sentences = first[lang]["p"][len(body) :]
+        assert set(document["n"]) == set(PARAGRAPHS)
+        assert sentences == [document["n"][k] for k in PARAGRAPHS if document["n"][k]]
+        texts = first[lang]["t"] | body | second[lang]["t"] | extra[lang]
+        drawn |= {"c": second[lang]["c"], "t": texts, "n": document["n"]}
         assert {k: document[k] for k in drawn} == drawn
         assert set(document) - set(drawn) == {"format", "site", "language", "transfers", "e"}
         assert first[lang]["h"] == notice(client, lang)["notice_hash"]
