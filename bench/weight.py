@@ -70,8 +70,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: page view, a withdrawal too, without a word (a clean CI run caught it).
 #: 2026-12-07 (firstlayer): the first layer's paragraphs come as one list (``p``), its
 #: links, focus rule (WCAG 2.4.11), helpers for the chunks and language pick are
-#: written shorter, one focus outline for every control of the banner: -151 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6434}
+#: written shorter, one focus outline for every control of the banner: -151 B. Then
+#: what a decision sends of the notice drawn comes as one object (``s``) and the font
+#: stack is ``system-ui, sans-serif`` (the same face wherever the UI's code runs but
+#: Firefox 74-91): -43 B more.
+NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6391}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -66,12 +66,13 @@ HASHED_NAME = re.compile(
     rf"ui\.([0-9a-f]{{16}})\.({'|'.join(re.escape(name) for name in CHUNK_FILES)}|js|css)"
 )
 #: What the first layer draws of a language's notice document (besides the
-#: texts and its sentences): the rest is the second layer's (its categories,
-#: ``c``), the placeholders' (``e``, embeds.js) or drawn by no one
-#: (``transfers`` are in the first layer's sentences; the format, site and
-#: language name the document). The changes (``ch``) are drawn by the extra
-#: chunk, but the first layer tells from them whether to fetch it first.
-FIRST_LAYER = ("policy_version", "ch", "age", "o", "privacy")
+#: texts, its sentences and its policy version): the rest is the second
+#: layer's (its categories, ``c``), the placeholders' (``e``, embeds.js) or
+#: drawn by no one (``transfers`` are in the first layer's sentences; the
+#: format, site and language name the document). The changes (``ch``) are
+#: drawn by the extra chunk, but the first layer tells from them whether to
+#: fetch it first.
+FIRST_LAYER = ("ch", "age", "o", "privacy")
 #: The first layer's paragraphs, in the order it draws them (as ``p``, a
 #: list): the site's own ``banner_body`` (a text, where the site wrote one),
 #: then the notice's sentences (``n``; ``abroad`` is empty when no data
@@ -107,10 +108,11 @@ SUBJECT_NAME = re.compile(r"subject\.([0-9a-f]{16})\.js")
 def first_layer(notice: Notice) -> dict[str, Any]:
     """The first layer's part of one language's notice document, with the whole one's hash.
 
-    Everything the UI draws comes from a language's document; ``h`` is the
-    whole document's hash, sent back with the decision. No URL is in it: the
-    UI finds the hosted pages beside its own file, so its bytes are the same
-    whatever address it is served from.
+    Everything the UI draws comes from a language's document. ``s`` is what
+    the decision sends back of it, under the request's own names: the whole
+    document's hash (``notice_hash``) and its ``policy_version``. No URL is
+    in it: the UI finds the hosted pages beside its own file, so its bytes
+    are the same whatever address it is served from.
     """
     document = notice.document
     drawn_elsewhere = SECOND_LAYER_TEXTS | EXTRA_TEXTS | {FIRST_BODY}
@@ -120,7 +122,7 @@ def first_layer(notice: Notice) -> dict[str, Any]:
         **{key: document[key] for key in FIRST_LAYER},
         "t": texts,
         "p": [sentence for sentence in said if sentence],
-        "h": notice.hash,
+        "s": {"notice_hash": notice.hash, "policy_version": document["policy_version"]},
     }
 
 

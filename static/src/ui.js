@@ -239,7 +239,7 @@
      * decision. */
     const gone = root;
     gone.classList.add('bn-away');
-    const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, { notice_hash: U.h, policy_version: U.policy_version });
+    const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, U.s);
     painted(() => (hide(), gone.classList.remove('bn-away'), refocus(), choose()));
   }
 
@@ -365,8 +365,7 @@
    * under the words it shows (styled by this one's stylesheet: the class
    * names change only with a release, and a release changes the hash). */
   function stale(answer) {
-    const seen = U.policy_version;
-    K.seen = () => seen;
+    K.seen = () => U.s.policy_version;
     K.handoff = sent;
     root.remove();
     K.loadScript(BASE + 'ui.' + answer.ui + '.js');

@@ -87,6 +87,34 @@ def test_escape_sets_the_first_layer_aside_without_a_choice(
     page.wait_for_function("document.activeElement.classList.contains('bn-bar')")
 
 
+#: The focused element's outline, as the browser draws it.
+OUTLINE = "(s => [s.outlineStyle, s.outlineWidth])(getComputedStyle(document.activeElement))"
+#: What the focused element is: a switch, else its tag.
+KIND = "(a => a.getAttribute('role') || a.tagName)(document.activeElement)"
+
+
+def test_every_banner_control_shows_where_focus_is(deployment: Deployment, page: Any) -> None:
+    """Each control of both layers reached by Tab draws the 3 px outline (WCAG 2.4.7):
+    the language button, the links, the three choices, the dialog's switches and buttons."""
+    visit(page, deployment)
+    banner_focused(page)
+    names = []
+    for _ in range(7):  # the bar: the language button, three links, three choices
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("document.activeElement.textContent"))
+        assert page.evaluate("!!document.activeElement.closest('.bn-bar')"), names
+        assert page.evaluate(OUTLINE) == ["solid", "3px"], names
+    assert names[0] == "English" and names[4:] == ["Terima semua", "Tolak semua", "Atur pilihan"]
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").wait_for(state="visible")
+    kinds = set()
+    for _ in range(14):  # the dialog's switches, links and buttons (Tab wraps inside it)
+        kinds.add(page.evaluate(KIND))
+        assert page.evaluate(OUTLINE) == ["solid", "3px"], kinds
+        page.keyboard.press("Tab")
+    assert {"switch", "BUTTON", "A"} <= kinds
+
+
 @pytest.fixture
 def forced(browser: Any) -> Iterator[Any]:
     ctx = browser.new_context(locale="id-ID", forced_colors="active")

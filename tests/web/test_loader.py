@@ -155,7 +155,8 @@ def test_ui_carries_the_default_language_and_each_language_is_a_chunk(
         words = json.loads(chunks[f"{lang}.js"].decode().removeprefix(head).removesuffix(tail))
         assert words == words_data(lang, notices) and set(words) == {lang}
     assert words["en"]["t"]["reject_all"] == "Reject all"
-    assert words["en"]["h"] == notices["en"].hash
+    sent = {"notice_hash": notices["en"].hash, "policy_version": site.policy_version}
+    assert words["en"]["s"] == sent  # what a decision sends of the notice drawn
 
 
 def test_words_of_a_language_not_in_the_first_layer_rename_every_ui_file(

@@ -201,8 +201,11 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
     extra = filled(f"ui.{named}.extra.js", "extra.js", EXTRA_SENTINEL)
     store = archived(live)
     for lang in ("id", "en"):
-        document = store[first[lang]["h"]]
-        drawn = {k: v for k, v in first[lang].items() if k not in ("h", "p")}
+        sent = first[lang]["s"]  # what a decision sends of the notice drawn
+        document = store[sent["notice_hash"]]
+        assert set(sent) == {"notice_hash", "policy_version"}
+        drawn = {k: v for k, v in first[lang].items() if k not in ("s", "p")}
+        drawn["policy_version"] = sent["policy_version"]
         # the first layer's paragraphs: the site's own text, then every sentence, in order
         body = {"banner_body": first[lang]["p"][0]} if "banner_body" in document["t"] else {}
         sentences = first[lang]["p"][len(body) :]
@@ -212,7 +215,7 @@ def test_the_ui_draws_exactly_the_archived_documents(live: Flask) -> None:
         drawn |= {"c": second[lang]["c"], "t": texts, "n": document["n"]}
         assert {k: document[k] for k in drawn} == drawn
         assert set(document) - set(drawn) == {"format", "site", "language", "transfers", "e"}
-        assert first[lang]["h"] == notice(client, lang)["notice_hash"]
+        assert sent["notice_hash"] == notice(client, lang)["notice_hash"]
 
 
 # --- the decision's notice_hash --------------------------------------------------
