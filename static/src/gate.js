@@ -36,7 +36,6 @@
   let uiLoading = 0;
   let uiLayer = 0;
   let seen = 0;
-  let renewed = 0;
 
   /* One part's failure (a page global that is not what it must be, a bug)
    * never stops the decision being sent, nor another part being stopped. */
@@ -239,6 +238,16 @@
     channel: channel,
     guard: guard,
     running: running,
+    /* a decision still pending (kept in localStorage) is sent by the chunk */
+    begin() {
+      if (inner.choice) {
+        apply(inner.pending ? inner.choice.g.filter((c) => inner.pending.granted.includes(c)) : inner.choice.g);
+      } else {
+        guard(sweep);
+      }
+      if (inner.pending && !passed) need('send', (c) => c.resend(0));
+      else if (!inner.choice) showBanner(1);
+    },
     choice: null,
     pending: null,
     get grantedNow() {
@@ -317,17 +326,6 @@
   if (channel) channel.onmessage = (e) => sync(e.data);
   else w.addEventListener('storage', (e) => e.key === PENDING && e.newValue && sync(guard(JSON.parse, e.newValue)?.granted));
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
-
-  /* A decision still pending (kept in localStorage) is sent by the chunk. */
-  inner.begin = () => {
-    if (inner.choice) {
-      apply(inner.pending ? inner.choice.g.filter((c) => inner.pending.granted.includes(c)) : inner.choice.g);
-    } else {
-      guard(sweep);
-    }
-    if (inner.pending && !passed) need('send', (c) => c.resend(0));
-    else if (!inner.choice) showBanner(1);
-  };
 
   /* Reads the choice afresh and goes on. A cookie this browser did not get
    * from the service (written by a page script, another subdomain, a forged

@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let o;return{init(n){const e=new URLSearchParams(location.search);o=n.params.map(n=>e.get(n)).find(Boolean)?.slice(0,200)},start(e,t){o&&t&&n.X(e.cookie,encodeURIComponent(o),e.days),o=0}}};
+(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let o;return{ue(n){const e=new URLSearchParams(location.search);o=n.params.map(n=>e.get(n)).find(Boolean)?.slice(0,200)},de(e,t){o&&t&&n.X(e.cookie,encodeURIComponent(o),e.days),o=0}}};
