@@ -72,8 +72,9 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: init in one pass, shorter Consent Mode, referral and Meta parts, the gate's settings
 #: in the order they are built (not sorted): -17 to -38 B on the gates. Then the
 #: decision's start as a member of the inner state, the parts' init and start shortened
-#: by terser (props.json): -5 to -14 B more.
-NOT_MET: dict[str, int] = {GATE_MIX: 2738, GATE_EVERY: 3306, FIRST_MIX: 6545}
+#: by terser (props.json): -5 to -14 B more; a cookie's missing value left to parse's
+#: try (-7 B on the mix gate).
+NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6538}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -81,7 +81,8 @@
   const vouched = (c) => keep('localStorage', VOUCHED) === c.raw;
 
   const readChoice = () => {
-    const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
+    /* a cookie without a value is no token: parse throws on it, inside its try */
+    const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1]));
     const valid = all.filter(Boolean).sort((a, b) => vouched(b) - vouched(a) || b.t - a.t);
     const newest = valid[0];
     if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
@@ -238,7 +239,9 @@
     channel: channel,
     guard: guard,
     running: running,
-    /* a decision still pending (kept in localStorage) is sent by the chunk */
+    /* starts what the choice grants; a decision still pending (kept in
+     * localStorage) is sent by the chunk (``passed``, the token the hosted
+     * page passed back, is read before anything calls begin) */
     begin() {
       if (inner.choice) {
         apply(inner.pending ? inner.choice.g.filter((c) => inner.pending.granted.includes(c)) : inner.choice.g);
@@ -248,6 +251,8 @@
       if (inner.pending && !passed) need('send', (c) => c.resend(0));
       else if (!inner.choice) showBanner(1);
     },
+    /* the choice read from the cookie, the decision not saved yet: plain
+     * members, set by the gate and by the send chunk */
     choice: null,
     pending: null,
     get grantedNow() {
