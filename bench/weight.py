@@ -68,13 +68,20 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: not come is asked for again after 1, 2 and 4 s. Before, one failed fetch of the
 #: decision's chunk (a 503 while the service reloads) dropped every decision of that
 #: page view, a withdrawal too, without a word (a clean CI run caught it).
+#: 2026-12-07 (trackers): the gate's inner state as plain members, its parts' factory and
+#: init in one pass, shorter Consent Mode, referral and Meta parts, the gate's settings
+#: in the order they are built (not sorted): -17 to -38 B on the gates. Then the
+#: decision's start as a member of the inner state, the parts' init and start shortened
+#: by terser (props.json): -5 to -14 B more; a cookie's missing value left to parse's
+#: try (-7 B on the mix gate).
 #: 2026-12-07 (firstlayer): the first layer's paragraphs come as one list (``p``), its
 #: links, focus rule (WCAG 2.4.11), helpers for the chunks and language pick are
 #: written shorter, one focus outline for every control of the banner: -151 B. Then
 #: what a decision sends of the notice drawn comes as one object (``s``) and the font
 #: stack is ``system-ui, sans-serif`` (the same face wherever the UI's code runs but
 #: Firefox 74-91): -43 B more.
-NOT_MET: dict[str, int] = {GATE_MIX: 2775, GATE_EVERY: 3355, FIRST_MIX: 6391}
+#: At the merge of main (trackers) into firstlayer: the first visit 6,326 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6341}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

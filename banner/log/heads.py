@@ -37,6 +37,8 @@ from banner.log.signing import LogKey, insert_missing, signature_valid
 
 #: The longest a decision waits for a head while decisions arrive.
 HEAD_INTERVAL = 60.0
+#: How long closing waits for a head being made (building a big tree's tail).
+CLOSE_SECONDS = 30.0
 
 logger = logging.getLogger("banner")
 
@@ -143,6 +145,8 @@ class HeadKeeper:
         self._lock = threading.Lock()
         self._made: dict[str, float] = {}
         self._timers: dict[str, threading.Timer] = {}
+        self._making: set[threading.Thread] = set()
+        self._closed = False
 
     def make(self, site: str) -> SignedHead:
         """A head of the site's whole tree (the stored one when its size has one).
@@ -193,7 +197,7 @@ class HeadKeeper:
         now = self.clock()
         for site in sorted(sites):
             with self._lock:
-                if site in self._timers:
+                if self._closed or site in self._timers:
                     continue
                 wait = max(0.0, self._made.get(site, -math.inf) + self.interval - now)
                 self._timers[site] = timer = threading.Timer(wait, self._timed, (site,))
@@ -201,9 +205,17 @@ class HeadKeeper:
                 timer.start()
 
     def _timed(self, site: str) -> None:
+        me = threading.current_thread()
         with self._lock:
             self._timers.pop(site, None)
-        self._quietly(site)
+            if self._closed:
+                return
+            self._making.add(me)
+        try:
+            self._quietly(site)
+        finally:
+            with self._lock:
+                self._making.discard(me)
 
     def _quietly(self, site: str) -> None:
         """A head, or one log line: the decisions are committed whatever happens here."""
@@ -212,12 +224,24 @@ class HeadKeeper:
         except Exception as exc:  # the next decision or timer tries again
             logger.warning("signed tree head of %s not made: %s", site, exc)
 
-    def close(self) -> None:
-        """Stop the pending timers."""
+    def close(self, wait: float = CLOSE_SECONDS) -> None:
+        """Stop the pending timers and wait up to ``wait`` s for a head being made.
+
+        Called before the engine is disposed: a head still being made would
+        otherwise take its connections back to a pool nobody closes (they
+        stay open until the garbage collector finds them). No timer starts
+        after this; the decisions are committed, and the next start covers
+        them with a head.
+        """
         with self._lock:
+            self._closed = True
             timers, self._timers = list(self._timers.values()), {}
+            making = list(self._making)
         for timer in timers:
             timer.cancel()
+        deadline = time.monotonic() + wait
+        for thread in making:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 _NO_HEAD = SignedHead("", -1, "", "", "", "")

@@ -49,9 +49,14 @@ _JSON_ESCAPES = {
 }
 
 
-def script_json(data: Any) -> str:
-    """Serialize ``data`` as JSON that is also safe inside any script context."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def script_json(data: Any, sort_keys: bool = False) -> str:
+    """Serialize ``data`` as JSON that is also safe inside any script context.
+
+    The gate's settings keep the order :func:`gate_settings` builds them in
+    (each tracker's kind, then its category and fields): sorted, they
+    compressed 6-11 B larger under brotli. The UI's files stay sorted.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
 
 
@@ -61,11 +66,11 @@ def static_text(name: str) -> str:
     return (resource_dir("static") / name).read_text(encoding="utf-8")
 
 
-def fill(source: str, sentinel: str, data: Any) -> bytes:
+def fill(source: str, sentinel: str, data: Any, sort_keys: bool = True) -> bytes:
     head, found, tail = source.partition(sentinel)
     if not found or sentinel in tail:
         raise ValueError(f"{sentinel} must occur exactly once")
-    return (head + script_json(data) + tail).encode("utf-8")
+    return (head + script_json(data, sort_keys) + tail).encode("utf-8")
 
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:
@@ -155,5 +160,6 @@ def loader_bytes(site: SiteConfig, base_url: str, ui: str = "") -> bytes:
     :param ui: the hash naming the UI's files (see :mod:`banner.web.site_files`).
     """
     parts = "".join(static_text(f"{PARTS_FOLDER}/{kind}.js") for kind in gate_parts(site))
-    gate = fill(static_text(GATE_FILE), SETTINGS_SENTINEL, gate_settings(site, base_url, ui))
+    settings = gate_settings(site, base_url, ui)
+    gate = fill(static_text(GATE_FILE), SETTINGS_SENTINEL, settings, sort_keys=False)
     return parts.encode("utf-8") + gate

@@ -19,8 +19,10 @@ terser="npx --yes terser@5.51.2"
 # is spelled the same (never window.banner's granted / open, the settings'
 # and tokens' keys, the request bodies, status, close, sweep, gpc ...). The
 # reserved names are the short ones the data and the sources use themselves,
-# so a shortened name never meets a real one on the same object.
-internal="readChoice|refused|keep|guard|running|pending|choice|failed|sync|channel|begin|need|write|first|decided|seen|choose|sj|go|mount|handoff|tag|show|hide|stale|verify|adopt|el|button|header|changes|gpcNote|links|ageBox|allowed|decide|optional|shut|chosen|aged|say|root|started|raw|layer|preset|modal|dialog|parseToken|applyGrants|cookieList|grantedNow|view|currentToken|gpcOn|allows|loadScript|attach|reopen|purge|resend|scan|report|dismiss"
+# so a shortened name never meets a real one on the same object. init and
+# start are the tracker parts' two members (never a string: Meta's 'init' call
+# is one, and strings are left alone).
+internal="readChoice|refused|keep|guard|running|pending|choice|failed|sync|channel|begin|need|write|first|decided|seen|choose|sj|go|mount|handoff|tag|show|hide|stale|verify|adopt|el|button|header|changes|gpcNote|links|ageBox|allowed|decide|optional|shut|chosen|aged|say|root|started|raw|layer|preset|modal|dialog|parseToken|applyGrants|cookieList|grantedNow|view|currentToken|gpcOn|allows|loadScript|attach|reopen|purge|resend|scan|report|dismiss|init|start"
 reserved="K,S,T,U,UI,_i,_k,_o,_t,_u,a,c,ch,d,e,en,f,g,h,i,id,is,it,js,l,n,o,ok,p,r,s,t,u,ui,v,w,x,y"
 options="--ecma 2020 --compress passes=3,pure_getters=true,unsafe_arrows=true --mangle --comments false"
 options="$options --mangle-props builtins=true,regex=/^($internal)\$/,reserved=[$reserved] --name-cache $here/props.json"

@@ -32,13 +32,10 @@
   const gpc = navigator.globalPrivacyControl === true;
   const running = new Set();
   let granted = null;
-  let choice = null;
-  let pending = null;
   let ui = null;
   let uiLoading = 0;
   let uiLayer = 0;
   let seen = 0;
-  let renewed = 0;
 
   /* One part's failure (a page global that is not what it must be, a bug)
    * never stops the decision being sent, nor another part being stopped. */
@@ -53,10 +50,7 @@
   /* Storage may be off (reading window.localStorage itself throws then) or
    * full: reads then give nothing, writes do nothing. */
   const keep = (name, key, value) =>
-    guard(() => {
-      const store = w[name];
-      return value === undefined ? store.getItem(key) : value === null ? store.removeItem(key) : store.setItem(key, value);
-    });
+    guard(() => w[name][value === undefined ? 'getItem' : value === null ? 'removeItem' : 'setItem'](key, value));
 
   const has = (category) => {
     return category === 'essential' || !!granted?.includes(category);
@@ -87,7 +81,8 @@
   const vouched = (c) => keep('localStorage', VOUCHED) === c.raw;
 
   const readChoice = () => {
-    const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1] || ''));
+    /* a cookie without a value is no token: parse throws on it, inside its try */
+    const all = cookies().filter((c) => c[0] === S.cookie).map((c) => parse(c[1]));
     const valid = all.filter(Boolean).sort((a, b) => vouched(b) - vouched(a) || b.t - a.t);
     const newest = valid[0];
     if (newest) newest.g = newest.g.filter((c) => valid.every((p) => p.g.includes(c)));
@@ -164,7 +159,7 @@
    * for (a decision made here then changes the latest row). */
   const sync = (categories) => {
     const c = readChoice();
-    if (c && vouched(c)) choice = c;
+    if (c && vouched(c)) inner.choice = c;
     if (granted && Array.isArray(categories)) apply(granted.filter((x) => categories.includes(x)), 1);
   };
 
@@ -244,18 +239,22 @@
     channel: channel,
     guard: guard,
     running: running,
-    get choice() {
-      return choice;
+    /* starts what the choice grants; a decision still pending (kept in
+     * localStorage) is sent by the chunk (``passed``, the token the hosted
+     * page passed back, is read before anything calls begin) */
+    begin() {
+      if (inner.choice) {
+        apply(inner.pending ? inner.choice.g.filter((c) => inner.pending.granted.includes(c)) : inner.choice.g);
+      } else {
+        guard(sweep);
+      }
+      if (inner.pending && !passed) need('send', (c) => c.resend(0));
+      else if (!inner.choice) showBanner(1);
     },
-    set choice(c) {
-      choice = c;
-    },
-    get pending() {
-      return pending;
-    },
-    set pending(p) {
-      pending = p;
-    },
+    /* the choice read from the cookie, the decision not saved yet: plain
+     * members, set by the gate and by the send chunk */
+    choice: null,
+    pending: null,
     get grantedNow() {
       return granted;
     },
@@ -266,7 +265,7 @@
 
   const kernel = {
     d: d,
-    currentToken: () => choice?.raw || '',
+    currentToken: () => inner.choice?.raw || '',
     /* the language drawn: set by the UI or a placeholder (ui.js, embeds.js) */
     lang: '',
     gpcOn: gpc,
@@ -280,7 +279,7 @@
     /* true the first time tracker t starts with its category granted, which
      * then counts as running (a later withdrawal reloads the page) */
     first: (t, on) => on && !t.started && (t.started = running.add(t.category)),
-    decided: () => !!(choice || pending),
+    decided: () => !!(inner.choice || inner.pending),
     seen: () => seen,
     /* the decision is recorded by the send chunk (send.js) */
     choose: (...a) => need('send', (c) => c.choose(...a)),
@@ -316,51 +315,37 @@
    * with an input named send would otherwise stand in for the chunk). */
   w.__bannerParts = {};
   /* Only the kinds the site configures, and only functions: a clobbered
-   * __bannerParts (an element) holds nothing else the gate would call. */
-  for (const t of S.trackers) kinds[t.kind] = kinds[t.kind] || guard(parts[t.kind], kernel) || {};
-  for (const t of S.trackers) guard(() => kinds[t.kind].init?.(t));
+   * __bannerParts (an element) holds nothing else the gate would call. Each
+   * kind's factory runs once, before its first tracker's init, in the order
+   * of the trackers (Consent Mode's first: its default precedes every Google
+   * tag); a part that throws is left out, and the others run. */
+  for (const t of S.trackers) guard(() => (kinds[t.kind] = kinds[t.kind] || parts[t.kind](kernel)).init?.(t));
   ready(watch);
   ready(tagged);
-  pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
+  inner.pending = guard(() => JSON.parse(keep('localStorage', PENDING)));
   /* A pending grant made under an older policy is void. A pending refusal or
    * withdrawal is sent all the same: it needs no notice, and the service keeps
    * it under the notice it was made on (a withdrawal is never dropped). */
-  if (pending?.policy_version !== S.v && pending?.granted?.length !== 0) pending = keep('localStorage', PENDING, null);
-  choice = readChoice();
+  if (inner.pending?.policy_version !== S.v && inner.pending?.granted?.length !== 0) inner.pending = keep('localStorage', PENDING, null);
+  inner.choice = readChoice();
   if (channel) channel.onmessage = (e) => sync(e.data);
   else w.addEventListener('storage', (e) => e.key === PENDING && e.newValue && sync(guard(JSON.parse, e.newValue)?.granted));
   const passed = /banner_token=([\w.-]+)&banner_state=(\w+)/.exec(location.hash);
 
-  /* A decision still pending (kept in localStorage) is sent by the chunk. */
-  inner.begin = () => {
-    if (choice) {
-      apply(pending ? choice.g.filter((c) => pending.granted.includes(c)) : choice.g);
-    } else {
-      guard(sweep);
-    }
-    if (pending && !passed) need('send', (c) => c.resend(0));
-    else if (!choice) showBanner(1);
-  };
-
-  /* A cookie this browser did not get from the service (written by a page
-   * script, another subdomain, a forged link) grants nothing until the
-   * service has vouched for it once (the chunk asks; the verdict is kept with
-   * the token, so a returning visit stays one request). */
-  const start = () => {
-    if (choice && !vouched(choice)) {
-      const unsure = choice;
-      choice = null;
-      need('send', (c) => c.verify(unsure));
-    } else inner.begin();
-  };
-
-  /* Reads the choice afresh and goes on. A signed-in person's page (a loader
-   * tag with data-subject): the subject part first brings this browser the
-   * person's current choice, then calls go; nothing starts before. The
-   * subject part is named by the UI set's hash too (subject.<S.ui>.js). */
+  /* Reads the choice afresh and goes on. A cookie this browser did not get
+   * from the service (written by a page script, another subdomain, a forged
+   * link) grants nothing until the service has vouched for it once (the
+   * chunk asks; the verdict is kept with the token, so a returning visit
+   * stays one request). A signed-in person's page (a loader tag with
+   * data-subject): the subject part first brings this browser the person's
+   * current choice, then calls go; nothing starts before. The subject part
+   * is named by the UI set's hash too (subject.<S.ui>.js). */
   const go = () => {
-    choice = readChoice();
-    start();
+    const c = (inner.choice = readChoice());
+    if (c && !vouched(c)) {
+      inner.choice = null;
+      need('send', (s) => s.verify(c));
+    } else inner.begin();
   };
   const run = () => (sj ? load(S.api + 's/' + S.site + '/subject.' + S.ui + '.js') : go());
 

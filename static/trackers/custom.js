@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).custom=w=>({start:(d,i)=>w.Y(d,i)&&w.Q(d.src)});
+(window.__bannerParts=window.__bannerParts||{}).custom=w=>({de:(d,i)=>w.Y(d,i)&&w.Q(d.src)});

@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).ga4=w=>({start:(d,i)=>w.Y(d,i)&&w.tt(d.id)});
+(window.__bannerParts=window.__bannerParts||{}).ga4=w=>({de:(d,i)=>w.Y(d,i)&&w.tt(d.id)});

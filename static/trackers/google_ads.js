@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).google_ads=w=>({start:(d,i)=>w.Y(d,i)&&w.tt(d.id)});
+(window.__bannerParts=window.__bannerParts||{}).google_ads=w=>({de:(d,i)=>w.Y(d,i)&&w.tt(d.id)});

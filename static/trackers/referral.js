@@ -1,1 +1,1 @@
-(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let l=null;return{init(n){const o=new URLSearchParams(location.search),t=n.params.find(n=>o.get(n));l=t?encodeURIComponent(o.get(t).slice(0,200)):null},start(o,t){l&&t&&n.X(o.cookie,l,o.days),l=null}}};
+(window.__bannerParts=window.__bannerParts||{}).referral=n=>{let o;return{ue(n){const e=new URLSearchParams(location.search);o=n.params.map(n=>e.get(n)).find(Boolean)?.slice(0,200)},de(e,t){o&&t&&n.X(e.cookie,encodeURIComponent(o),e.days),o=0}}};

@@ -16,15 +16,15 @@
   }
 
   function signals(t) {
-    const state = (on) => (on ? 'granted' : 'denied');
-    const ads = state(t.ads.some(k.allows));
+    const state = (c) => (c.some(k.allows) ? 'granted' : 'denied');
+    const ads = state(t.ads);
     return {
       ad_storage: ads,
       ad_user_data: ads,
       ad_personalization: ads,
-      analytics_storage: state(t.analytics.some(k.allows)),
-      functionality_storage: state(k.allows('functional')),
-      personalization_storage: state(k.allows('preference')),
+      analytics_storage: state(t.analytics),
+      functionality_storage: state(['functional']),
+      personalization_storage: state(['preference']),
     };
   }
 

@@ -8,7 +8,7 @@
     if (!f && !on) return;
     if (!f) {
       f = window.fbq = function () {
-        f.callMethod ? f.callMethod.apply(f, arguments) : f.queue.push(arguments);
+        f.callMethod ? f.callMethod(...arguments) : f.queue.push(arguments);
       };
       if (typeof window._fbq != 'function') window._fbq = f;
       Object.assign(f, { push: f, loaded: true, version: '2.0', queue: [] });

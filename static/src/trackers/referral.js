@@ -2,16 +2,15 @@
  * until its category is decided: written to a first-party cookie once
  * granted, dropped once refused. */
 (window.__bannerParts = window.__bannerParts || {}).referral = (k) => {
-  let value = null;
+  let value;
   return {
     init(t) {
       const query = new URLSearchParams(location.search);
-      const name = t.params.find((p) => query.get(p));
-      value = name ? encodeURIComponent(query.get(name).slice(0, 200)) : null;
+      value = t.params.map((p) => query.get(p)).find(Boolean)?.slice(0, 200);
     },
     start(t, on) {
-      if (value && on) k.write(t.cookie, value, t.days);
-      value = null;
+      if (value && on) k.write(t.cookie, encodeURIComponent(value), t.days);
+      value = 0;
     },
   };
 };
