@@ -195,7 +195,8 @@ def test_on_a_shared_computer_the_next_person_is_asked(two: Two, browser: Any) -
         page.goto(two.page(two.first, "orang-a"))
         banner_shown(page)
         decide(page, "Terima semua")
-        wait_until(page, lambda: started(log), seconds=15)
+        # both of A's trackers, so none of A's page can arrive after the count
+        wait_until(page, lambda: log.to("gtag/js") and log.to("fbevents.js"), seconds=15)
         requested = len(log.urls)
         page.goto(two.page(two.first, "orang-b"))
         banner_shown(page)
