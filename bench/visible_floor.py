@@ -64,7 +64,7 @@ FLOORS = {
     BARE: "bare script: one async script draws the first layer, its click sets the bar `hidden`",
     BARE_AWAY: "bare script, its click makes the layers transparent (`bn-away`, as banner's click)",
     BARE_SANS: "bare script, the banner's texts in the generic sans-serif",
-    BARE_WARM: "bare script, the fonts looked up in a frame before the bar's (a hidden copy)",
+    BARE_WARM: "bare script, the fonts looked up before the bar's frame, a part of it a frame",
     STATIC: "static bar: the first layer as HTML+CSS in the page, no script",
     STATIC_SANS: "static bar, the banner's texts in the generic sans-serif",
     browser.BASELINE: "the shop page, no banner",

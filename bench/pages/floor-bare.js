@@ -7,8 +7,10 @@
  * appended at once. "Accept all" only hides the bar (click to gone's floor):
  * `hidden`, or with data-away on the script the class ui.css gives a decided
  * banner (its layers at opacity 0 on the compositor), as banner's click does.
- * With data-warm, a copy of the layer with one letter of each text, hidden,
- * is laid out first, so the fonts are looked up in a frame before the bar's. */
+ * With data-warm, the fonts are looked up before the bar's frame: a hidden
+ * copy of the layer with one letter of each text is laid out first, one part
+ * of the bar a frame (its head, its notice, its buttons: about two font sizes
+ * each), then the copy goes and the bar comes in a frame of its own. */
 (function (d) {
   'use strict';
   const FLOOR = __FLOOR__;
@@ -40,9 +42,22 @@
     d.adoptedStyleSheets = [...d.adoptedStyleSheets, sheet];
     if (!('warm' in options)) return draw();
     const warm = build(FLOOR.tree, true);
+    const parts = [...warm.querySelector('.bn-bar').children];
+    for (const part of parts) part.remove();
     warm.style.visibility = 'hidden';
     d.body.appendChild(warm);
-    requestAnimationFrame(() => setTimeout(() => (warm.remove(), draw())));
+    next(warm, parts);
+  }
+
+  /* One part of the hidden copy a frame, then the bar. */
+  function next(warm, parts) {
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (!parts.length) return warm.remove(), draw();
+        warm.querySelector('.bn-bar').append(parts.shift());
+        next(warm, parts);
+      })
+    );
   }
 
   if (d.body) start();
