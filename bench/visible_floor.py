@@ -24,8 +24,9 @@ The first layer is captured from the commit's own banner at the start of the
 run (``capture``). Then traced first visits of the floor pages (``bench.tasks``'
 categories) name the long tasks: the page's main-thread tasks with their style,
 layout, fonts, paint and script time. Last, the bytes a returning visitor would
-download if the gate drew the first layer (``gate_weights``: the gate and the
-first layer's files as one brotli file, and the gate with the bare script).
+download if the gate drew the first layer (``gate_weights``: the gate with the
+first layer's files as one brotli file, and with only the first layer's DOM and
+CSS as JSON, the least any drawing needs), and the static bar's own bytes.
 
 Run: ``.venv/bin/python -m bench.visible_floor ROUNDS [TRACED [REV]]`` (REV
 defaults to ``HEAD``)
@@ -288,18 +289,27 @@ def _traced(launched: Any, name: str, url: str) -> dict[str, float]:
     return page_tasks(tasks.traced(launched, url, ready), url)
 
 
-def gate_weights(floor: dict[str, str], script: bytes) -> list[Weight]:
+def gate_weights(floor: dict[str, str]) -> list[Weight]:
     """What a returning visitor would download if the gate drew the first layer:
-    the gate as served, and the gate with the first layer's files or with the
-    bare script in the same file (brotli of the one file, as it would travel)."""
+    the gate as served, and in the same file either the first layer's files as
+    the service serves them or, the least any drawing needs, the first layer's
+    DOM and CSS as JSON with no code (brotli of the one file, as it would travel)."""
     gate = floor["gate"].encode()
     css = json.dumps(floor["css"], ensure_ascii=False).encode()
     with_ui = b"\n".join([gate, floor["ui"].encode(), css])
+    data = {"css": floor["css"], "tree": tree_of(floor["html"])}
+    with_data = gate + json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return [
-        Weight.of("the gate as served (GA4 site)", [("loader.js", gate)]),
+        Weight.of("the gate as served (GA4 site)", [("1", gate)]),
         Weight.of("the gate + `ui.<hash>.js` + `ui.<hash>.css` as a string", [("1", with_ui)]),
-        Weight.of("the gate + the bare script (its DOM and CSS as JSON)", [("1", gate + script)]),
+        Weight.of("the gate + the first layer's DOM and CSS as JSON, no code", [("1", with_data)]),
     ]
+
+
+def static_weight(floor: dict[str, str]) -> Weight:
+    """The static bar's bytes in a page (its markup and ``<style>``), on their own."""
+    markup = f"<style>{floor['css']}</style>{floor['html']}".encode()
+    return Weight.of("the static bar: the first layer's HTML and CSS in the page", [("1", markup)])
 
 
 def weight_table(weights: list[Weight]) -> str:
@@ -353,7 +363,6 @@ def main(argv: list[str]) -> None:
         with chromium.browser() as launched:
             floor = capture(launched, served["shop"], served["service"])
         origin = stack.enter_context(floor_shop(folder, floor))
-        script = FloorShop(origin, floor).script
         floors = {name: f"{origin}/{name}.html" for name in FLOORS}
         pages = {rev: f"{served['shop']}/{browser.OURS}.html"}
         pages.update({peer: f"{served['shop']}/{peer}.html" for peer in paired.PEER_PAGES})
@@ -375,7 +384,10 @@ def main(argv: list[str]) -> None:
     print(trace_table(traces))
     print("\nWhat a returning visitor would download if the gate drew the first layer")
     print("(brotli quality 11, the one file as it would travel):\n")
-    print(weight_table(gate_weights(floor, script)))
+    print(weight_table(gate_weights(floor)))
+    bar = static_weight(floor)
+    print(f"\n{bar.name}: {bar.raw:,} B raw, {bar.brotli:,} B brotli on their own (first visits")
+    print("only, when the site's back end draws it for a browser without a consent cookie).")
 
 
 if __name__ == "__main__":
