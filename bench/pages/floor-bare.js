@@ -10,7 +10,8 @@
  * With data-warm, the fonts are looked up before the bar's frame: a hidden
  * copy of the layer with one letter of each text is laid out first, one part
  * of the bar a frame (its head, its notice, its buttons: about two font sizes
- * each), then the copy goes and the bar comes in a frame of its own. */
+ * each), from the frame after the page's first paint, then the copy goes and
+ * the bar comes in a frame of its own. */
 (function (d) {
   'use strict';
   const FLOOR = __FLOOR__;
@@ -45,8 +46,8 @@
     const parts = [...warm.querySelector('.bn-bar').children];
     for (const part of parts) part.remove();
     warm.style.visibility = 'hidden';
-    d.body.appendChild(warm);
-    next(warm, parts);
+    /* after the page's first paint: never in the page's own first frame */
+    requestAnimationFrame(() => setTimeout(() => (d.body.appendChild(warm), next(warm, parts))));
   }
 
   /* One part of the hidden copy a frame, then the bar. */
