@@ -62,6 +62,9 @@ ACCEPT = {
     "orejime": ".orejime-Banner .orejime-Button--save",
     "klaro": ".cookie-notice .cm-btn-success",
     "osano": ".cc-allow",
+    # bench.visible_floor's bare script: our first layer's DOM, a click that only hides it
+    "floor-bare": "[data-banner-accept]",
+    "floor-bare-away": "[data-banner-accept]",
 }
 GONE = "window.__benchGoneMs !== undefined"
 DIALOG = "document.querySelector('meta[name=\"bench-banner\"]').content"

@@ -19,16 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bench import browser, chromium, peers
-from bench.figures import Spread, ratio
+from bench.figures import Spread, median_or_none, ratio
 from bench.table import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER_PAGES = ("orejime", "klaro")
+Found = TypeVar("Found")
 #: Run in the child, on the archive's own ``bench.stack``: one JSON line, then
 #: it serves until its standard input closes.
 SERVE = """
@@ -74,41 +76,67 @@ def short(rev: str) -> str:
     return found.stdout.strip()
 
 
-def visit_all(
-    pages: dict[str, str], rounds: int
-) -> tuple[dict[str, list[browser.FirstVisit]], list[float]]:
-    """Every page once a round, the order reversed every other round; the load after each."""
-    found: dict[str, list[browser.FirstVisit]] = {name: [] for name in pages}
+def round_robin(
+    pages: dict[str, str], rounds: int, visit: Callable[[Any, str, str], Found]
+) -> tuple[dict[str, list[Found]], list[float]]:
+    """``visit(browser, name, url)`` of every page once a round, in one Chromium, the
+    order reversed every other round; the load average at the start and after each."""
+    found: dict[str, list[Found]] = {name: [] for name in pages}
     loads = [os.getloadavg()[0]]
     names = list(pages)
     with chromium.browser() as launched:
         for n in range(rounds):
             for name in names if n % 2 == 0 else names[::-1]:
-                found[name].append(browser.first_visit(launched, pages[name], True))
+                found[name].append(visit(launched, name, pages[name]))
             loads.append(os.getloadavg()[0])
     return found, loads
 
 
+def visit_all(
+    pages: dict[str, str], rounds: int, unclicked: Collection[str] = ()
+) -> tuple[dict[str, list[browser.FirstVisit]], list[float]]:
+    """``browser.first_visit`` of every page, round-robin.
+
+    :param unclicked: pages visited as ``browser.first_visit`` visits the page
+        without a banner (no wait for a banner, no click): a page with nothing
+        to click.
+    """
+
+    def visit(launched: Any, name: str, url: str) -> browser.FirstVisit:
+        return browser.first_visit(launched, url, name not in unclicked)
+
+    return round_robin(pages, rounds, visit)
+
+
+def spread(values: Iterable[float | None]) -> Spread | None:
+    """The spread of the figures a page has (none: no banner, or nothing clicked)."""
+    found = [v for v in values if v]
+    return Spread.of(found) if found else None
+
+
+def _show(spread: Spread | None, digits: int) -> str:
+    return "—" if spread is None else spread.show(digits)
+
+
 def table(found: dict[str, list[browser.FirstVisit]]) -> str:
-    """Banner visible and click to gone against the peers of the same run."""
-    visible = {
-        p: Spread.of(r.visible_ms for r in runs if r.visible_ms) for p, runs in found.items()
-    }
-    gone = {p: Spread.of(r.gone_ms for r in runs if r.gone_ms) for p, runs in found.items()}
-    fastest_gone = min(PEER_PAGES, key=lambda p: gone[p].median)
+    """Banner visible and click to gone against the peers of the same run (a dash
+    where a page has no such figure: no banner, or nothing to click)."""
+    visible = {p: spread(r.visible_ms for r in runs) for p, runs in found.items()}
+    gone = {p: spread(r.gone_ms for r in runs) for p, runs in found.items()}
+    fastest_gone = min(PEER_PAGES, key=lambda p: median_or_none(gone[p]) or float("inf"))
     rows = []
     for page, runs in found.items():
         with_any = sum(1 for r in runs if r.long_tasks)
         rows.append(
             [
                 page,
-                visible[page].show(0),
-                ratio(visible[page].median, visible["orejime"].median),
+                _show(visible[page], 0),
+                ratio(median_or_none(visible[page]), median_or_none(visible["orejime"])),
                 f"{with_any} of {len(runs)}",
                 Spread.of(max(r.long_tasks, default=0.0) for r in runs).show(0),
                 Spread.of(r.longest_own_script_ms for r in runs).show(0),
-                gone[page].show(1),
-                ratio(gone[page].median, gone[fastest_gone].median),
+                _show(gone[page], 1),
+                ratio(median_or_none(gone[page]), median_or_none(gone[fastest_gone])),
             ]
         )
     headers = ["page", "banner visible ms", "÷ Orejime", "runs with a long task (> 50 ms)"]

@@ -16,7 +16,6 @@ Run: ``.venv/bin/python -m bench.tasks ROUNDS REV [REV ...]``
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -46,29 +45,31 @@ SCRIPT_EVENTS = ("EvaluateScript", "FunctionCall", "TimerFire", "v8.compile")
 Event = dict[str, Any]
 
 
-def _url(event: Event) -> str:
+def url_of(event: Event) -> str:
+    """The script's URL an event names (empty for a script without one)."""
     data = event.get("args", {}).get("data", {})
     return str(data.get("url") or data.get("scriptName") or "")
 
 
-def _is_banner_layout(event: Event) -> bool:
+def is_banner_layout(event: Event) -> bool:
     objects = event.get("args", {}).get("beginData", {}).get("dirtyObjects", 0)
     return event["name"] == "Layout" and objects >= BANNER_OBJECTS
 
 
 def _kind(inner: list[Event]) -> str | None:
     """Whose task this is: the banner's layout, the gate, the UI (or a later task of them)."""
-    if any(_is_banner_layout(e) for e in inner):
+    if any(is_banner_layout(e) for e in inner):
         return "layout"
     for event in inner:
-        url = _url(event)
+        url = url_of(event)
         if "/s/" in url and event["name"] in SCRIPT_EVENTS:
             kind = "gate" if "loader.js" in url else "ui"
             return kind + (" later" if event["name"] in ("FunctionCall", "TimerFire") else "")
     return None
 
 
-def _outermost(events: list[Event]) -> Iterable[Event]:
+def outermost(events: list[Event]) -> Iterable[Event]:
+    """The events not inside another of ``events`` (nested calls counted once)."""
     for e in events:
         end = e["ts"] + e["dur"]
         if not any(o is not e and o["ts"] <= e["ts"] and end <= o["ts"] + o["dur"] for o in events):
@@ -78,7 +79,7 @@ def _outermost(events: list[Event]) -> Iterable[Event]:
 def our_tasks(trace: bytes) -> dict[str, list[float]]:
     """Milliseconds of each of our tasks by kind, and the banner layout's share."""
     events: list[Event] = json.loads(trace)["traceEvents"]
-    gates = [e for e in events if e.get("name") == "EvaluateScript" and "/loader.js" in _url(e)]
+    gates = [e for e in events if e.get("name") == "EvaluateScript" and "/loader.js" in url_of(e)]
     if not gates:
         return {}
     thread, start = (gates[0]["pid"], gates[0]["tid"]), gates[0]["ts"]
@@ -93,19 +94,25 @@ def our_tasks(trace: bytes) -> dict[str, list[float]]:
         found.setdefault(kind, []).append(task["dur"] / 1000)
         if kind == "layout":
             layouts = [e for e in inner if e["name"] == "Layout"]
-            fonts = list(_outermost([e for e in inner if e["name"] == FONTS]))
+            fonts = list(outermost([e for e in inner if e["name"] == FONTS]))
             found.setdefault("of it layout", []).append(sum(e["dur"] for e in layouts) / 1000)
             found.setdefault("of it fonts", []).append(sum(e["dur"] for e in fonts) / 1000)
     return found
 
 
-def trace_visit(launched: Any, url: str) -> dict[str, list[float]]:
+def traced(launched: Any, url: str, ready: str = browser.VISIBLE) -> bytes:
+    """A Chromium trace of a first visit of ``url``, until ``ready`` holds and 600 ms more."""
     with chromium.visit(launched, browser.THROTTLE) as visit:
         launched.start_tracing(page=visit.page, categories=CATEGORIES)
         visit.page.goto(url, wait_until="load", timeout=browser.TIMEOUT_MS)
-        visit.page.wait_for_function(browser.VISIBLE, polling=100, timeout=browser.TIMEOUT_MS)
+        visit.page.wait_for_function(ready, polling=100, timeout=browser.TIMEOUT_MS)
         visit.page.wait_for_timeout(600)
-        return our_tasks(launched.stop_tracing())
+        trace: bytes = launched.stop_tracing()
+        return trace
+
+
+def trace_visit(launched: Any, url: str) -> dict[str, list[float]]:
+    return our_tasks(traced(launched, url))
 
 
 ROWS = {
@@ -149,18 +156,12 @@ def main(argv: list[str]) -> None:
     revs = [paired.short(rev) for rev in argv[1:]]
     peers.install()
     started = time.strftime("%H:%M", time.gmtime())
-    found: dict[str, list[dict[str, list[float]]]] = {rev: [] for rev in revs}
-    loads = [os.getloadavg()[0]]
     with ExitStack() as stack:
         pages = {}
         for rev in revs:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="banner-tasks-")))
             pages[rev] = stack.enter_context(paired.served(rev, folder))["shop"] + "/banner.html"
-        with chromium.browser() as launched:
-            for n in range(rounds):
-                for rev in revs if n % 2 == 0 else revs[::-1]:
-                    found[rev].append(trace_visit(launched, pages[rev]))
-                loads.append(os.getloadavg()[0])
+        found, loads = paired.round_robin(pages, rounds, lambda b, _, url: trace_visit(b, url))
     print(f"{rounds} traced first visits each, {started}-{time.strftime('%H:%M', time.gmtime())}")
     print(f"UTC, CPU x{browser.THROTTLE}, load average {min(loads):.1f}-{max(loads):.1f}:\n")
     print(table(found))
