@@ -72,9 +72,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _wal(cursor, SQLITE_BUSY_TIMEOUT_MS / 1000)
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()
+
+
+def _wal(cursor: sqlite3.Cursor, timeout: float) -> None:
+    """Put the database in WAL mode, waiting up to ``timeout`` s for the lock it needs.
+
+    Switching a new database (still in rollback-journal mode) to WAL takes
+    an exclusive lock and does not wait through the busy timeout: a second
+    worker connecting while the first creates the schema got "database is
+    locked" at once (2 of 60 processes starting together, before this). A
+    database already in WAL mode stays so and needs no lock.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(SQLITE_LOCK_POLL_SECONDS)
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

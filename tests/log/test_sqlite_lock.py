@@ -190,3 +190,36 @@ def test_a_lock_held_past_the_busy_timeout_answers_store_unavailable_without_wai
         assert log.count("tokodemo") == 1
     finally:
         log.dispose()
+
+
+def test_a_worker_connecting_while_another_creates_the_schema_waits(tmp_path: Path) -> None:
+    """A new database's first writer holds its lock: switching to WAL waits, never fails.
+
+    (Workers of a plain ``gunicorn 'banner.app:create_app()'`` start together on
+    a new file; ``banner serve`` creates the schema before it forks.)
+    """
+    path = tmp_path / "new.db"
+    first = sqlite3.connect(path, isolation_level=None)
+    first.execute("BEGIN IMMEDIATE")  # as the migration's transaction does
+    first.execute("CREATE TABLE creating (x)")  # the first worker, mid-migration
+    log = GroupCommitLog(f"sqlite:///{path}")
+    result: list[object] = []
+
+    def second_worker() -> None:
+        try:
+            log.create_schema()
+            result.append("created")
+        except Exception as exc:  # what the worker would have died of
+            result.append(exc)
+
+    thread = threading.Thread(target=second_worker)
+    thread.start()
+    thread.join(0.3)
+    assert thread.is_alive(), f"did not wait for the lock: {result}"
+    first.execute("COMMIT")
+    first.close()
+    thread.join(10)
+    assert result == ["created"]
+    with log.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    log.dispose()
