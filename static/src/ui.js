@@ -232,15 +232,15 @@
   function decide(categories) {
     sent = { layer: second() ? 2 : 1, preset: categories };
     deciding = true;
-    /* The click only makes the banner's layers transparent (bn-away: on the
-     * compositor, no layout, no paint), so the next frame is painted without
-     * it at once; once it is (after 100 ms at the latest: a hidden tab paints
-     * no frame), the layers are closed, focus moves and the gate gets the
-     * decision. */
+    /* The click only takes the banner out of the page (its root hidden: the
+     * next frame drops its boxes, nothing else is laid out), so that frame is
+     * painted without it at once; once it is (after 100 ms at the latest: a
+     * hidden tab paints no frame), the layers are closed, the root shown
+     * again, focus moves and the gate gets the decision. */
     const gone = root;
-    gone.classList.add('bn-away');
+    gone.hidden = true;
     const choose = K.choose.bind(null, categories, newId(), !!extra()?.aged, U.s);
-    painted(() => (hide(), gone.classList.remove('bn-away'), refocus(), choose()));
+    painted(() => (hide(), (gone.hidden = false), refocus(), choose()));
   }
 
   /* Runs ``then`` once, in a task after the next frame is painted (after
