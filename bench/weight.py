@@ -81,7 +81,10 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: stack is ``system-ui, sans-serif`` (the same face wherever the UI's code runs but
 #: Firefox 74-91): -43 B more.
 #: At the merge of main (trackers) into firstlayer: the first visit 6,326 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6341}
+#: 2026-12-07 (lead, third session): a decision's click hides the banner's root for the
+#: one frame before it closes instead of an opacity class (no CSS rule for it): -27 B on
+#: the first visit, and click to gone 7.8 -> 6.4 ms median (bench.paired, section in RESULTS).
+NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6314}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]
