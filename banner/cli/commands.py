@@ -33,9 +33,9 @@ from banner.cli.scan import scan
 from banner.cli.starter import init
 from banner.cli.subjects import forget_subject
 from banner.cli.webhooks import webhooks
-from banner.core.config import demo_config
+from banner.core.config import SiteConfig, demo_config
 from banner.core.config_notice import config_warnings
-from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT
+from banner.core.demo_site import DEMO_SERVICE_PORT, DEMO_SHOP_PORT, DEMO_SITE
 from banner.log.export import (
     FORMATS,
     WRITERS,
@@ -93,7 +93,7 @@ def run(config_path: str | None, host: str, port: int, shop_port: int) -> None:
     start_delivery(app)
     if config.demo:
         _free(host, shop_port, "--shop-port", "BANNER_SHOP_PORT")
-        _start_demo_shop(f"http://{host}:{port}", host, shop_port)
+        _start_demo_shop(f"http://{host}:{port}", host, shop_port, config.sites[DEMO_SITE])
     app.run(host=host, port=port, use_reloader=False, request_handler=_AddresslessHandler)
 
 
@@ -128,7 +128,9 @@ class _AddresslessHandler(WSGIRequestHandler):
 _TOKEN = re.compile(r"([?&;](?:token|consent_token)=)[^&;\s\"]*", re.IGNORECASE)
 
 
-def _start_demo_shop(service_url: str, host: str, shop_port: int = DEMO_SHOP_PORT) -> None:
+def _start_demo_shop(
+    service_url: str, host: str, shop_port: int = DEMO_SHOP_PORT, site: SiteConfig | None = None
+) -> None:
     from werkzeug.serving import make_server
 
     from banner.web.demo import demo_shop_app
@@ -136,7 +138,7 @@ def _start_demo_shop(service_url: str, host: str, shop_port: int = DEMO_SHOP_POR
     shop = make_server(
         host,
         shop_port,
-        demo_shop_app(service_url),
+        demo_shop_app(service_url, site),
         threaded=True,
         request_handler=_AddresslessHandler,
     )

@@ -17,8 +17,10 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from banner.core.config import SiteConfig
 from banner.core.demo_site import DEMO_SITE
 from banner.resources import resource_dir
+from banner.web.drawn_layer import NOT_DRAWN, DrawnLayer, first_layer
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 TRACKER_SCRIPT_HOSTS = (
@@ -40,11 +42,11 @@ SHOP_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Toko Demo</title>
-<link rel="stylesheet" href="/demo.css">
+<link rel="stylesheet" href="/demo.css">{drawn_head}
 <script src="{loader}" async></script>
 <script src="/demo.js" defer></script>
 </head>
-<body>
+<body>{drawn_body}
 <header><strong>Toko Demo</strong>
 <nav><a href="/">Beranda</a> <a href="/?ref=mitra-demo">Lewat tautan mitra</a>
 <a href="/kebijakan-privasi">Kebijakan privasi</a>
@@ -88,8 +90,8 @@ SHOP_PAGE = """<!doctype html>
 POLICY_PAGE = """<!doctype html>
 <html lang="id">
 <head><meta charset="utf-8"><title>Kebijakan privasi - Toko Demo</title>
-<link rel="stylesheet" href="/demo.css"><script src="{loader}" async></script></head>
-<body><main><h1>Kebijakan privasi</h1>
+<link rel="stylesheet" href="/demo.css">{drawn_head}<script src="{loader}" async></script></head>
+<body>{drawn_body}<main><h1>Kebijakan privasi</h1>
 <p>Toko Demo adalah contoh. Pilihan cookie Anda dicatat oleh layanan persetujuan dan
 dapat diubah kapan saja lewat <button type="button" data-banner-open>pengaturan
 privasi</button>.</p><p><a href="/">Kembali ke toko</a></p></main></body></html>
@@ -111,17 +113,24 @@ def loader_url(service_url: str) -> str:
     return f"{service_url}/s/{DEMO_SITE}/loader.js"
 
 
-def shop_page(service_url: str) -> str:
-    """The shop's HTML, embedding the loader from ``service_url``."""
+def shop_page(service_url: str, drawn: DrawnLayer = NOT_DRAWN) -> str:
+    """The shop's HTML, embedding the loader from ``service_url``, and ``drawn`` (if drawn)."""
     products = "".join(
         f"<li><span>{escape(name)}</span> <span>{escape(price)}</span></li>"
         for name, price in PRODUCTS
     )
-    return SHOP_PAGE.format(loader=escape(loader_url(service_url)), products=products)
+    return SHOP_PAGE.format(
+        loader=escape(loader_url(service_url)),
+        products=products,
+        drawn_head=drawn.head,
+        drawn_body=drawn.body,
+    )
 
 
-def policy_page(service_url: str) -> str:
-    return POLICY_PAGE.format(loader=escape(loader_url(service_url)))
+def policy_page(service_url: str, drawn: DrawnLayer = NOT_DRAWN) -> str:
+    return POLICY_PAGE.format(
+        loader=escape(loader_url(service_url)), drawn_head=drawn.head, drawn_body=drawn.body
+    )
 
 
 def _asset(path: str) -> Response:
@@ -129,18 +138,35 @@ def _asset(path: str) -> Response:
     return Response(body, mimetype=ASSETS[path])
 
 
-def demo_shop_app(service_url: str) -> WSGIApp:
+def demo_shop_app(service_url: str, site: SiteConfig | None = None) -> WSGIApp:
     """A WSGI app serving the demo shop, whose loader comes from ``service_url``.
 
     :param service_url: the consent service's origin, like ``http://127.0.0.1:8000``.
+    :param site: the demo site's config: given, the shop's back end puts the
+        banner's first layer in its pages for a browser without a consent
+        cookie (:mod:`banner.web.drawn_layer`), as a Python site can.
     """
     service_url = service_url.rstrip("/")
-    pages = {"/": shop_page(service_url), "/kebijakan-privasi": policy_page(service_url)}
+    pages = {"/": shop_page, "/kebijakan-privasi": policy_page}
     policy = shop_policy(service_url)
+
+    def drawn(request: Request) -> DrawnLayer:
+        if site is None:
+            return NOT_DRAWN
+        return first_layer(
+            site,
+            service_url,
+            cookies=request.headers.get("Cookie"),
+            lang="id",
+            gpc=request.headers.get("Sec-GPC") == "1",
+        )
 
     def respond(request: Request) -> Response:
         if request.path in pages:
-            response = Response(pages[request.path], mimetype="text/html")
+            layer = drawn(request)
+            response = Response(pages[request.path](service_url, layer), mimetype="text/html")
+            if site is not None:
+                response.headers.update(layer.headers)
             response.headers["Content-Security-Policy"] = policy
             return response
         if request.path in ASSETS:

@@ -1,0 +1,187 @@
+"""The first layer drawn in the page by the site's back end, in Chromium (issue 24).
+
+The page paints the drawn layer before the gate arrives (the gate is held
+here until the test lets it go); it is the script's first layer box for box
+and word for word, at 320, 375 and 1280 px, in Indonesian and English. Its
+buttons do nothing: no decision and no tracker before the script drew its
+own, which then replaces it in one frame. What a decision records is the
+script's notice, even when the page's markup forged the drawn layer's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from banner.core.notice import site_notices
+from banner.core.texts import banner_texts
+from banner.web.demo import shop_policy
+from banner.web.drawn_layer import first_layer
+from tests.e2e.conftest import Deployment, TrackerLog
+from tests.e2e.test_loader_ui import VIOLATIONS
+
+pytestmark = pytest.mark.e2e
+
+SCRIPT_BAR = ".bn:not(.bn-drawn) .bn-bar"
+DRAWN_BAR = ".bn-drawn .bn-bar"
+BUTTONS = {"id": ("Terima semua", "Tolak semua"), "en": ("Accept all", "Reject all")}
+
+
+def page_html(deployment: Deployment, lang: str, body: str | None = None) -> str:
+    site = deployment.config.sites["tokodemo"]
+    drawn = first_layer(site, deployment.service_url, cookies=None, lang=lang)
+    assert drawn
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{drawn.head}{deployment.loader_tag()}</head>"
+        f"<body>{drawn.body if body is None else body}<main><h1>Toko</h1>"
+        '<p><a href="/next">next</a></p></main></body></html>'
+    )
+
+
+def serve(deployment: Deployment, html: str) -> str:
+    deployment.shop.pages["/"] = html
+    service = deployment.service_url
+    # the demo shop's strict policy: no inline script or style
+    deployment.shop.headers["/"] = {"Content-Security-Policy": shop_policy(service)}
+    return deployment.shop.origin + "/"
+
+
+@dataclass
+class Held:
+    """The gate's request, held until the test lets it go; the consent POSTs made."""
+
+    routes: list[Any] = field(default_factory=list)
+    posts: list[Any] = field(default_factory=list)
+
+    def release(self) -> None:
+        for route in self.routes:
+            route.continue_()
+        self.routes.clear()
+
+
+@pytest.fixture
+def held(page: Any) -> Iterator[Held]:
+    found = Held()
+    page.route("**/s/tokodemo/loader.js", lambda route: found.routes.append(route))
+    page.on("request", lambda r: "/api/v1/consent" in r.url and found.posts.append(r))
+    page.add_init_script(VIOLATIONS)
+    yield found
+    found.release()
+
+
+def boxes(page: Any, bar: str) -> list[dict[str, float]]:
+    parts = f"{bar}, {bar} .bn-title, {bar} .bn-lang, {bar} .bn-text, {bar} .bn-link, {bar} .bn-btn"
+    return [page.locator(parts).nth(i).bounding_box() for i in range(page.locator(parts).count())]
+
+
+@pytest.mark.parametrize("width", [320, 375, 1280])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_drawn_layer_shows_first_then_the_script_takes_over(
+    deployment: Deployment,
+    page: Any,
+    held: Held,
+    trackers: TrackerLog,
+    artifacts: Path,
+    lang: str,
+    width: int,
+) -> None:
+    page.set_viewport_size({"width": width, "height": 640})
+    page.goto(serve(deployment, page_html(deployment, lang)), wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    assert held.routes, "the drawn layer showed before the gate was even asked for"
+    drawn_boxes, drawn_text = boxes(page, DRAWN_BAR), page.locator(DRAWN_BAR).inner_text()
+    page.screenshot(path=artifacts / f"drawn-layer-{lang}-{width}.png")
+    # Its buttons do nothing: nothing is decided on words the script did not draw.
+    accept, reject = BUTTONS[lang]
+    page.locator(DRAWN_BAR).get_by_role("button", name=reject, exact=True).click()
+    page.locator(DRAWN_BAR).get_by_role("button", name=accept, exact=True).click()
+    page.wait_for_timeout(200)
+    assert held.posts == [] and trackers.urls == []
+    assert page.locator(DRAWN_BAR).is_visible()
+
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    assert page.locator(".bn-drawn").count() == 0 and page.locator(".bn").count() == 1
+    assert boxes(page, SCRIPT_BAR) == drawn_boxes
+    assert page.locator(SCRIPT_BAR).inner_text() == drawn_text
+    page.wait_for_function("document.querySelector('.bn').contains(document.activeElement)")
+    page.screenshot(path=artifacts / f"drawn-layer-{lang}-{width}-taken-over.png")
+
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
+        page.get_by_role("button", name=reject, exact=True).click()
+    assert answer.value.status == 201
+    (post,) = held.posts
+    sent = post.post_data_json
+    site = deployment.config.sites["tokodemo"]
+    assert sent["notice_hash"] == site_notices(site, banner_texts)[lang].hash
+    assert sent["granted"] == [] and sent["language"] == lang
+    page.wait_for_timeout(300)
+    assert trackers.urls == []
+    assert page.evaluate("window.__violations") == []
+
+
+def test_accepting_after_the_takeover_starts_the_trackers(
+    deployment: Deployment, page: Any, held: Held, trackers: TrackerLog
+) -> None:
+    page.goto(serve(deployment, page_html(deployment, "id")), wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
+        page.get_by_role("button", name="Terima semua", exact=True).click()
+    assert answer.value.status == 201
+    page.wait_for_function("!document.querySelector('.bn .bn-bar:not([hidden])')")
+    page.wait_for_timeout(500)
+    assert trackers.to("googletagmanager.com") and trackers.to("connect.facebook.net")
+    assert len(held.posts) == 1
+    assert page.evaluate("window.__violations") == []
+
+
+def test_a_forged_drawn_layer_is_replaced_by_the_scripts_words(
+    deployment: Deployment, page: Any, held: Held, trackers: TrackerLog
+) -> None:
+    """Markup in the page copying the banner, with other words, never takes a decision."""
+    site = deployment.config.sites["tokodemo"]
+    real = first_layer(site, deployment.service_url, cookies=None, lang="id").body
+    forged = real.replace("Tolak semua", "Lanjutkan").replace(
+        "Toko Demo memakai cookie", "Kami tidak memakai cookie apa pun. Toko Demo memakai cookie"
+    )
+    assert forged != real
+    page.goto(serve(deployment, page_html(deployment, "id", forged)), wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    assert "Lanjutkan" in page.locator(DRAWN_BAR).inner_text()
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    text = page.locator(".bn").inner_text()
+    assert "Lanjutkan" not in text and "tidak memakai cookie" not in text
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
+        page.get_by_role("button", name="Tolak semua", exact=True).click()
+    assert answer.value.status == 201
+    assert (
+        held.posts[0].post_data_json["notice_hash"] == site_notices(site, banner_texts)["id"].hash
+    )
+
+
+@pytest.mark.parametrize("blocked", ["scripts off", "stylesheet blocked"])
+def test_without_the_script_or_its_stylesheet_nothing_inert_shows(
+    deployment: Deployment, browser: Any, blocked: str
+) -> None:
+    """A browser without scripts, or an ad blocker stopping the banner, never sees dead buttons."""
+    context = browser.new_context(java_script_enabled=blocked != "scripts off")
+    try:
+        page = context.new_page()
+        if blocked == "stylesheet blocked":
+            page.route("**/s/tokodemo/**", lambda route: route.abort())
+        page.goto(serve(deployment, page_html(deployment, "id")), wait_until="load")
+        page.wait_for_timeout(300)
+        assert page.locator(".bn-drawn").count() == 1
+        assert not page.locator(DRAWN_BAR).is_visible()
+        assert page.get_by_role("button", name="Tolak semua").count() == 0  # not even to a reader
+    finally:
+        context.close()
