@@ -33,6 +33,7 @@ _PUBLIC = {
     "ConsentMiddleware": "banner.check.middleware",
     "consent_in": "banner.check.middleware",
     "TrackerGate": "banner.check.tracker_gate",
+    "first_layer": "banner.web.drawn_layer",
     "load_config": "banner.core.config",
     "BannerConfig": "banner.core.config",
     "ConfigError": "banner.core.config",
@@ -59,6 +60,7 @@ __all__ = [
     "consent_required",
     "create_app",
     "current_consent",
+    "first_layer",
     "has_consent",
     "load_config",
     "subject_consent",
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from banner.core.token import ConsentToken
     from banner.core.webhook_signature import verify_webhook
     from banner.log.subject_service import subject_consent
+    from banner.web.drawn_layer import first_layer
     from banner.web.extension import Banner
 
 

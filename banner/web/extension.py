@@ -22,7 +22,7 @@ from banner.log.rollups import install as install_rollups
 from banner.log.service import ConsentService
 from banner.log.signing import log_key
 from banner.log.store import ConsentLog
-from banner.web import fast_assets, rate_limits, webhooks
+from banner.web import drawn_template, fast_assets, rate_limits, webhooks
 from banner.web.page_security import secure_session
 from banner.web.state import EXTENSION_KEY, BannerState
 
@@ -100,6 +100,7 @@ class Banner:
         service = ConsentService(config, log, texts=banner_texts)
         app.extensions[EXTENSION_KEY] = BannerState(log, service)
         init_consent(app, service.live)
+        drawn_template.install(app)
         if mount:
             service.publish()  # every notice that can be shown is archived before it is served
             app.extensions[EXTENSION_KEY].extras["heads"] = keep_heads(log, config)
