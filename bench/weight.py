@@ -84,7 +84,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-07 (lead, third session): a decision's click hides the banner's root for the
 #: one frame before it closes instead of an opacity class (no CSS rule for it): -27 B on
 #: the first visit, and click to gone 7.8 -> 6.4 ms median (bench.paired, section in RESULTS).
-NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6314}
+#: 2026-12-07 (lead, fourth session): the first layer the site's back end may draw in
+#: the page (``.bn-drawn``): ui.js removes it when it shows (+18 B), ui.css shows it
+#: (+6 B). Mean over 24 random UI hashes 6,299.6 -> 6,323.6 B (max 6,329): the ceiling
+#: is raised for this one feature, on purpose, to 6,332 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6332}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

@@ -324,12 +324,12 @@
   };
 
   /* ``preset``: the switches' states to keep (a redraw in another language).
-   * A first layer the site's back end drew in the page (.bn-drawn,
+   * A first layer the site's back end drew in the page (.bn-drawn, each one,
    * banner/web/drawn_layer.py) goes at the first call: in the frame that
    * shows this one, or with nothing to show. Its buttons never worked, and
    * its words are never those a decision is recorded under: this file's are. */
   function show(layer, preset, quiet) {
-    d.querySelector('.bn-drawn')?.remove();
+    d.querySelectorAll('.bn-drawn').forEach((n) => n.remove());
     if (layer === 2) {
       /* built on first use: most visitors answer on the first layer */
       if (!more) {
