@@ -51,7 +51,7 @@ def embeds_bytes(
 ) -> bytes:
     """The placeholder part for ``site``, both languages included."""
     data = embeds_data(site, base_url, notices)
-    return fill(static_text(EMBEDS_FILE), EMBEDS_SENTINEL, data)
+    return fill(static_text(EMBEDS_FILE), EMBEDS_SENTINEL, data, sort_keys=True)
 
 
 def embeds_css_bytes() -> bytes:

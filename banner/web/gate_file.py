@@ -49,12 +49,13 @@ _JSON_ESCAPES = {
 }
 
 
-def script_json(data: Any, sort_keys: bool = False) -> str:
+def script_json(data: Any, *, sort_keys: bool) -> str:
     """Serialize ``data`` as JSON that is also safe inside any script context.
 
-    The gate's settings keep the order :func:`gate_settings` builds them in
-    (each tracker's kind, then its category and fields): sorted, they
-    compressed 6-11 B larger under brotli. The UI's files stay sorted.
+    Every caller says whether keys are sorted. The gate's settings keep the
+    order :func:`gate_settings` builds them in (each tracker's kind, then its
+    category and fields): sorted, they compressed 6-11 B larger under brotli.
+    The UI's files stay sorted.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
@@ -66,11 +67,11 @@ def static_text(name: str) -> str:
     return (resource_dir("static") / name).read_text(encoding="utf-8")
 
 
-def fill(source: str, sentinel: str, data: Any, sort_keys: bool = True) -> bytes:
+def fill(source: str, sentinel: str, data: Any, *, sort_keys: bool) -> bytes:
     head, found, tail = source.partition(sentinel)
     if not found or sentinel in tail:
         raise ValueError(f"{sentinel} must occur exactly once")
-    return (head + script_json(data, sort_keys) + tail).encode("utf-8")
+    return (head + script_json(data, sort_keys=sort_keys) + tail).encode("utf-8")
 
 
 def _tracker(tracker: Tracker) -> dict[str, Any]:

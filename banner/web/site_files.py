@@ -168,7 +168,7 @@ def ui_bytes(site: SiteConfig, notices: Mapping[str, Notice] | None = None) -> b
     :param notices: the site's notices by language (the service's archived
         ones); by default built from the catalogs.
     """
-    return fill(static_text(UI_FILE), UI_SENTINEL, ui_data(site, notices))
+    return fill(static_text(UI_FILE), UI_SENTINEL, ui_data(site, notices), sort_keys=True)
 
 
 def css_bytes() -> bytes:
@@ -183,11 +183,15 @@ def subject_bytes() -> bytes:
 def chunk_files(site: SiteConfig, notices: Mapping[str, Notice]) -> dict[str, bytes]:
     """The on-demand chunks, by the name's tail after the hash (``send.js``)."""
     files = {name: static_text(name).encode("utf-8") for name in STATIC_CHUNKS}
-    files[MORE_FILE] = fill(static_text(MORE_FILE), MORE_SENTINEL, more_data(site, notices))
-    files[EXTRA_FILE] = fill(static_text(EXTRA_FILE), EXTRA_SENTINEL, extra_data(site, notices))
+    files[MORE_FILE] = fill(
+        static_text(MORE_FILE), MORE_SENTINEL, more_data(site, notices), sort_keys=True
+    )
+    files[EXTRA_FILE] = fill(
+        static_text(EXTRA_FILE), EXTRA_SENTINEL, extra_data(site, notices), sort_keys=True
+    )
     for lang in LANGUAGES:
         files[f"{lang}.js"] = fill(
-            static_text(WORDS_FILE), WORDS_SENTINEL, words_data(lang, notices)
+            static_text(WORDS_FILE), WORDS_SENTINEL, words_data(lang, notices), sort_keys=True
         )
     return files
 
