@@ -16,13 +16,15 @@ The budgets (issue 24) are checked on the files as the service builds them
 (:func:`budget_weights`, pure: no server, no browser), by
 ``tests/web/test_weight_budget.py``: weight cannot creep back unnoticed.
 
-Run: ``.venv/bin/python -m bench.weight``
+Run: ``.venv/bin/python -m bench.weight``; ``.venv/bin/python -m bench.weight --hashes 24``
+gives each budget row's mean, least and most over 24 random UI hashes.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import sys
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -225,7 +227,32 @@ def budget_table() -> str:
     return markdown(["download (brotli)", "B", "budget B", "within budget"], rows)
 
 
-def main() -> None:
+def hash_means(count: int, seed: int = 7) -> dict[str, tuple[float, int, int]]:
+    """Each budget row's brotli bytes over ``count`` random UI hashes: (mean, min, max).
+
+    The UI set's hash is 16 random hex digits in the gate (and in the first
+    visit's file names): it alone moves a row by about ±6 B. Comparing two
+    builds by their means tells what a change costs, not what its hash does.
+    """
+    import random
+    from unittest import mock
+
+    rng = random.Random(seed)
+    found: dict[str, list[int]] = {}
+    for _ in range(count):
+        named = f"{rng.getrandbits(64):016x}"
+        with mock.patch("banner.web.site_files.ui_hash", return_value=named):
+            for name, weight in budget_weights().items():
+                found.setdefault(name, []).append(weight.brotli)
+    return {name: (sum(v) / len(v), min(v), max(v)) for name, v in found.items()}
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    if argv[:1] == ["--hashes"]:
+        means = hash_means(int(argv[1]))
+        rows = [[n, f"{m:,.1f}", f"{lo:,}", f"{hi:,}"] for n, (m, lo, hi) in means.items()]
+        print(markdown(["download (brotli)", "mean B", "min B", "max B"], rows))
+        return
     print(budget_table())
     print()
     theirs = peer_weights()
@@ -244,4 +271,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
