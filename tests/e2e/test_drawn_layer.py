@@ -76,7 +76,10 @@ def held(page: Any) -> Iterator[Held]:
 
 
 def boxes(page: Any, bar: str) -> list[dict[str, float]]:
-    parts = f"{bar}, {bar} .bn-title, {bar} .bn-lang, {bar} .bn-text, {bar} .bn-link, {bar} .bn-btn"
+    parts = ", ".join(
+        f"{bar}{part}"
+        for part in ("", " .bn-title", " .bn-lang", " .bn-text", " .bn-link", " .bn-btn", " h1")
+    )
     return [page.locator(parts).nth(i).bounding_box() for i in range(page.locator(parts).count())]
 
 
@@ -96,6 +99,7 @@ def test_the_drawn_layer_shows_first_then_the_script_takes_over(
     page.locator(DRAWN_BAR).wait_for(state="visible")
     assert held.routes, "the drawn layer showed before the gate was even asked for"
     drawn_boxes, drawn_text = boxes(page, DRAWN_BAR), page.locator(DRAWN_BAR).inner_text()
+    page_boxes = boxes(page, "main")  # the page's own: the drawn layer never moves them
     page.screenshot(path=artifacts / f"drawn-layer-{lang}-{width}.png")
     # Its buttons do nothing: nothing is decided on words the script did not draw.
     accept, reject = BUTTONS[lang]
@@ -109,6 +113,7 @@ def test_the_drawn_layer_shows_first_then_the_script_takes_over(
     page.locator(SCRIPT_BAR).wait_for(state="visible")
     assert page.locator(".bn-drawn").count() == 0 and page.locator(".bn").count() == 1
     assert boxes(page, SCRIPT_BAR) == drawn_boxes
+    assert boxes(page, "main") == page_boxes
     assert page.locator(SCRIPT_BAR).inner_text() == drawn_text
     page.wait_for_function("document.querySelector('.bn').contains(document.activeElement)")
     page.screenshot(path=artifacts / f"drawn-layer-{lang}-{width}-taken-over.png")
