@@ -106,6 +106,8 @@ class Takeover:
     #: boxes of the bar (its own, its texts', links', buttons') that moved then
     #: (-1: the drawn bar was never seen)
     moved: int
+    #: the same of the page's own boxes (the body's, its children's but the banners')
+    page_moved: int
     #: frames seen with neither bar visible, after the drawn one was
     gap_frames: int
     #: the drawn bar still visible in the frame the script's showed
@@ -170,6 +172,7 @@ def _takeover(page: Any, visible_ms: float) -> Takeover:
     return Takeover(
         float(found["at"]),
         int(found["moved"]),
+        int(found["pageMoved"]),
         int(found["gapFrames"]),
         bool(found["bothShown"]),
         sum(value for start, value in shifts if start >= visible_ms),

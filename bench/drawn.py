@@ -13,8 +13,9 @@ For ``banner-drawn``, "banner visible" is the drawn bar's (``.bn-drawn
 .bn-bar``, visible once painted); "script's bar visible" is when the script's
 own bar took over (``.bn:not(.bn-drawn) .bn-bar``), and click to gone is
 measured on it, after the takeover (the drawn bar's buttons do nothing).
-The takeover's frame is checked: boxes moved against the drawn bar, frames
-with neither bar visible, layout shifts after the drawn bar showed.
+The takeover's frame is checked: the bar's boxes moved against the drawn bar's,
+the page's own boxes moved (the body's, its children's), frames with neither
+bar visible, layout shifts after the drawn bar showed.
 
 Run: ``.venv/bin/python -m bench.drawn ROUNDS [REV]``
 """
@@ -89,13 +90,15 @@ def takeover_table(found: dict[str, list[browser.FirstVisit]]) -> str:
                 Spread.of(t.at_ms for t in taken).show(0),
                 Spread.of(t.at_ms - (r.visible_ms or 0.0) for r, t in _pairs(runs)).show(0),
                 f"{sum(t.moved != 0 for t in taken)} of {len(taken)}",
+                f"{sum(t.page_moved != 0 for t in taken)} of {len(taken)}",
                 f"{sum(t.gap_frames > 0 for t in taken)} of {len(taken)}",
                 f"{sum(t.both_shown for t in taken)} of {len(taken)}",
                 f"{max(t.shift for t in taken):.4f}",
             ]
         )
     headers = ["page", "drawn bar visible ms", "script's bar visible ms", "drawn bar shown for ms"]
-    headers += ["visits where a box moved", "visits with a frame showing neither bar"]
+    headers += ["visits where a bar's box moved", "visits where the page's boxes moved"]
+    headers += ["visits with a frame showing neither bar"]
     headers += ["visits with both shown in a frame", "layout shift after the drawn bar, most"]
     return markdown(headers, rows)
 

@@ -48,7 +48,9 @@
  * ``at`` (performance.now()), ``moved`` (how many of the bar's boxes, the bar's
  * and its texts', links' and buttons', differ by more than half a pixel from the
  * drawn bar's at its last frame seen, the count of boxes counted if it differs),
- * ``gapFrames`` (frames seen with neither bar visible after the drawn one was),
+ * ``pageMoved`` (the same of the page's own boxes: the body's and its children's
+ * but the banners'), ``gapFrames`` (frames seen with neither bar visible after
+ * the drawn one was),
  * ``bothShown`` (the drawn bar still visible in that frame), ``drawnSeen``.
  * Any other page: it stops once the head is parsed. */
 (function () {
@@ -57,6 +59,7 @@
   let selectors = null;
   let pending = false;
   let lastDrawn = null;
+  let lastPage = null;
   let gaps = 0;
 
   function visible(element) {
@@ -65,11 +68,15 @@
       element.checkVisibility({ opacityProperty: true, visibilityProperty: true });
   }
 
-  function boxes(bar) {
-    return [bar, ...bar.querySelectorAll(PARTS)].map((element) => {
+  function boxes(bar, parts) {
+    return [bar, ...bar.querySelectorAll(parts || PARTS)].map((element) => {
       const box = element.getBoundingClientRect();
       return [box.x, box.y, box.width, box.height];
     });
+  }
+
+  function pageBoxes() {
+    return boxes(document.body, ':scope > :not(.bn)');
   }
 
   function moved(before, after) {
@@ -97,6 +104,7 @@
       window.__benchTakeover = {
         at: performance.now(),
         moved: moved(drawnOn ? boxes(drawn) : lastDrawn, boxes(own)),
+        pageMoved: moved(drawnOn ? pageBoxes() : lastPage, pageBoxes()),
         gapFrames: gaps,
         bothShown: drawnOn,
         drawnSeen: lastDrawn !== null,
@@ -106,6 +114,7 @@
     }
     if (drawnOn) {
       lastDrawn = boxes(drawn);
+      lastPage = pageBoxes();
     } else if (lastDrawn !== null) {
       gaps += 1;
       schedule();
