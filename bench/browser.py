@@ -112,8 +112,13 @@ class Takeover:
     gap_frames: int
     #: the drawn bar still visible in the frame the script's showed
     both_shown: bool
-    #: the layout shifts' score from the drawn bar visible until the metrics were read
+    #: the layout shifts' score from the takeover until the metrics were read
     shift: float
+    #: the drawn bar first visible whole, the parser past it, when a part of it was
+    #: painted first (a first paint can come mid-parse); None: whole when first visible
+    whole_ms: float | None = None
+    #: the layout shifts' score while the drawn bar showed (before the takeover)
+    drawn_shift: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +180,9 @@ def _takeover(page: Any, visible_ms: float) -> Takeover:
         int(found["pageMoved"]),
         int(found["gapFrames"]),
         bool(found["bothShown"]),
-        sum(value for start, value in shifts if start >= visible_ms),
+        sum(value for start, value in shifts if start >= found["at"]),
+        None if found["wholeAt"] is None else float(found["wholeAt"]),
+        sum(value for start, value in shifts if visible_ms <= start < found["at"]),
     )
 
 

@@ -10,7 +10,8 @@ always drawn). Both, Orejime and Klaro! are visited round-robin in one
 Chromium, CPU x4, as ``bench.paired`` visits them (``browser.first_visit``).
 
 For ``banner-drawn``, "banner visible" is the drawn bar's (``.bn-drawn
-.bn-bar``, visible once painted); "script's bar visible" is when the script's
+.bn-bar``, visible once painted; "visible whole": the parser past it, as a first
+paint can come mid-parse with the bar's head alone); "script's bar visible" is when the script's
 own bar took over (``.bn:not(.bn-drawn) .bn-bar``), and click to gone is
 measured on it, after the takeover (the drawn bar's buttons do nothing).
 The takeover's frame is checked: the bar's boxes moved against the drawn bar's,
@@ -54,21 +55,22 @@ def verdicts(found: dict[str, list[browser.FirstVisit]]) -> str:
         if page in paired.PEER_PAGES:
             continue
         taken = [r.takeover.at_ms for r in runs if r.takeover is not None]
-        seen = median_or_none(visible[page])
+        whole = [t.whole_ms or v for v, t in _seen(runs)]
+        peer = median_or_none(visible[fast_visible])
         rows.append(
             [
                 page,
-                ratio(seen, median_or_none(visible[fast_visible])),
-                ratio(Spread.of(taken).median, median_or_none(visible[fast_visible]))
-                if taken
-                else "—",
+                ratio(median_or_none(visible[page]), peer),
+                ratio(Spread.of(whole).median, peer) if whole else "—",
+                ratio(Spread.of(taken).median, peer) if taken else "—",
                 ratio(median_or_none(gone[page]), median_or_none(gone[fast_gone])),
             ]
         )
-    rows.append(["target", f"≤ {VISIBLE_TARGET:.2f}x", "—", f"≤ {GONE_TARGET:.2f}x"])
+    rows.append(["target", f"≤ {VISIBLE_TARGET:.2f}x", "", "—", f"≤ {GONE_TARGET:.2f}x"])
     headers = [
         "page",
         f"banner visible ÷ fastest peer ({fast_visible})",
+        "drawn bar visible whole ÷ the same",
         "script's bar visible ÷ the same",
         f"click to gone ÷ fastest peer ({fast_gone})",
     ]
@@ -83,24 +85,39 @@ def takeover_table(found: dict[str, list[browser.FirstVisit]]) -> str:
         if not taken:
             continue
         drawn = [r.visible_ms for r in runs if r.takeover is not None and r.visible_ms]
+        partial = sum(t.whole_ms is not None for t in taken)
         rows.append(
             [
                 page,
                 Spread.of(drawn).show(0),
+                Spread.of(t.whole_ms or v for v, t in _seen(runs)).show(0),
+                f"{partial} of {len(taken)}",
                 Spread.of(t.at_ms for t in taken).show(0),
                 Spread.of(t.at_ms - (r.visible_ms or 0.0) for r, t in _pairs(runs)).show(0),
                 f"{sum(t.moved != 0 for t in taken)} of {len(taken)}",
                 f"{sum(t.page_moved != 0 for t in taken)} of {len(taken)}",
                 f"{sum(t.gap_frames > 0 for t in taken)} of {len(taken)}",
                 f"{sum(t.both_shown for t in taken)} of {len(taken)}",
+                f"{sum(t.drawn_shift > 0 for t in taken)} of {len(taken)}",
+                f"{max(t.drawn_shift for t in taken):.4f}",
                 f"{max(t.shift for t in taken):.4f}",
             ]
         )
-    headers = ["page", "drawn bar visible ms", "script's bar visible ms", "drawn bar shown for ms"]
+    headers = ["page", "drawn bar visible ms", "drawn bar visible whole ms"]
+    headers += ["visits painting a part of the drawn bar first"]
+    headers += ["script's bar visible ms", "drawn bar shown for ms"]
     headers += ["visits where a bar's box moved", "visits where the page's boxes moved"]
     headers += ["visits with a frame showing neither bar"]
-    headers += ["visits with both shown in a frame", "layout shift after the drawn bar, most"]
+    headers += [
+        "visits with both shown in a frame",
+        "visits with a shift while the drawn bar showed",
+    ]
+    headers += ["its layout shift, most", "layout shift at and after the takeover, most"]
     return markdown(headers, rows)
+
+
+def _seen(runs: list[browser.FirstVisit]) -> list[tuple[float, browser.Takeover]]:
+    return [(r.visible_ms or 0.0, r.takeover) for r in runs if r.takeover is not None]
 
 
 def _pairs(runs: list[browser.FirstVisit]) -> list[tuple[browser.FirstVisit, browser.Takeover]]:

@@ -51,7 +51,10 @@
  * ``pageMoved`` (the same of the page's own boxes: the body's and its children's
  * but the banners'), ``gapFrames`` (frames seen with neither bar visible after
  * the drawn one was),
- * ``bothShown`` (the drawn bar still visible in that frame), ``drawnSeen``.
+ * ``bothShown`` (the drawn bar still visible in that frame), ``drawnSeen``,
+ * ``wholeAt``: when the drawn bar was first visible whole, the parser past it (a
+ * first paint may come mid-parse, the bar's head alone painted), null when it
+ * already was in the first frame it was visible.
  * Any other page: it stops once the head is parsed. */
 (function () {
   'use strict';
@@ -60,6 +63,7 @@
   let pending = false;
   let lastDrawn = null;
   let lastPage = null;
+  let whole = null;
   let gaps = 0;
 
   function visible(element) {
@@ -108,6 +112,7 @@
         gapFrames: gaps,
         bothShown: drawnOn,
         drawnSeen: lastDrawn !== null,
+        wholeAt: whole || null,
       };
       observer.disconnect();
       return;
@@ -115,6 +120,9 @@
     if (drawnOn) {
       lastDrawn = boxes(drawn);
       lastPage = pageBoxes();
+      if (wholeAt === null && drawn.closest('.bn').nextSibling !== null) {
+        wholeAt = performance.now();
+      }
     } else if (lastDrawn !== null) {
       gaps += 1;
       schedule();

@@ -129,9 +129,10 @@ def _visit(
 
 def _found() -> dict[str, Any]:
     taken = browser.Takeover(500.0, 0, 4, 0, False, 0.0034)
+    late = browser.Takeover(500.0, 0, 4, 0, False, 0.0034, 340.0, 0.068)
     return {
         "abc": [_visit(400.0, 8.0)] * 3,
-        f"abc {DRAWN_PAGE}": [_visit(300.0, 9.0, taken)] * 3,
+        f"abc {DRAWN_PAGE}": [_visit(300.0, 9.0, taken)] * 2 + [_visit(300.0, 9.0, late)],
         "orejime": [_visit(380.0, 20.0)] * 3,
         "klaro": [_visit(500.0, 16.0)] * 3,
     }
@@ -151,6 +152,7 @@ def test_the_verdicts_give_the_drawn_bar_and_the_scripts_against_the_fastest_pee
     assert "fastest peer (orejime)" in table and "fastest peer (klaro)" in table
     rows = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()}
     assert "0.79x" in rows["abc banner-drawn"]  # 300 / 380
+    assert "0.79x" in rows["abc banner-drawn"].split("|")[3]  # whole: median 300 / 380
     assert "1.32x" in rows["abc banner-drawn"]  # the script's bar: 500 / 380
     assert "0.56x" in rows["abc banner-drawn"]  # 9 / 16
     assert "—" in rows["abc"]
@@ -160,5 +162,6 @@ def test_the_takeover_table_counts_what_moved() -> None:
     table = drawn.takeover_table(_found())
     (row,) = [line for line in table.splitlines() if DRAWN_PAGE in line]
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[1:5] == ["300 (300-300)", "500 (500-500)", "200 (200-200)", "0 of 3"]
-    assert cells[5:] == ["3 of 3", "0 of 3", "0 of 3", "0.0034"]
+    assert cells[1:4] == ["300 (300-300)", "300 (300-340)", "1 of 3"]
+    assert cells[4:7] == ["500 (500-500)", "200 (200-200)", "0 of 3"]
+    assert cells[7:] == ["3 of 3", "0 of 3", "0 of 3", "1 of 3", "0.0680", "0.0034"]
