@@ -65,9 +65,28 @@ ACCEPT = {
     # bench.visible_floor's bare script: our first layer's DOM, a click that only hides it
     "floor-bare": "[data-banner-accept]",
     "floor-bare-away": "[data-banner-accept]",
+    # bench.drawn: the script's own bar (the drawn layer's buttons carry no attribute)
+    "banner-drawn": ".bn:not(.bn-drawn) [data-banner-accept]",
 }
 GONE = "window.__benchGoneMs !== undefined"
-DIALOG = "document.querySelector('meta[name=\"bench-banner\"]').content"
+#: The banner whose click is timed: the script's own bar where the page names one
+#: (bench-takeover: bench.drawn's page, its first layer drawn in its HTML first).
+DIALOG = (
+    "(document.querySelector('meta[name=\"bench-takeover\"]')"
+    " ?? document.querySelector('meta[name=\"bench-banner\"]')).content"
+)
+#: A page whose first layer is drawn in its HTML, then taken over by the script.
+HAS_TAKEOVER = "document.querySelector('meta[name=\"bench-takeover\"]') !== null"
+TAKEN_OVER = "window.__benchTakeover !== undefined"
+#: The page's layout shifts, from the start ([start ms, value]).
+SHIFTS = """() => new Promise((resolve) => {
+  const seen = new PerformanceObserver((list) => {
+    seen.disconnect();
+    resolve(list.getEntries().map((e) => [e.startTime, e.value]));
+  });
+  seen.observe({ type: 'layout-shift', buffered: true });
+  setTimeout(() => { seen.disconnect(); resolve([]); }, 200);
+})"""
 GA4_DIRECT = "ga4-direct"
 UNVOUCHED = "banner (ours), cookie not yet vouched for: verify first"
 VISIBLE = "window.__benchVisibleAt !== undefined"
@@ -76,6 +95,30 @@ GA4_SEEN = """() => performance.getEntriesByType('resource')
   .some((e) => e.name.includes('googletagmanager.com'))"""
 GA4_AT = """() => performance.getEntriesByType('resource')
   .find((e) => e.name.includes('googletagmanager.com')).startTime"""
+
+
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """A first layer drawn in the page's HTML, replaced by the script's own bar."""
+
+    #: from navigation until the script's bar was visible
+    at_ms: float
+    #: boxes of the bar (its own, its texts', links', buttons') that moved then
+    #: (-1: the drawn bar was never seen)
+    moved: int
+    #: the same of the page's own boxes (the body's, its children's but the banners')
+    page_moved: int
+    #: frames seen with neither bar visible, after the drawn one was
+    gap_frames: int
+    #: the drawn bar still visible in the frame the script's showed
+    both_shown: bool
+    #: the layout shifts' score from the takeover until the metrics were read
+    shift: float
+    #: the drawn bar first visible whole, the parser past it, when a part of it was
+    #: painted first (a first paint can come mid-parse); None: whole when first visible
+    whole_ms: float | None = None
+    #: the layout shifts' score while the drawn bar showed (before the takeover)
+    drawn_shift: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +136,8 @@ class FirstVisit:
     longest_own_script_ms: float = 0.0
     #: from the "Accept all" click to the first frame painted without the banner
     gone_ms: float | None = None
+    #: a page with its first layer drawn in its HTML (bench.drawn): the script's takeover
+    takeover: Takeover | None = None
 
 
 def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
@@ -102,6 +147,9 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
         # every heap and every script-time figure, the baseline's included.
         ready = VISIBLE if banner else LOADED
         visit.page.wait_for_function(ready, polling=100, timeout=TIMEOUT_MS)
+        drawn = banner and visit.page.evaluate(HAS_TAKEOVER)
+        if drawn:  # the script's bar, then the metrics a settle after it
+            visit.page.wait_for_function(TAKEN_OVER, polling=100, timeout=TIMEOUT_MS)
         visit.page.wait_for_timeout(SETTLE_MS)
         metrics = visit.metrics()
         heap = visit.heap_after_gc()
@@ -109,6 +157,7 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
         long_tasks = tuple(d for _, d in visit.page.evaluate("window.__benchLongTasks"))
         scripts = visit.page.evaluate("window.__benchLongScripts")
         own = [d for src, d in scripts if _own_script(src, url)]
+        takeover = _takeover(visit.page, visible) if drawn else None
         return FirstVisit(
             visible,
             metrics["ScriptDuration"] * 1000,
@@ -118,7 +167,23 @@ def first_visit(browser: Any, url: str, banner: bool) -> FirstVisit:
             long_tasks,
             max(own, default=0.0),
             click_to_gone(visit.page, url) if banner else None,
+            takeover,
         )
+
+
+def _takeover(page: Any, visible_ms: float) -> Takeover:
+    found = page.evaluate("window.__benchTakeover")
+    shifts = page.evaluate(SHIFTS)
+    return Takeover(
+        float(found["at"]),
+        int(found["moved"]),
+        int(found["pageMoved"]),
+        int(found["gapFrames"]),
+        bool(found["bothShown"]),
+        sum(value for start, value in shifts if start >= found["at"]),
+        None if found["wholeAt"] is None else float(found["wholeAt"]),
+        sum(value for start, value in shifts if visible_ms <= start < found["at"]),
+    )
 
 
 def _own_script(source: str, page_url: str) -> bool:

@@ -126,9 +126,14 @@ def config_text(database_url: str, shop_origin: str) -> str:
     )
 
 
+def config_path(folder: Path) -> Path:
+    """Where :func:`write_config` writes the config in ``folder``."""
+    return folder / "banner.toml"
+
+
 def write_config(folder: Path, database_url: str, shop_origin: str) -> Path:
     """Write a ``banner.toml`` for the benchmark site into ``folder``."""
-    path = folder / "banner.toml"
+    path = config_path(folder)
     path.write_text(config_text(database_url, shop_origin), encoding="utf-8")
     return path
 

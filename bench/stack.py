@@ -50,5 +50,7 @@ def running(with_shop: bool = True) -> Iterator[Stack]:
         if with_shop:
             argv = [sys.executable, "-m", "bench.shop", str(shop_port), service_url]
             shop_ready = f"http://127.0.0.1:{shop_port}/privacy"
-            stack.enter_context(Process(argv, shop_ready, folder / "shop.log"))
+            # the service's config: the shop's back end draws the first layer from it
+            config = {"BANNER_CONFIG": str(deployment.config_path(folder))}
+            stack.enter_context(Process(argv, shop_ready, folder / "shop.log", config))
         yield Stack(service_url, shop_origin, folder)

@@ -147,10 +147,10 @@ class FloorShop(ShopApp):
         code = re.sub(r"\A/\*.*?\*/\s*", "", source, flags=re.DOTALL)
         self.script = code.replace(FLOOR_SLOT, data).encode()
 
-    def body(self, path: str) -> tuple[bytes | None, str]:
+    def body(self, path: str, cookies: str | None = None) -> tuple[bytes | None, str]:
         if path == f"/pages/{BARE}.js":
             return self.script, "application/javascript; charset=utf-8"
-        found, kind = super().body(path)
+        found, kind = super().body(path, cookies)
         if found is not None and path.strip("/").removesuffix(".html") in (STATIC, STATIC_SANS):
             text = found.decode().replace(CSS_SLOT, self.css)
             found = text.replace("</body>", f"{self.bar}\n</body>").encode()
