@@ -97,3 +97,18 @@ def test_hostile_query_languages_fall_back(client: FlaskClient) -> None:
     assert answer.status_code == 200
     assert '<div class="bn bn-drawn" lang="id" hidden>' in answer.text
     assert "<script>" not in answer.text
+
+
+def test_forwarded_headers_from_a_visitor_do_not_name_the_stylesheets_host(
+    client: FlaskClient,
+) -> None:
+    """No proxy is configured (proxy_count 0): a visitor's X-Forwarded-* names nothing."""
+    forged = {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Prefix": "/evil",
+    }
+    answer = client.get("/page", headers=forged)
+    assert 'href="http://localhost/s/tokodemo/ui.' in answer.text
+    assert "evil" not in answer.text
+    assert answer.headers["Cache-Control"] == "private, no-cache"  # never kept for others
