@@ -89,8 +89,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: 2026-12-07 (lead, fourth session): the first layer the site's back end may draw in
 #: the page (``.bn-drawn``): ui.js removes it when it shows (+18 B), ui.css shows it
 #: (+6 B). Mean over 24 random UI hashes 6,299.6 -> 6,323.6 B (max 6,329): the ceiling
-#: is raised for this one feature, on purpose, to 6,332 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6332}
+#: is raised for this one feature, on purpose, to 6,332 B. Then its root takes no box
+#: (``display: contents``, +2 B) and shows only once its end is parsed (``:has(.bn-end)``,
+#: +10 B: a first paint mid-parse showed half a bar in 1 of 30 visits): mean 6,335.6 B
+#: (max 6,341), ceiling 6,344 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6344}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

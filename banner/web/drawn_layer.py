@@ -27,7 +27,10 @@ the page copying the banner's).
 The drawn layer stays hidden (the ``hidden`` attribute) unless the banner's
 stylesheet arrived (``ui.css`` shows it), linked for browsers that run
 scripts only: an ad blocker that stops the banner, or a browser without
-scripts, never shows buttons that cannot work.
+scripts, never shows buttons that cannot work. It shows once its last
+element is parsed (``:has(.bn-end)``): a first paint that comes while the
+parser is inside it shows none of it rather than part of it. A browser
+without ``:has()`` never shows it, and gets the script's first layer.
 
 A page that may hold the drawn layer depends on the visitor's cookie: it
 must never be served from a cache to another visitor, nor from the
@@ -59,6 +62,9 @@ from banner.core.texts import banner_texts
 from banner.web.site_files import first_layer as first_layer_words
 from banner.web.site_files import site_files
 
+#: The last element of the drawn layer: ``ui.css`` shows the layer once it is
+#: parsed, so a first paint that comes mid-parse never shows half a bar.
+END = "bn-end"
 #: The drawn layer's stylesheet applies only where scripts run.
 MEDIA = "(scripting: enabled)"
 #: The class that names the drawn layer (ui.js removes the element that has it).
@@ -236,6 +242,6 @@ def first_layer(
     stylesheet = f'<link rel="stylesheet" href="{escape(folder + built.css_name)}" media="{MEDIA}">'
     body = (
         f'<div class="bn {DRAWN}" lang="{language}" hidden{_theme(site)}>'
-        f"{_bar(words, language, folder)}</div>"
+        f'{_bar(words, language, folder)}<span class="{END}"></span></div>'
     )
     return DrawnLayer(stylesheet, body)

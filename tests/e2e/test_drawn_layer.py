@@ -190,3 +190,18 @@ def test_without_the_script_or_its_stylesheet_nothing_inert_shows(
         assert page.get_by_role("button", name="Tolak semua").count() == 0  # not even to a reader
     finally:
         context.close()
+
+
+def test_a_layer_cut_before_its_end_never_shows(deployment: Deployment, page: Any) -> None:
+    """A first paint while the parser is inside the layer shows none of it, not half a bar:
+    the same markup without its last element stays hidden."""
+    site = deployment.config.sites["tokodemo"]
+    whole = first_layer(site, deployment.service_url, cookies=None, lang="id").body
+    cut = whole.replace('<span class="bn-end"></span>', "")
+    assert cut != whole
+    page.route("**/s/tokodemo/loader.js", lambda route: route.abort())
+    page.goto(serve(deployment, page_html(deployment, "id", cut)), wait_until="load")
+    page.wait_for_timeout(300)
+    assert not page.locator(DRAWN_BAR).is_visible()
+    page.goto(serve(deployment, page_html(deployment, "id", whole)), wait_until="load")
+    page.locator(DRAWN_BAR).wait_for(state="visible")  # the same page, whole: shown
