@@ -73,8 +73,7 @@ def test_it_draws_the_archived_notices_first_layer_in_ui_js_order(lang: str) -> 
     assert root[1]["lang"] == lang and "hidden" in root[1]
     # its last element is the end ui.css waits for: never half a bar on the screen
     assert tree.elements[-1][:2] == ("span", {"class": "bn-end"})
-        '<span class="bn-end"></span></div>'
-    )
+    assert drawn.body.endswith('<span class="bn-end"></span></div>')
     said = [document["n"][key] for key in PARAGRAPHS if document["n"][key]]
     assert text_of(tree, "bn-text") == said
     assert text_of(tree, "bn-title") == [document["t"]["banner_title"]]
