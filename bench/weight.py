@@ -92,8 +92,12 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: is raised for this one feature, on purpose, to 6,332 B. Then its root takes no box
 #: (``display: contents``, +2 B) and shows only once its end is parsed (``:has(.bn-end)``,
 #: +10 B: a first paint mid-parse showed half a bar in 1 of 30 visits): mean 6,335.6 B
-#: (max 6,341), ceiling 6,344 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2731, GATE_EVERY: 3306, FIRST_MIX: 6344}
+#: (max 6,341), ceiling 6,344 B. Then the gate takes a drawn layer away when it shows no
+#: banner (a visitor who chose, whose request carried no cookie: a cross-site POST back, a
+#: shared cache; found by a reviewing helper): +29 to +37 B on every gate, means GA4
+#: 2,426.0, mix 2,741.8 (max 2,749), every kind 3,321.5 (max 3,326), first visit 6,364.8
+#: (max 6,372). Ceilings 2,752, 3,330 and 6,375 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2752, GATE_EVERY: 3330, FIRST_MIX: 6375}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

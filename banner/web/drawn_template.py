@@ -13,10 +13,15 @@ template asked for it gets :data:`~banner.web.drawn_layer.CACHE_HEADERS`, drawn
 or not, so no cache hands one visitor's page to another.
 
 The service's address is ``[banner] public_url``, else this app's own root
-(the routes mounted here: same origin).
+when the consent routes are mounted here. When neither can be told (routes
+not mounted and no ``public_url``), or the app's site cannot (several sites
+and no ``BANNER_SITE``, perhaps since a config reload), nothing is drawn and
+the script draws the banner; the reason is logged once.
 """
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, Response, current_app, g, request
 from markupsafe import Markup
@@ -27,6 +32,11 @@ from banner.web.state import state
 
 #: ``flask.g`` flag: this response's template asked for the layer.
 _ASKED = "banner_first_layer_asked"
+#: ``app.extensions``: the consent routes are mounted in the app; the reasons said.
+_MOUNTED = "banner_first_layer_mounted"
+_WARNED = "banner_first_layer_warned"
+
+logger = logging.getLogger("banner")
 
 
 class TemplateLayer:
@@ -40,25 +50,55 @@ class TemplateLayer:
         return bool(self.body)
 
 
-def _site(config: BannerConfig) -> SiteConfig:
+def _warn_once(why: str) -> None:
+    """Say once per app why the layer is not drawn (the script draws it instead)."""
+    said: set[str] = current_app.extensions.setdefault(_WARNED, set())
+    if why not in said:
+        said.add(why)
+        logger.warning("banner_first_layer draws nothing: %s", why)
+
+
+def _site(config: BannerConfig) -> SiteConfig | None:
     name = current_app.config.get("BANNER_SITE")
     if name is None and len(config.sites) == 1:
         return next(iter(config.sites.values()))
-    if not isinstance(name, str) or name not in config.sites:
-        raise RuntimeError(
-            "banner serves several sites here: set app.config['BANNER_SITE'] to the site "
-            "whose pages draw the first layer, before Banner(app)"
-        )
-    return config.sites[name]
+    if isinstance(name, str) and name in config.sites:
+        return config.sites[name]
+    # The config may have changed under a running app (a site added): the page
+    # still renders, and the script draws the banner.
+    _warn_once(
+        "banner serves several sites here: set app.config['BANNER_SITE'] to the site "
+        f"whose pages draw the first layer (now {name!r})"
+    )
+    return None
+
+
+def _service_url(config: BannerConfig) -> str | None:
+    if config.public_url:
+        return config.public_url
+    if current_app.extensions.get(_MOUNTED):
+        return request.url_root
+    _warn_once(
+        "the consent routes are not mounted here (mount_routes=False): set [banner] "
+        "public_url to the consent service's address, where loader.js comes from"
+    )
+    return None
 
 
 def banner_first_layer(lang: str | None = None) -> TemplateLayer:
-    """The first layer for this request's visitor, as ``head`` and ``body`` markup."""
+    """The first layer for this request's visitor, as ``head`` and ``body`` markup.
+
+    Nothing (the script draws the banner) when the app's site or the service's
+    address cannot be told; the reason is logged once.
+    """
     setattr(g, _ASKED, True)
     config = state().config
+    site, service = _site(config), _service_url(config)
+    if site is None or service is None:
+        return TemplateLayer("", "")
     drawn = first_layer(
-        _site(config),
-        config.public_url or request.url_root,
+        site,
+        service,
         cookies=request.headers.get("Cookie"),
         lang=lang,
         gpc=request.headers.get("Sec-GPC") == "1",
@@ -76,7 +116,11 @@ def _no_shared_cache(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
-    """Give ``app``'s templates ``banner_first_layer``, and its responses the cache headers."""
+def install(app: Flask, mounted: bool) -> None:
+    """Give ``app``'s templates ``banner_first_layer``, and its responses the cache headers.
+
+    :param mounted: the consent routes are served by ``app`` itself.
+    """
+    app.extensions[_MOUNTED] = mounted
     app.add_template_global(banner_first_layer)
     app.after_request(_no_shared_cache)

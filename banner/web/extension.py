@@ -100,7 +100,7 @@ class Banner:
         service = ConsentService(config, log, texts=banner_texts)
         app.extensions[EXTENSION_KEY] = BannerState(log, service)
         init_consent(app, service.live)
-        drawn_template.install(app)
+        drawn_template.install(app, mounted=mount)
         if mount:
             service.publish()  # every notice that can be shown is archived before it is served
             app.extensions[EXTENSION_KEY].extras["heads"] = keep_heads(log, config)

@@ -249,7 +249,11 @@
         guard(sweep);
       }
       if (inner.pending && !passed) need('send', (c) => c.resend(0));
-      else if (!inner.choice) showBanner(1);
+      else if (!inner.choice) return showBanner(1);
+      /* No first layer for this page view: one the site's back end drew (its
+       * request carried no consent cookie: a cross-site POST, a shared cache)
+       * goes once parsed, never left with buttons that do nothing. */
+      ready(() => d.querySelectorAll('.bn-drawn').forEach((n) => n.remove()));
     },
     /* the choice read from the cookie, the decision not saved yet: plain
      * members, set by the gate and by the send chunk */

@@ -58,17 +58,29 @@ class Held:
 
     routes: list[Any] = field(default_factory=list)
     posts: list[Any] = field(default_factory=list)
+    #: let the gate through at once (after release, until held again)
+    open: bool = False
+
+    def take(self, route: Any) -> None:
+        if self.open:
+            route.continue_()
+        else:
+            self.routes.append(route)
 
     def release(self) -> None:
+        self.open = True
         for route in self.routes:
             route.continue_()
         self.routes.clear()
+
+    def hold(self) -> None:
+        self.open = False
 
 
 @pytest.fixture
 def held(page: Any) -> Iterator[Held]:
     found = Held()
-    page.route("**/s/tokodemo/loader.js", lambda route: found.routes.append(route))
+    page.route("**/s/tokodemo/loader.js", lambda route: found.take(route))
     page.on("request", lambda r: "/api/v1/consent" in r.url and found.posts.append(r))
     page.add_init_script(VIOLATIONS)
     yield found
@@ -205,3 +217,27 @@ def test_a_layer_cut_before_its_end_never_shows(deployment: Deployment, page: An
     assert not page.locator(DRAWN_BAR).is_visible()
     page.goto(serve(deployment, page_html(deployment, "id", whole)), wait_until="load")
     page.locator(DRAWN_BAR).wait_for(state="visible")  # the same page, whole: shown
+
+
+def test_a_drawn_layer_served_to_a_visitor_who_chose_goes(
+    deployment: Deployment, page: Any, held: Held, trackers: TrackerLog
+) -> None:
+    """The back end saw no cookie (a cross-site POST back, a shared cache), the browser has a
+    choice: the gate shows no banner and takes the drawn one away, dead buttons and all."""
+    url = serve(deployment, page_html(deployment, "id"))
+    page.goto(url, wait_until="domcontentloaded")
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
+        page.get_by_role("button", name="Tolak semua", exact=True).click()
+    assert answer.value.status == 201
+    page.wait_for_function("!document.querySelector('.bn .bn-bar:not([hidden])')")
+    # the same page again: this shop's HTML always holds the drawn layer
+    held.hold()
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")  # shown until the gate decides
+    held.release()
+    page.locator(".bn-drawn").wait_for(state="detached")
+    page.wait_for_timeout(300)
+    assert not page.locator(".bn-bar").is_visible()
+    assert len(held.posts) == 1 and trackers.urls == []

@@ -112,3 +112,40 @@ def test_forwarded_headers_from_a_visitor_do_not_name_the_stylesheets_host(
     assert 'href="http://localhost/s/tokodemo/ui.' in answer.text
     assert "evil" not in answer.text
     assert answer.headers["Cache-Control"] == "private, no-cache"  # never kept for others
+
+
+def test_routes_not_mounted_and_no_public_url_draw_nothing_and_say_why_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service's address cannot be told: a stylesheet on this app would be a 404."""
+    app = make_app(tmp_path, mount=False)
+    try:
+        client = app.test_client()
+        answers = [client.get("/page") for _ in range(3)]
+    finally:
+        app.extensions["banner"].log.dispose()
+    assert all(a.status_code == 200 and "<p>not drawn</p>" in a.text for a in answers)
+    said = [r.getMessage() for r in caplog.records if "banner_first_layer" in r.getMessage()]
+    assert len(said) == 1 and "public_url" in said[0]
+
+
+def test_a_second_site_in_the_config_draws_nothing_instead_of_failing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Several sites and no BANNER_SITE (a site added to a followed config): the page renders."""
+    doc = document(f"sqlite:///{tmp_path / 'shop.db'}")
+    doc["sites"]["blog"] = {**doc["sites"]["tokodemo"], "cookie_name": "blog_consent"}
+    app = Flask("shop")
+    app.config["TESTING"] = True
+    Banner(app, parse_config(doc, "shop.toml", {}))
+
+    @app.get("/page")
+    def page() -> str:
+        return render_template_string(PAGE, lang=None)
+
+    try:
+        answer = app.test_client().get("/page")
+    finally:
+        app.extensions["banner"].log.dispose()
+    assert answer.status_code == 200 and "<p>not drawn</p>" in answer.text
+    assert any("BANNER_SITE" in r.getMessage() for r in caplog.records)
