@@ -50,10 +50,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from http.cookies import CookieError, SimpleCookie
 from threading import Lock
 from typing import Any
 
+from banner.check.checker import cookie_values
 from banner.core.config import SiteConfig
 from banner.core.config_model import DEFAULT_THEME
 from banner.core.consent import LANGUAGES
@@ -123,20 +123,6 @@ class _Cache:
 
 
 _cache = _Cache()
-
-
-def _has_cookie(header: str | None, name: str) -> bool:
-    """Whether the Cookie header holds ``name``, valued or not (as the gate reads it)."""
-    if not header:
-        return False
-    try:
-        jar = SimpleCookie(header)
-    except CookieError:
-        jar = SimpleCookie()
-    if name in jar:
-        return True
-    # A header SimpleCookie cannot read whole: the gate's own test, a name followed by "=".
-    return any(part.strip().startswith(name + "=") for part in header.split(";"))
 
 
 def _language(lang: str | None, site: SiteConfig) -> str:
@@ -231,7 +217,7 @@ def first_layer(
         default language when the banner does not speak it.
     :param gpc: the request sent ``Sec-GPC: 1``.
     """
-    if gpc or site.asks_guardian or _has_cookie(cookies, site.cookie_name):
+    if gpc or site.asks_guardian or cookie_values(cookies, site.cookie_name):
         return NOT_DRAWN
     base = service_url.rstrip("/") + "/"
     built = _cache.get(site, base)

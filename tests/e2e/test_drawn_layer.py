@@ -22,6 +22,7 @@ from banner.core.texts import banner_texts
 from banner.web.demo import shop_policy
 from banner.web.drawn_layer import first_layer
 from tests.e2e.conftest import Deployment, TrackerLog
+from tests.e2e.test_loader import decide
 from tests.e2e.test_loader_ui import VIOLATIONS
 
 pytestmark = pytest.mark.e2e
@@ -130,9 +131,7 @@ def test_the_drawn_layer_shows_first_then_the_script_takes_over(
     page.wait_for_function("document.querySelector('.bn').contains(document.activeElement)")
     page.screenshot(path=artifacts / f"drawn-layer-{lang}-{width}-taken-over.png")
 
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
-        page.get_by_role("button", name=reject, exact=True).click()
-    assert answer.value.status == 201
+    decide(page, reject)
     (post,) = held.posts
     sent = post.post_data_json
     site = deployment.config.sites["tokodemo"]
@@ -150,9 +149,7 @@ def test_accepting_after_the_takeover_starts_the_trackers(
     page.locator(DRAWN_BAR).wait_for(state="visible")
     held.release()
     page.locator(SCRIPT_BAR).wait_for(state="visible")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
-        page.get_by_role("button", name="Terima semua", exact=True).click()
-    assert answer.value.status == 201
+    decide(page, "Terima semua")
     page.wait_for_function("!document.querySelector('.bn .bn-bar:not([hidden])')")
     page.wait_for_timeout(500)
     assert trackers.to("googletagmanager.com") and trackers.to("connect.facebook.net")
@@ -177,9 +174,7 @@ def test_a_forged_drawn_layer_is_replaced_by_the_scripts_words(
     page.locator(SCRIPT_BAR).wait_for(state="visible")
     text = page.locator(".bn").inner_text()
     assert "Lanjutkan" not in text and "tidak memakai cookie" not in text
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
-        page.get_by_role("button", name="Tolak semua", exact=True).click()
-    assert answer.value.status == 201
+    decide(page, "Tolak semua")
     assert (
         held.posts[0].post_data_json["notice_hash"] == site_notices(site, banner_texts)["id"].hash
     )
@@ -228,9 +223,7 @@ def test_a_drawn_layer_served_to_a_visitor_who_chose_goes(
     page.goto(url, wait_until="domcontentloaded")
     held.release()
     page.locator(SCRIPT_BAR).wait_for(state="visible")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/consent")) as answer:
-        page.get_by_role("button", name="Tolak semua", exact=True).click()
-    assert answer.value.status == 201
+    decide(page, "Tolak semua")
     page.wait_for_function("!document.querySelector('.bn .bn-bar:not([hidden])')")
     # the same page again: this shop's HTML always holds the drawn layer
     held.hold()
