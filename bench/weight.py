@@ -97,7 +97,11 @@ BUDGETS = {GATE_GA4: 2500, GATE_MIX: 2600, GATE_EVERY: 3000, FIRST_MIX: 5600}
 #: shared cache; found by a reviewing helper): +29 to +37 B on every gate, means GA4
 #: 2,426.0, mix 2,741.8 (max 2,749), every kind 3,321.5 (max 3,326), first visit 6,364.8
 #: (max 6,372). Ceilings 2,752, 3,330 and 6,375 B.
-NOT_MET: dict[str, int] = {GATE_MIX: 2752, GATE_EVERY: 3330, FIRST_MIX: 6375}
+#: 2026-12-07 (lead, fifth session): +36 B on the first visit, raised on purpose: a drawn
+#: layer whose script never takes over (loader.js alone blocked, a failed request) goes
+#: after 10 s (a CSS animation to ``visibility: hidden``) instead of keeping dead buttons
+#: on the screen. Mean 6,400.8 (max 6,408): ceiling 6,411 B.
+NOT_MET: dict[str, int] = {GATE_MIX: 2752, GATE_EVERY: 3330, FIRST_MIX: 6411}
 #: Targets of the browser-recorded rows below (first visit of the GA4 site).
 GATE_TARGET = BUDGETS[GATE_GA4]
 FIRST_VISIT_TARGET = BUDGETS[FIRST_MIX]

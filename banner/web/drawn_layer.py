@@ -72,8 +72,12 @@ DRAWN = "bn-drawn"
 
 
 #: The response headers of every page that may hold the drawn layer: the
-#: page depends on the cookie, and is asked for again each time it is shown.
-CACHE_HEADERS: Mapping[str, str] = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+#: page depends on the cookie and on Global Privacy Control, and is asked for
+#: again each time it is shown.
+CACHE_HEADERS: Mapping[str, str] = {
+    "Cache-Control": "private, no-cache",
+    "Vary": "Cookie, Sec-GPC",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,8 +109,8 @@ def banner_first_layer(lang: str | None = None) -> TemplateLayer:
 def _no_shared_cache(response: Response) -> Response:
     if g.get(_ASKED):
         for name, value in CACHE_HEADERS.items():
-            if name == "Vary":
-                response.vary.add(value)  # beside what the response varies on already
+            if name == "Vary":  # beside what the response varies on already
+                response.vary.update(part.strip() for part in value.split(","))
             else:
                 response.headers[name] = value
     return response

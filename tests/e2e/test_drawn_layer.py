@@ -234,3 +234,69 @@ def test_a_drawn_layer_served_to_a_visitor_who_chose_goes(
     page.wait_for_timeout(300)
     assert not page.locator(".bn-bar").is_visible()
     assert len(held.posts) == 1 and trackers.urls == []
+
+
+def fast_forward_animations(page: Any) -> None:
+    """Run the page's animation timeline 1,000 times faster (the drawn layer's 10 s are 10 ms)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Animation.enable")
+    cdp.send("Animation.setPlaybackRate", {"playbackRate": 1000})
+
+
+#: every button of the drawn layer is hidden (by its stylesheet's 10 s animation)
+DRAWN_GONE = (
+    "[...document.querySelectorAll('.bn-drawn .bn-btn')]"
+    ".every((b) => getComputedStyle(b).visibility === 'hidden')"
+)
+
+
+def wait_gone(page: Any) -> None:
+    """Until :data:`DRAWN_GONE` holds (polled from here: the page's CSP forbids a string
+    predicate evaluated in it), at most 5 s."""
+    for _ in range(50):
+        if page.evaluate(DRAWN_GONE):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the drawn layer is still there")
+
+
+def test_a_drawn_layer_whose_script_never_comes_goes(deployment: Deployment, page: Any) -> None:
+    """An ad blocker stopping loader.js alone (or a failed request) leaves the stylesheet:
+    the drawn layer shows, then goes after 10 s of the page's timeline, buttons and all."""
+    page.route("**/s/tokodemo/loader.js", lambda route: route.abort())
+    page.goto(serve(deployment, page_html(deployment, "id")), wait_until="load")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    assert not page.evaluate(DRAWN_GONE)
+    reject = page.locator(DRAWN_BAR).get_by_role("button", name="Tolak semua", exact=True)
+    assert reject.count() == 1
+    fast_forward_animations(page)
+    wait_gone(page)
+    assert not page.locator(DRAWN_BAR).is_visible()
+    # gone for a screen reader and the keyboard too
+    assert page.get_by_role("button", name="Tolak semua").count() == 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("!document.activeElement.closest('.bn-drawn')")
+
+
+def test_a_script_later_than_the_drawn_layer_still_asks(
+    deployment: Deployment, page: Any, held: Held, trackers: TrackerLog
+) -> None:
+    """The gate arrives after the drawn layer went: the script draws its own, and a refusal
+    is recorded once, under the service's notice, with no tracker."""
+    page.goto(serve(deployment, page_html(deployment, "id")), wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    fast_forward_animations(page)
+    wait_gone(page)
+    assert held.posts == [] and trackers.urls == []
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    assert page.locator(".bn-drawn").count() == 0
+    page.wait_for_function("document.querySelector('.bn').contains(document.activeElement)")
+    decide(page, "Tolak semua")
+    (post,) = held.posts
+    site = deployment.config.sites["tokodemo"]
+    assert post.post_data_json["notice_hash"] == site_notices(site, banner_texts)["id"].hash
+    assert post.post_data_json["granted"] == []
+    page.wait_for_timeout(300)
+    assert trackers.urls == []
+    assert page.evaluate("window.__violations") == []

@@ -136,7 +136,7 @@ def test_it_is_not_drawn_where_the_script_must_draw(
 )
 def test_other_cookies_and_garbage_still_draw(cookies: str | None) -> None:
     drawn = first_layer(config().sites["tokodemo"], SERVICE, cookies=cookies, lang="id")
-    assert drawn and drawn.headers["Vary"] == "Cookie"
+    assert drawn and drawn.headers["Vary"] == "Cookie, Sec-GPC"
     assert "no-cache" in drawn.headers["Cache-Control"]
 
 
