@@ -10,6 +10,8 @@ script's notice, even when the page's markup forged the drawn layer's words.
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,14 +34,16 @@ DRAWN_BAR = ".bn-drawn .bn-bar"
 BUTTONS = {"id": ("Terima semua", "Tolak semua"), "en": ("Accept all", "Reject all")}
 
 
-def page_html(deployment: Deployment, lang: str, body: str | None = None) -> str:
+def page_html(
+    deployment: Deployment, lang: str, body: str | None = None, head: str | None = None
+) -> str:
     site = deployment.config.sites["tokodemo"]
     drawn = first_layer(site, deployment.service_url, cookies=None, lang=lang)
     assert drawn
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"{drawn.head}{deployment.loader_tag()}</head>"
+        f"{drawn.head if head is None else head}{deployment.loader_tag()}</head>"
         f"<body>{drawn.body if body is None else body}<main><h1>Toko</h1>"
         '<p><a href="/next">next</a></p></main></body></html>'
     )
@@ -296,6 +300,36 @@ def test_a_script_later_than_the_drawn_layer_still_asks(
     (post,) = held.posts
     site = deployment.config.sites["tokodemo"]
     assert post.post_data_json["notice_hash"] == site_notices(site, banner_texts)["id"].hash
+    assert post.post_data_json["granted"] == []
+    page.wait_for_timeout(300)
+    assert trackers.urls == []
+    assert page.evaluate("window.__violations") == []
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_back_end_in_another_language_draws_it_from_the_route(
+    deployment: Deployment, page: Any, held: Held, trackers: TrackerLog, lang: str
+) -> None:
+    """A PHP or Node back end asks the service for the markup over HTTP (as this test does,
+    with no banner code) and puts it in its page: the same takeover, the same proof."""
+    url = f"{deployment.service_url}/s/tokodemo/first-layer?lang={lang}"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        got = json.loads(answer.read())
+    html = page_html(deployment, lang, body=got["body"], head=got["head"])
+    page.goto(serve(deployment, html), wait_until="domcontentloaded")
+    page.locator(DRAWN_BAR).wait_for(state="visible")
+    assert held.routes, "the drawn layer showed before the gate was asked for"
+    drawn_text = page.locator(DRAWN_BAR).inner_text()
+    reject = BUTTONS[lang][1]
+    assert reject in drawn_text
+    held.release()
+    page.locator(SCRIPT_BAR).wait_for(state="visible")
+    assert page.locator(".bn-drawn").count() == 0
+    assert page.locator(SCRIPT_BAR).inner_text() == drawn_text
+    decide(page, reject)
+    (post,) = held.posts
+    site = deployment.config.sites["tokodemo"]
+    assert post.post_data_json["notice_hash"] == site_notices(site, banner_texts)[lang].hash
     assert post.post_data_json["granted"] == []
     page.wait_for_timeout(300)
     assert trackers.urls == []
