@@ -334,3 +334,41 @@ def test_a_back_end_in_another_language_draws_it_from_the_route(
     page.wait_for_timeout(300)
     assert trackers.urls == []
     assert page.evaluate("window.__violations") == []
+
+
+#: A common reduced-motion reset: every animation ends at once.
+REDUCED_MOTION_RESET = (
+    "@media (prefers-reduced-motion: reduce) { *, ::before, ::after {"
+    " animation-delay: -1ms !important; animation-duration: 1ms !important; } }"
+)
+
+
+def test_a_page_that_ends_every_animation_gets_the_scripts_banner(
+    deployment: Deployment, browser: Any, trackers: TrackerLog
+) -> None:
+    """A page's reduced-motion reset ends the drawn layer's 10 s at once: it goes, and the
+    script's banner shows, as on a page without it (nothing inert, nothing lost)."""
+    context = browser.new_context(reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        deployment.shop.pages["/reset.css"] = REDUCED_MOTION_RESET
+        deployment.shop.headers["/reset.css"] = {"Content-Type": "text/css"}
+        head = (
+            first_layer(
+                deployment.config.sites["tokodemo"], deployment.service_url, cookies=None
+            ).head
+            + '<link rel="stylesheet" href="/reset.css">'
+        )
+        held = Held()
+        page.route("**/s/tokodemo/loader.js", lambda route: held.take(route))
+        page.goto(
+            serve(deployment, page_html(deployment, "id", head=head)),
+            wait_until="domcontentloaded",
+        )
+        wait_gone(page)  # once both stylesheets are in
+        assert not page.locator(DRAWN_BAR).is_visible()
+        held.release()
+        page.locator(SCRIPT_BAR).wait_for(state="visible")
+        assert page.locator(".bn-drawn").count() == 0
+    finally:
+        context.close()
