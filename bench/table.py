@@ -19,4 +19,4 @@ def _line(cells: Sequence[str]) -> str:
 
 def _numeric(rows: Sequence[Sequence[object]], column: int) -> bool:
     cells = [str(row[column]) for row in rows if column < len(row)]
-    return bool(cells) and all(c[:1].isdigit() for c in cells if c not in ("—", ""))
+    return bool(cells) and all(c.lstrip("-")[:1].isdigit() for c in cells if c not in ("—", ""))
