@@ -1,7 +1,7 @@
 """banner's first layer drawn by the site's back end, beside banner and the peers (issue 24).
 
-One commit (``REV``, default ``HEAD``; it must have ``banner/web/drawn_layer.py``)
-is served from its own archive (``bench.paired.served``); its shop serves
+One commit (``REV``, default ``HEAD``; it must have ``banner/web/drawn_layer.py``),
+or several side by side, is served from its own archive (``bench.paired.served``); its shop serves
 ``banner`` (the gate draws the first layer) and ``banner-drawn`` (the same page
 with the first layer drawn by the shop's back end: ``first_layer`` of that
 commit's ``banner.web.drawn_layer``, in the shop's process, for the service's
@@ -18,7 +18,8 @@ The takeover's frame is checked: the bar's boxes moved against the drawn bar's,
 the page's own boxes moved (the body's, its children's), frames with neither
 bar visible, layout shifts after the drawn bar showed.
 
-Run: ``.venv/bin/python -m bench.drawn ROUNDS [REV]``
+Run: ``.venv/bin/python -m bench.drawn ROUNDS [REV ...]`` (the peers' pages from the
+first commit's shop).
 """
 
 from __future__ import annotations
@@ -36,10 +37,15 @@ from bench.table import markdown
 from bench.visible_floor import GONE_TARGET, VISIBLE_TARGET
 
 
-def pages(rev: str, shop: str) -> dict[str, str]:
-    """The pages of a run, by the name the tables give them."""
-    found = {rev: f"{shop}/{browser.OURS}.html", f"{rev} {DRAWN_PAGE}": f"{shop}/{DRAWN_PAGE}.html"}
-    found.update({peer: f"{shop}/{peer}.html" for peer in paired.PEER_PAGES})
+def pages(shops: dict[str, str]) -> dict[str, str]:
+    """The pages of a run, by the name the tables give them: each commit's two (``shops``:
+    its shop's address by commit), then the peers' from the first commit's shop."""
+    found: dict[str, str] = {}
+    for rev, shop in shops.items():
+        found[rev] = f"{shop}/{browser.OURS}.html"
+        found[f"{rev} {DRAWN_PAGE}"] = f"{shop}/{DRAWN_PAGE}.html"
+    first = next(iter(shops.values()))
+    found.update({peer: f"{first}/{peer}.html" for peer in paired.PEER_PAGES})
     return found
 
 
@@ -126,13 +132,15 @@ def _pairs(runs: list[browser.FirstVisit]) -> list[tuple[browser.FirstVisit, bro
 
 def main(argv: list[str]) -> None:
     rounds = int(argv[0])
-    rev = paired.short(argv[1] if len(argv) > 1 else "HEAD")
+    revs = [paired.short(rev) for rev in argv[1:] or ["HEAD"]]
     peers.install()
     started = time.strftime("%H:%M", time.gmtime())
     with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="banner-drawn-")))
-        served = stack.enter_context(paired.served(rev, folder))
-        found, loads = paired.visit_all(pages(rev, served["shop"]), rounds)
+        shops = {}
+        for rev in revs:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="banner-drawn-")))
+            shops[rev] = stack.enter_context(paired.served(rev, folder))["shop"]
+        found, loads = paired.visit_all(pages(shops), rounds)
     print(f"{rounds} rounds, {started}-{time.strftime('%H:%M', time.gmtime())} UTC, CPU x4,")
     print(f"load average {min(loads):.1f}-{max(loads):.1f} (1 min, read every round):\n")
     print(paired.table(found))

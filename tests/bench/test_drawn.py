@@ -139,9 +139,20 @@ def _found() -> dict[str, Any]:
 
 
 def test_the_pages_of_a_run() -> None:
-    assert drawn.pages("abc", "http://localhost:1") == {
+    assert drawn.pages({"abc": "http://localhost:1"}) == {
         "abc": "http://localhost:1/banner.html",
         "abc banner-drawn": "http://localhost:1/banner-drawn.html",
+        "orejime": "http://localhost:1/orejime.html",
+        "klaro": "http://localhost:1/klaro.html",
+    }
+
+
+def test_the_pages_of_a_run_of_two_commits_each_from_its_own_shop() -> None:
+    assert drawn.pages({"abc": "http://localhost:1", "def": "http://localhost:2"}) == {
+        "abc": "http://localhost:1/banner.html",
+        "abc banner-drawn": "http://localhost:1/banner-drawn.html",
+        "def": "http://localhost:2/banner.html",
+        "def banner-drawn": "http://localhost:2/banner-drawn.html",
         "orejime": "http://localhost:1/orejime.html",
         "klaro": "http://localhost:1/klaro.html",
     }
