@@ -22,10 +22,8 @@ from banner.core.visitor import client_address
 from banner.log.notice_book import NoticeChanged, UnknownNotice
 from banner.log.service import ConsentService, DecisionRequest, Recorded, TokenRequired
 from banner.log.store import StoreUnavailable
-from banner.web import rate_limits
+from banner.web import notice_routes, rate_limits
 from banner.web import request_body as body
-from banner.web.asset_cache import base_url, site_assets
-from banner.web.drawn_layer import CACHE_HEADERS, first_layer
 from banner.web.errors import (
     ApiError,
     BadBody,
@@ -67,8 +65,6 @@ PAGE_SOURCES = (Source.BANNER, Source.PLACEHOLDER)
 VERIFY_FIELDS = ("site", "token")
 #: The hex SHA-256 of a notice document.
 NOTICE_HASH = re.compile(r"[0-9a-f]{64}")
-#: Seconds a back end may keep the first layer's markup (``/s/<site>/first-layer``).
-FIRST_LAYER_MAX_AGE = 60
 
 
 @api.after_request
@@ -363,67 +359,8 @@ def verify() -> Response:
     )
 
 
-@api.get("/s/<site_id>/notice")
-def notice(site_id: str) -> Response:
-    """The current notice of a site, for API clients: show it, then send its hash.
-
-    ``?lang=id|en`` (default: the site's language). The notice is archived
-    before it is answered.
-    """
-    site = service().site(site_id) if SITE_ID.fullmatch(site_id) else None
-    if site is None:
-        raise UnknownSite(f"no site {site_id!r} is configured", "site")
-    language = request.args.get("lang", site.default_language)
-    if language not in LANGUAGES:
-        raise BadField('lang must be "id" or "en"', "lang")
-    try:
-        current = service().notice(site.id, language)
-    except StoreUnavailable as exc:
-        raise store_down(exc) from None
-    response = jsonify(
-        notice_hash=current.hash,
-        policy_version=current.policy_version,
-        document=current.document,
-    )
-    response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@api.get("/s/<site_id>/first-layer")
-def first_layer_markup(site_id: str) -> Response:
-    """The first layer's markup for a back end that is not Python to put in its pages.
-
-    ``?lang=id|en`` (default: the site's language). The same ``head`` and
-    ``body`` as :func:`banner.first_layer` for a visitor without a consent
-    cookie; the back end draws them only for a request without the ``cookie``
-    named and without ``Sec-GPC: 1``, and sends ``headers`` with every such
-    page. Empty markup for a site whose first layer the script draws (a
-    guardian's age box). Cacheable for a minute: whatever the back end holds,
-    the script replaces it with the current words before anything is decided.
-    """
-    site = service().site(site_id) if SITE_ID.fullmatch(site_id) else None
-    if site is None:
-        raise UnknownSite(f"no site {site_id!r} is configured", "site")
-    language = request.args.get("lang", site.default_language)
-    if language not in LANGUAGES:
-        raise BadField('lang must be "id" or "en"', "lang")
-    try:  # the words are archived before they are served, as for the loader
-        site_assets(state(), site, request.url_root)
-    except StoreUnavailable as exc:
-        raise store_down(exc) from None
-    drawn = first_layer(
-        site, base_url(state().config, request.url_root), cookies=None, lang=language
-    )
-    response = jsonify(
-        head=drawn.head,
-        body=drawn.body,
-        cookie=site.cookie_name,
-        headers=dict(CACHE_HEADERS),
-    )
-    response.headers["Cache-Control"] = f"max-age={FIRST_LAYER_MAX_AGE}"
-    response.add_etag()
-    response.make_conditional(request)  # a 304 when the back end holds these bytes
-    return response
+api.add_url_rule("/s/<site_id>/notice", view_func=notice_routes.notice)
+api.add_url_rule("/s/<site_id>/first-layer", view_func=notice_routes.first_layer_markup)
 
 
 @api.get("/healthz")
