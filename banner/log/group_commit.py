@@ -291,11 +291,16 @@ def _fail(batch: list[Entry], error: StoreUnavailable) -> None:
         entry.done.set()
 
 
-#: Every row of a batch's consent ids, oldest first (built once; ``ids`` expands).
-_LATEST = (
-    sa.select(consent_log)
+#: The newest row of each (consent id, site) of a batch's consent ids (built once;
+#: ``ids`` expands). Only those rows are read and turned into decisions: a consent
+#: id with a long history costs its batch no more than a new one.
+_NEWEST_ROW_IDS = (
+    sa.select(sa.func.max(consent_log.c.row_id))
     .where(consent_log.c.consent_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(consent_log.c.row_id)
+    .group_by(consent_log.c.consent_id, consent_log.c.site)
+)
+_LATEST = sa.select(consent_log).where(
+    consent_log.c.row_id.in_(_NEWEST_ROW_IDS.correlate(None).scalar_subquery())
 )
 
 _PG_LOCKS = sa.text(

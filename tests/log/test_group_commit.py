@@ -68,6 +68,26 @@ def test_a_retry_of_a_stored_row_writes_nothing(log: GroupCommitLog) -> None:
     assert len(log.history("consent-old")) == 1
 
 
+def test_a_long_history_is_judged_by_its_newest_row_of_the_site(log: GroupCommitLog) -> None:
+    """Only the newest row per (consent id, site) is read; it alone decides."""
+    choices: list[tuple[str, ...]] = [("analytics",), (), ("functional",)] * 4
+    for granted in choices:
+        log.append(decision("consent-long", granted))
+    log.append(decision("consent-long", ("analytics",), site="othersite"))
+    seen: list[Decision | None] = []
+    retry = decision("consent-long", ("functional",))  # the newest row's choice on tokodemo
+    change = decision("consent-long", ("analytics",))  # an older row's choice: a change
+    other = decision("consent-long", (), site="othersite")
+    batch = [Entry(d, False, lambda p, d=d: marked(p, d, seen)) for d in (retry, change, other)]
+    log.commit_batch(batch)
+    history = log.history("consent-long")
+    assert [e.writes for e in batch] == [False, True, True]
+    assert [r.granted for r in history[-2:]] == [("analytics",), ()]
+    assert [p.granted if p else None for p in seen] == [("functional",), ("analytics",)]
+    assert [p.site if p else None for p in seen] == ["tokodemo", "othersite"]
+    assert batch[0].outcome() == history[len(choices) - 1]
+
+
 def test_a_refusal_reaches_only_its_request_and_the_batch_commits(log: GroupCommitLog) -> None:
     log.append(decision("consent-kept", ("analytics",)))
 
