@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from banner.core.config import BannerConfig
 from banner.log import tree
+from banner.log.direct import Direct
 from banner.log.rows import Decision, as_utc
 from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
@@ -194,7 +195,10 @@ def _upsert_of(dialect: Any) -> Any:
     )
 
 
-_UPSERT = {"postgresql": _upsert_of(postgresql), "sqlite": _upsert_of(sqlite)}
+_UPSERT = {
+    name: Direct(_upsert_of(dialect), ["site", "day", "kind", "name", "n"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
@@ -206,7 +210,7 @@ def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
     ]
     if not values:
         return
-    conn.execute(_UPSERT[conn.dialect.name], values)
+    _UPSERT[conn.dialect.name].run(conn, values)
 
 
 def install(log: ConsentLog, config: BannerConfig) -> Rollups:
