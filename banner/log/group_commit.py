@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
+from banner.log.direct import Direct
 from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
@@ -242,7 +243,7 @@ class GroupCommitLog(ConsentLog):
             # instances' batches cannot deadlock (SQLite's BEGIN IMMEDIATE
             # already serialises writers).
             keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
-            conn.execute(_PG_LOCKS, {"keys": keys})
+            _PG_LOCKS.run(conn, {"keys": keys})
         found: dict[_Key, Decision] = {}
         for row in conn.execute(_LATEST, {"ids": ids}):
             stored = _decision(row)
@@ -303,9 +304,11 @@ _LATEST = sa.select(consent_log).where(
     consent_log.c.row_id.in_(_NEWEST_ROW_IDS.correlate(None).scalar_subquery())
 )
 
-_PG_LOCKS = sa.text(
-    "SELECT pg_advisory_xact_lock(k) FROM "
-    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+_PG_LOCKS = Direct(
+    sa.text(
+        "SELECT pg_advisory_xact_lock(k) FROM "
+        "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+    )
 )
 
 #: Tells a writer to commit what it holds and end.

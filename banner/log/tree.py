@@ -172,13 +172,13 @@ def lock_writes(conn: sa.Connection, site: str) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    if conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first() is None:
+    if _LOCK_NUMBERING.run(conn, {"locked_site": site}).first() is None:
         _lock_site(conn, site)
-        conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first()  # a first write made it?
+        _LOCK_NUMBERING.run(conn, {"locked_site": site}).first()  # a first write made it?
 
 
-#: The numbering row of a site, locked (built once: every batch runs it).
-_LOCK_NUMBERING = (
+#: The numbering row of a site, locked (built and compiled once: every batch runs it).
+_LOCK_NUMBERING = Direct(
     sa.select(log_numbering.c.size)
     .where(log_numbering.c.site == sa.bindparam("locked_site"))
     .with_for_update()
