@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
-from banner.log.direct import Direct
+from banner.log.direct import Direct, InList
 from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
@@ -245,7 +245,7 @@ class GroupCommitLog(ConsentLog):
             keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
             _PG_LOCKS.run(conn, {"keys": keys})
         found: dict[_Key, Decision] = {}
-        for row in conn.execute(_LATEST, {"ids": ids}):
+        for row in _LATEST.run(conn, ids):
             stored = _decision(row)
             found[(stored.consent_id, stored.site)] = stored
         return found
@@ -292,16 +292,21 @@ def _fail(batch: list[Entry], error: StoreUnavailable) -> None:
         entry.done.set()
 
 
-#: The newest row of each (consent id, site) of a batch's consent ids (built once;
-#: ``ids`` expands). Only those rows are read and turned into decisions: a consent
-#: id with a long history costs its batch no more than a new one.
-_NEWEST_ROW_IDS = (
-    sa.select(sa.func.max(consent_log.c.row_id))
-    .where(consent_log.c.consent_id.in_(sa.bindparam("ids", expanding=True)))
-    .group_by(consent_log.c.consent_id, consent_log.c.site)
-)
-_LATEST = sa.select(consent_log).where(
-    consent_log.c.row_id.in_(_NEWEST_ROW_IDS.correlate(None).scalar_subquery())
+#: The newest row of each (consent id, site) of a batch's consent ids (built once
+#: per number of ids). Only those rows are read and turned into decisions: a
+#: consent id with a long history costs its batch no more than a new one.
+_LATEST = InList(
+    lambda ids: sa.select(consent_log).where(
+        consent_log.c.row_id.in_(
+            sa.select(sa.func.max(consent_log.c.row_id))
+            .where(consent_log.c.consent_id.in_(ids))
+            .group_by(consent_log.c.consent_id, consent_log.c.site)
+            .correlate(None)
+            .scalar_subquery()
+        )
+    ),
+    "ids",
+    consent_log.c.consent_id.type,
 )
 
 _PG_LOCKS = Direct(
