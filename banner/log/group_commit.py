@@ -69,6 +69,40 @@ Retry = Callable[[Decision], None]
 _Key = tuple[str, str]
 
 
+class Done:
+    """A one-shot signal: set once by the writer, waited for by the request's thread.
+
+    What :class:`threading.Event` does for this use, on a bare lock held until
+    :meth:`set` (an event builds a condition per entry, and its ``wait`` and
+    ``set`` run the condition's Python code on every decision).
+    """
+
+    __slots__ = ("_held", "_is_set")
+
+    def __init__(self) -> None:
+        self._held = threading.Lock()
+        self._held.acquire()
+        self._is_set = False
+
+    def set(self) -> None:
+        """Wake every waiter, now and later (only the writer thread sets)."""
+        if not self._is_set:
+            self._is_set = True
+            self._held.release()
+
+    def is_set(self) -> bool:
+        return self._is_set
+
+    def wait(self, timeout: float) -> bool:
+        """True once set; False when ``timeout`` seconds passed first."""
+        if self._is_set:
+            return True
+        if not self._held.acquire(timeout=timeout):
+            return False
+        self._held.release()  # for any other waiter, and a later wait
+        return True
+
+
 @dataclass(slots=True)
 class Entry:
     """One decision waiting for its commit, and what its request gets back."""
@@ -77,7 +111,7 @@ class Entry:
     fresh: bool
     amend: Amend | None
     retry: Retry | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    done: Done = field(default_factory=Done)
     stored: Decision | None = None
     error: BaseException | None = None
     #: Whether this entry adds a row (not a retry, not refused).

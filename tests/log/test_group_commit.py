@@ -16,7 +16,7 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
-from banner.log.group_commit import Entry, GroupCommitLog
+from banner.log.group_commit import Done, Entry, GroupCommitLog
 from banner.log.store import Decision, StoreUnavailable
 from tests.log.test_store import decision
 
@@ -202,3 +202,16 @@ def test_two_instances_with_crossing_ids_neither_deadlock_nor_lose(log: GroupCom
     for consent_id in ids:
         history = log.history(consent_id)
         assert all(a.granted != b.granted for a, b in pairwise(history))
+
+
+def test_an_entrys_signal_times_out_then_wakes_every_wait() -> None:
+    done = Done()
+    assert not done.wait(0.01) and not done.is_set()
+    waiting = ThreadPoolExecutor(2)
+    woken = [waiting.submit(done.wait, 5) for _ in range(2)]
+    time.sleep(0.02)
+    done.set()
+    done.set()  # a second set changes nothing
+    assert [w.result(timeout=5) for w in woken] == [True, True]
+    assert done.wait(0) and done.is_set()
+    waiting.shutdown()
