@@ -152,7 +152,7 @@ def _limited(limiter: Limiter, config: BannerConfig, endpoint: str, view: Any) -
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST":
+        if request.method == "POST" and limiter.enabled:  # RATELIMIT_ENABLED, as before
             try:
                 check()
             except RedisError as exc:
