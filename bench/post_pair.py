@@ -55,10 +55,11 @@ def servers(folder: Path, revs: list[str]) -> Iterator[Servers]:
         urls: dict[str, str] = {}
         masters: dict[str, int] = {}
 
-        def start(name: str, app: str, home: Path, env: dict[str, str], ready: str) -> None:
+        def start(name: str, app: str, code: Path, env: dict[str, str], ready: str) -> None:
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
-            process = gunicorn(app, port, home / "service.log", env, ready, cwd=home)
+            log = folder / f"{name.replace(' ', '-')}.log"
+            process = gunicorn(app, port, log, env, ready, cwd=code)
             masters[urls[name]] = started.enter_context(process).pid
 
         start(HELLO, "bench.hello:app", ROOT, {}, "/")
