@@ -42,12 +42,18 @@ class Process:
     :param ready_url: polled until it answers, for at most :data:`START_SECONDS`.
     :param log: file receiving the child's output.
     :param env: extra environment variables.
+    :param cwd: the child's working directory (``python -m`` imports from it first).
     """
 
     def __init__(
-        self, argv: Sequence[str], ready_url: str, log: Path, env: Mapping[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        ready_url: str,
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
-        self.argv, self.ready_url, self.log = list(argv), ready_url, log
+        self.argv, self.ready_url, self.log, self.cwd = list(argv), ready_url, log, cwd
         self.env = {**os.environ, **(env or {})}
         self.child: subprocess.Popen[bytes] | None = None
 
@@ -60,7 +66,7 @@ class Process:
 
     def __enter__(self) -> Process:
         out = self.log.open("ab")
-        self.child = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=out)
+        self.child = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=out, cwd=self.cwd)
         out.close()
         deadline = time.monotonic() + START_SECONDS
         while not answers(self.ready_url):
@@ -91,7 +97,12 @@ class Process:
 
 
 def gunicorn(
-    app: str, port: int, log: Path, env: Mapping[str, str] | None = None, ready_path: str = "/"
+    app: str,
+    port: int,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    ready_path: str = "/",
+    cwd: Path | None = None,
 ) -> Process:
     """gunicorn on 127.0.0.1 with ``banner serve``'s settings (bench/gunicorn_settings.py)."""
     argv = [
@@ -103,7 +114,7 @@ def gunicorn(
         "--log-level=warning",
         app,
     ]
-    return Process(argv, f"http://127.0.0.1:{port}{ready_path}", log, env)
+    return Process(argv, f"http://127.0.0.1:{port}{ready_path}", log, env, cwd)
 
 
 def workers_cpu_seconds(master: int) -> float:

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
+from banner.log.direct import Direct, InList
 from banner.log.rows import decision as _decision
 from banner.log.schema import consent_log
 from banner.log.store import (
@@ -68,6 +69,40 @@ Retry = Callable[[Decision], None]
 _Key = tuple[str, str]
 
 
+class Done:
+    """A one-shot signal: set once by the writer, waited for by the request's thread.
+
+    What :class:`threading.Event` does for this use, on a bare lock held until
+    :meth:`set` (an event builds a condition per entry, and its ``wait`` and
+    ``set`` run the condition's Python code on every decision).
+    """
+
+    __slots__ = ("_held", "_is_set")
+
+    def __init__(self) -> None:
+        self._held = threading.Lock()
+        self._held.acquire()
+        self._is_set = False
+
+    def set(self) -> None:
+        """Wake every waiter, now and later (only the writer thread sets)."""
+        if not self._is_set:
+            self._is_set = True
+            self._held.release()
+
+    def is_set(self) -> bool:
+        return self._is_set
+
+    def wait(self, timeout: float) -> bool:
+        """True once set; False when ``timeout`` seconds passed first."""
+        if self._is_set:
+            return True
+        if not self._held.acquire(timeout=timeout):
+            return False
+        self._held.release()  # for any other waiter, and a later wait
+        return True
+
+
 @dataclass(slots=True)
 class Entry:
     """One decision waiting for its commit, and what its request gets back."""
@@ -76,7 +111,7 @@ class Entry:
     fresh: bool
     amend: Amend | None
     retry: Retry | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    done: Done = field(default_factory=Done)
     stored: Decision | None = None
     error: BaseException | None = None
     #: Whether this entry adds a row (not a retry, not refused).
@@ -242,9 +277,9 @@ class GroupCommitLog(ConsentLog):
             # instances' batches cannot deadlock (SQLite's BEGIN IMMEDIATE
             # already serialises writers).
             keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
-            conn.execute(_PG_LOCKS, {"keys": keys})
+            _PG_LOCKS.run(conn, {"keys": keys})
         found: dict[_Key, Decision] = {}
-        for row in conn.execute(_LATEST, {"ids": ids}):
+        for row in _LATEST.run(conn, ids):
             stored = _decision(row)
             found[(stored.consent_id, stored.site)] = stored
         return found
@@ -291,16 +326,28 @@ def _fail(batch: list[Entry], error: StoreUnavailable) -> None:
         entry.done.set()
 
 
-#: Every row of a batch's consent ids, oldest first (built once; ``ids`` expands).
-_LATEST = (
-    sa.select(consent_log)
-    .where(consent_log.c.consent_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(consent_log.c.row_id)
+#: The newest row of each (consent id, site) of a batch's consent ids (built once
+#: per number of ids). Only those rows are read and turned into decisions: a
+#: consent id with a long history costs its batch no more than a new one.
+_LATEST = InList(
+    lambda ids: sa.select(consent_log).where(
+        consent_log.c.row_id.in_(
+            sa.select(sa.func.max(consent_log.c.row_id))
+            .where(consent_log.c.consent_id.in_(ids))
+            .group_by(consent_log.c.consent_id, consent_log.c.site)
+            .correlate(None)
+            .scalar_subquery()
+        )
+    ),
+    "ids",
+    consent_log.c.consent_id.type,
 )
 
-_PG_LOCKS = sa.text(
-    "SELECT pg_advisory_xact_lock(k) FROM "
-    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+_PG_LOCKS = Direct(
+    sa.text(
+        "SELECT pg_advisory_xact_lock(k) FROM "
+        "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+    )
 )
 
 #: Tells a writer to commit what it holds and end.

@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from banner.core.config import BannerConfig
 from banner.log import tree
+from banner.log.direct import Direct, InList
 from banner.log.rows import Decision, as_utc
 from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
@@ -107,7 +108,7 @@ class Rollups:
         """
         sites = sorted({i.site for i in items})
         if zones is None:
-            zones = {row.site: row.zone for row in conn.execute(_ZONES, {"sites": sites})}
+            zones = {row.site: row.zone for row in _ZONES.run(conn, sites)}
         deltas: Counter[Key] = Counter()
         for site in sites:
             if site not in zones:
@@ -159,7 +160,7 @@ def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Ite
         "end": day_start(days[-1] + timedelta(days=1), zone),
     }
     for start in range(0, len(ids), LOOKUP):
-        for row in conn.execute(_EARLIER, {"ids": ids[start : start + LOOKUP], **bounds}):
+        for row in _EARLIER.run(conn, ids[start : start + LOOKUP], bounds):
             key = (row.consent_id, local_day(row.recorded_at, zone))
             if key in wanted and (key not in found or found[key][0] < row.log_index):
                 found[key] = (row.log_index, tuple(json.loads(row.granted)))
@@ -168,16 +169,24 @@ def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Ite
 
 # The statements of every batch, built once (building and keying one costs more
 # than running it).
-_ZONES = sa.select(rollup_zones.c.site, rollup_zones.c.zone).where(
-    rollup_zones.c.site.in_(sa.bindparam("sites", expanding=True))
+_ZONES = InList(
+    lambda sites: sa.select(rollup_zones.c.site, rollup_zones.c.zone).where(
+        rollup_zones.c.site.in_(sites)
+    ),
+    "sites",
+    rollup_zones.c.site.type,
 )
 _c = consent_log.c
-_EARLIER = sa.select(_c.consent_id, _c.recorded_at, _c.granted, _c.log_index).where(
-    _c.consent_id.in_(sa.bindparam("ids", expanding=True)),
-    (_c.site + "") == sa.bindparam("site"),
-    _c.log_index < sa.bindparam("first"),
-    _c.recorded_at >= sa.bindparam("start"),
-    _c.recorded_at < sa.bindparam("end"),
+_EARLIER = InList(
+    lambda ids: sa.select(_c.consent_id, _c.recorded_at, _c.granted, _c.log_index).where(
+        _c.consent_id.in_(ids),
+        (_c.site + "") == sa.bindparam("site"),
+        _c.log_index < sa.bindparam("first"),
+        _c.recorded_at >= sa.bindparam("start"),
+        _c.recorded_at < sa.bindparam("end"),
+    ),
+    "ids",
+    _c.consent_id.type,
 )
 
 
@@ -194,7 +203,10 @@ def _upsert_of(dialect: Any) -> Any:
     )
 
 
-_UPSERT = {"postgresql": _upsert_of(postgresql), "sqlite": _upsert_of(sqlite)}
+_UPSERT = {
+    name: Direct(_upsert_of(dialect), ["site", "day", "kind", "name", "n"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
@@ -206,7 +218,7 @@ def upsert(conn: sa.Connection, deltas: Mapping[Key, int]) -> None:
     ]
     if not values:
         return
-    conn.execute(_UPSERT[conn.dialect.name], values)
+    _UPSERT[conn.dialect.name].run(conn, values)
 
 
 def install(log: ConsentLog, config: BannerConfig) -> Rollups:

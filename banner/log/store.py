@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import subjects, tree
+from banner.log.direct import Direct
 from banner.log.migrations import current_version, migrate
 from banner.log.purge import purge_in_batches
 from banner.log.rows import NOT_COLUMNS
@@ -52,6 +53,10 @@ Companion = Callable[[sa.Connection, Sequence[Decision], list[dict[str, Any]]], 
 
 class StoreFull(StoreUnavailable):
     """The database has no space left; nothing was written."""
+
+
+#: The insert of a write's rows (every column but ``row_id``), compiled once.
+_INSERT = Direct(consent_log.insert(), [c.key for c in consent_log.c if c.key != "row_id"])
 
 
 def _row_values(decision: Decision) -> dict[str, Any]:
@@ -214,7 +219,7 @@ class ConsentLog:
             return
         rows = [_row_values(d) for d in decisions]
         tree.append(conn, decisions, rows, prepared)
-        conn.execute(consent_log.insert(), rows)
+        _INSERT.run(conn, rows)
         for companion in self.companions:
             companion(conn, decisions, rows)
 

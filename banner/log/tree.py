@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from banner.log import merkle
+from banner.log.direct import Direct
 from banner.log.merkle import NodeKey
 from banner.log.schema import consent_log, log_nodes, log_numbering, log_state
 
@@ -128,8 +129,8 @@ def assign(
     ]
 
 
-#: The numbering of a batch: built once (a statement is cheap to run, not to make).
-_BUMP = (
+#: The numbering of a batch: built and compiled once (run on every batch).
+_BUMP = Direct(
     log_numbering.update()
     .where(log_numbering.c.site == sa.bindparam("numbered_site"))
     .values(size=log_numbering.c.size + sa.bindparam("count", type_=sa.BigInteger))
@@ -140,12 +141,12 @@ _BUMP = (
 def _bump(conn: sa.Connection, site: str, count: int) -> int:
     """Add ``count`` to the site's numbering; the new size."""
     values = {"numbered_site": site, "count": count}
-    size = conn.execute(_BUMP, values).scalar()
+    size = _BUMP.run(conn, values).scalar()
     if size is not None:
         return int(size)
     # The site's first decision here: its numbering starts where schema 5 left it.
     _lock_site(conn, site)  # another process may be starting it too
-    size = conn.execute(_BUMP, values).scalar()
+    size = _BUMP.run(conn, values).scalar()
     if size is not None:
         return int(size)
     state = sa.select(log_state.c.tree_size).where(log_state.c.site == site)
@@ -171,13 +172,13 @@ def lock_writes(conn: sa.Connection, site: str) -> None:
     """
     if conn.dialect.name != "postgresql":
         return
-    if conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first() is None:
+    if _LOCK_NUMBERING.run(conn, {"locked_site": site}).first() is None:
         _lock_site(conn, site)
-        conn.execute(_LOCK_NUMBERING, {"locked_site": site}).first()  # a first write made it?
+        _LOCK_NUMBERING.run(conn, {"locked_site": site}).first()  # a first write made it?
 
 
-#: The numbering row of a site, locked (built once: every batch runs it).
-_LOCK_NUMBERING = (
+#: The numbering row of a site, locked (built and compiled once: every batch runs it).
+_LOCK_NUMBERING = Direct(
     sa.select(log_numbering.c.size)
     .where(log_numbering.c.site == sa.bindparam("locked_site"))
     .with_for_update()

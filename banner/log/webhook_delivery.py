@@ -96,9 +96,17 @@ class WebhookDelivery:
     def running(self) -> bool:
         return self._thread is not None
 
-    def note(self, _sites: set[str]) -> None:
-        """A commit stored decisions: look for their events now."""
-        self._wake.set()
+    def note(self, sites: set[str]) -> None:
+        """A commit stored decisions of ``sites``: look for their events now.
+
+        Only when one of them has webhooks: the others' decisions wrote no
+        event (the sender's poll still finds any left by a change of config).
+        Waking the sender after every batch cost the writer's process a
+        thread switch per commit for nothing on a site without webhooks.
+        """
+        configured = self.config().sites
+        if any((site := configured.get(s)) is not None and site.webhooks for s in sites):
+            self._wake.set()
 
     def close(self) -> None:
         self._stop.set()

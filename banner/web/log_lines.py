@@ -22,6 +22,8 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def escape(text: str) -> str:
     """Escape every non-printable character (CR, LF, ESC, ...) as ``\\xNN``."""
+    if text.isprintable():  # nearly every line: one check in C, not one per character
+        return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 

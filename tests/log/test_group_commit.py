@@ -16,7 +16,7 @@ from itertools import pairwise
 import pytest
 import sqlalchemy as sa
 
-from banner.log.group_commit import Entry, GroupCommitLog
+from banner.log.group_commit import Done, Entry, GroupCommitLog
 from banner.log.store import Decision, StoreUnavailable
 from tests.log.test_store import decision
 
@@ -66,6 +66,26 @@ def test_a_retry_of_a_stored_row_writes_nothing(log: GroupCommitLog) -> None:
     later = replace(stored, recorded_at=stored.recorded_at.replace(hour=13))
     assert log.append(later) == stored
     assert len(log.history("consent-old")) == 1
+
+
+def test_a_long_history_is_judged_by_its_newest_row_of_the_site(log: GroupCommitLog) -> None:
+    """Only the newest row per (consent id, site) is read; it alone decides."""
+    choices: list[tuple[str, ...]] = [("analytics",), (), ("functional",)] * 4
+    for granted in choices:
+        log.append(decision("consent-long", granted))
+    log.append(decision("consent-long", ("analytics",), site="othersite"))
+    seen: list[Decision | None] = []
+    retry = decision("consent-long", ("functional",))  # the newest row's choice on tokodemo
+    change = decision("consent-long", ("analytics",))  # an older row's choice: a change
+    other = decision("consent-long", (), site="othersite")
+    batch = [Entry(d, False, lambda p, d=d: marked(p, d, seen)) for d in (retry, change, other)]
+    log.commit_batch(batch)
+    history = log.history("consent-long")
+    assert [e.writes for e in batch] == [False, True, True]
+    assert [r.granted for r in history[-2:]] == [("analytics",), ()]
+    assert [p.granted if p else None for p in seen] == [("functional",), ("analytics",)]
+    assert [p.site if p else None for p in seen] == ["tokodemo", "othersite"]
+    assert batch[0].outcome() == history[len(choices) - 1]
 
 
 def test_a_refusal_reaches_only_its_request_and_the_batch_commits(log: GroupCommitLog) -> None:
@@ -182,3 +202,16 @@ def test_two_instances_with_crossing_ids_neither_deadlock_nor_lose(log: GroupCom
     for consent_id in ids:
         history = log.history(consent_id)
         assert all(a.granted != b.granted for a, b in pairwise(history))
+
+
+def test_an_entrys_signal_times_out_then_wakes_every_wait() -> None:
+    done = Done()
+    assert not done.wait(0.01) and not done.is_set()
+    waiting = ThreadPoolExecutor(2)
+    woken = [waiting.submit(done.wait, 5) for _ in range(2)]
+    time.sleep(0.02)
+    done.set()
+    done.set()  # a second set changes nothing
+    assert [w.result(timeout=5) for w in woken] == [True, True]
+    assert done.wait(0) and done.is_set()
+    waiting.shutdown()

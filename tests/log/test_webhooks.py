@@ -207,3 +207,13 @@ def test_a_stale_sender_cannot_settle_an_event_taken_again(database_url: str) ->
         assert outbox.settle(conn, second, "500", outbox.PENDING, now)
     assert rows(log)[0].last_result == "500"
     log.dispose()
+
+
+def test_a_commit_wakes_the_sender_only_for_a_site_with_webhooks(database_url: str) -> None:
+    hooked = hook_config(database_url, crm={"url": "http://127.0.0.1:9/", "secret": SECRET})
+    bare = make_config(database_url)
+    for config, woken in ((bare, False), (hooked, True)):
+        delivery = WebhookDelivery(sa.create_engine(database_url), lambda config=config: config)
+        delivery.note({"tokodemo", "no-such-site"})
+        assert delivery._wake.is_set() is woken
+        delivery.engine.dispose()

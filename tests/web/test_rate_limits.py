@@ -49,6 +49,23 @@ def test_limit_answers_429_with_retry_after_and_writes_nothing(limited_app: Flas
     assert limited_app.extensions["banner"].log.count("tokodemo") == 3
 
 
+def test_counts_keep_flask_limiters_keys(limited_app: Flask) -> None:
+    """Instances of an earlier release (Flask-Limiter's decorator) on one Redis count together."""
+    client = limited_app.test_client()
+    assert post(client, "198.51.100.7").status_code == 201
+    storage = limited_app.extensions["banner"].extras["limiter"].limiter.storage
+    prefix = "LIMITER/banner/198.51.100.0/24|tokodemo/banner_api.consent/3/1/minute/"
+    keys = [k for k in storage.storage if k.startswith("LIMITER/")]
+    assert len(keys) == 1 and keys[0].startswith(prefix)
+
+
+def test_a_limiter_switched_off_counts_nothing(limited_app: Flask) -> None:
+    """``RATELIMIT_ENABLED = False`` (Flask-Limiter's switch) still turns the limits off."""
+    limited_app.extensions["banner"].extras["limiter"].enabled = False
+    client = limited_app.test_client()
+    assert [post(client, "198.51.100.7").status_code for _ in range(4)] == [201] * 4
+
+
 def test_limit_is_per_masked_network(limited_app: Flask) -> None:
     client = limited_app.test_client()
     for last in range(1, 4):  # three addresses of one /24: one bucket
