@@ -73,7 +73,9 @@ def first_layer_markup(site_id: str) -> Response:
         cookie=site.cookie_name,
         headers=dict(CACHE_HEADERS),
     )
-    response.headers["Cache-Control"] = f"max-age={FIRST_LAYER_MAX_AGE}"
+    # private: without public_url the stylesheet's address comes from the request's
+    # Host, which must never reach a body a shared cache hands to others
+    response.headers["Cache-Control"] = f"private, max-age={FIRST_LAYER_MAX_AGE}"
     response.add_etag()
     response.make_conditional(request)  # a 304 when the back end holds these bytes
     return response

@@ -92,7 +92,7 @@ def test_the_visitors_cookies_and_gpc_are_the_back_ends_to_read(client: FlaskCli
 
 def test_it_may_be_kept_a_minute_and_asked_again_cheaply(client: FlaskClient) -> None:
     answer = client.get(ROUTE)
-    assert answer.headers["Cache-Control"] == "max-age=60"
+    assert answer.headers["Cache-Control"] == "private, max-age=60"
     etag = answer.headers["ETag"]
     again = client.get(ROUTE, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
@@ -167,3 +167,11 @@ def test_a_site_whose_script_draws_the_first_layer_gets_no_markup(
     got: dict[str, Any] = guardian_client.get(ROUTE).get_json()
     assert got["head"] == "" and got["body"] == ""
     assert got["headers"]["Vary"] == "Cookie, Sec-GPC"
+
+
+def test_a_host_header_never_reaches_a_body_a_shared_cache_keeps(client: FlaskClient) -> None:
+    """Without ``public_url`` the stylesheet's host is the request's: the answer is private."""
+    answer = client.get(ROUTE, headers={"Host": "evil.example"})
+    assert answer.status_code == 200
+    assert "evil.example" in answer.get_json()["head"]  # the service as this request named it
+    assert "private" in answer.headers["Cache-Control"].split(", ")
