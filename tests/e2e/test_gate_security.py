@@ -118,6 +118,31 @@ def test_clobbered_globals_neither_stop_the_banner_nor_the_withdrawal(
     assert not page.evaluate("window.banner.granted('analytics')")
 
 
+def test_a_clobbered_part_fails_closed(
+    deployment: Deployment, page: Any, trackers: TrackerLog
+) -> None:
+    """A form whose controls name tracker parts keeps those parts from registering.
+
+    The parts register on ``window.__bannerParts`` before the gate runs, where
+    markup named so shows through, and a form's controls shadow what is set on
+    it: Consent Mode's and GA4's parts are lost, and the Google kinds stay off
+    even once granted (fail closed). Nothing may start before the grant, and
+    Meta Pixel, whose part registered, starts after it.
+    """
+    deployment.shop.pages["/"] = (
+        '<!doctype html><html lang="id"><head><meta charset="utf-8"><title>t</title></head>'
+        '<body><form name="__bannerParts"><input name="consent_mode"><input name="ga4">'
+        f"</form>{deployment.loader_tag()}</body></html>"
+    )
+    page.goto(deployment.shop.origin + "/")
+    banner_shown(page)
+    page.wait_for_timeout(300)
+    assert trackers.urls == []
+    decide(page, "Terima semua")
+    wait_until(page, lambda: trackers.to("fbevents.js"))
+    assert page.evaluate("window.banner.granted('analytics')")
+
+
 def test_every_clobbered_global_at_once(
     deployment: Deployment, page: Any, trackers: TrackerLog
 ) -> None:
