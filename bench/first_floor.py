@@ -29,7 +29,6 @@ markdown table is printed. Needs ``npx`` (terser from the npm registry).
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -71,9 +70,7 @@ def removals(path: Path | None = None) -> list[Removal]:
 
 
 def _listed(path: Path | None) -> list[dict[str, Any]]:
-    removal: list[dict[str, Any]] = tomllib.loads((path or REMOVALS).read_text(encoding="utf-8"))[
-        "removal"
-    ]
+    removal: list[dict[str, Any]] = gate_floor.removals_file(path or REMOVALS)["removal"]
     return removal
 
 
@@ -150,18 +147,13 @@ def first_visit(
     )
 
 
-def _saved(whole: float, without: float) -> str:
-    saved = whole - without
-    return "0" if abs(saved) < 0.05 else f"{saved:,.1f}"
-
-
 def _row(name: str, why: str, whole: Visit, visit: Visit) -> list[str]:
     return [
         name,
         why,
-        *(_saved(whole.files[f], visit.files[f]) for f in FILES),
-        _saved(whole.total, visit.total),
-        _saved(whole.stream, visit.stream),
+        *(gate_floor.saved(whole.files[f], visit.files[f]) for f in FILES),
+        gate_floor.saved(whole.total, visit.total),
+        gate_floor.saved(whole.stream, visit.stream),
     ]
 
 

@@ -78,13 +78,14 @@ class Removal:
         return {e.file for e in self.edits}
 
 
-def _listed(path: Path | None) -> dict[str, Any]:
+def removals_file(path: Path | None) -> dict[str, Any]:
+    """The removals file ``path`` (by default ``bench/gate_floor.toml``), read."""
     return tomllib.loads((path or REMOVALS).read_text(encoding="utf-8"))
 
 
 def removals(path: Path | None = None) -> list[Removal]:
     """The single removals of ``bench/gate_floor.toml`` (or ``path``), in its order."""
-    data = _listed(path)
+    data = removals_file(path)
     return [
         Removal(
             r["name"],
@@ -105,7 +106,7 @@ def combos(
     and combos); a removal named twice is applied once. A name that is none
     of these raises :class:`Stale`.
     """
-    data = _listed(path)
+    data = removals_file(path)
     named: dict[str, list[Removal]] = {name: list(rs) for name, rs in (known or {}).items()}
     named.update({r.name: [r] for r in removals(path)})
     found: dict[str, list[Removal]] = {}
@@ -345,13 +346,13 @@ def table(count: int) -> str:
         rows = [["the gate as committed (mean B)", *(f"{whole[g]:,.1f}" for g in GATES)]]
         for n, removal in enumerate(listed):
             means = gate_means(built_files([removal], work / str(n), base), hashes)
-            rows.append([removal.name, *(_saved(whole[g], means[g]) for g in GATES)])
+            rows.append([removal.name, *(saved(whole[g], means[g]) for g in GATES)])
         for name, change in SETTINGS.items():
             means = gate_means(base, hashes, change)
-            rows.append([name, *(_saved(whole[g], means[g]) for g in GATES)])
+            rows.append([name, *(saved(whole[g], means[g]) for g in GATES)])
         for n, (name, members) in enumerate(together.items()):
             means = gate_means(built_files(members, work / f"combo{n}", base), hashes)
-            saved = [_saved(whole[g], means[g]) for g in GATES]
+            saved = [saved(whole[g], means[g]) for g in GATES]
             rows.append(
                 [
                     f"**together**: {name} (B saved -> gate B)",
@@ -363,7 +364,8 @@ def table(count: int) -> str:
     return markdown(headers, rows)
 
 
-def _saved(whole: float, without: float) -> str:
+def saved(whole: float, without: float) -> str:
+    """The bytes ``without`` saves against ``whole``, as a table shows them."""
     saved = whole - without
     return "0" if abs(saved) < 0.05 else f"{saved:,.1f}"
 
