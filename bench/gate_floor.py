@@ -78,13 +78,14 @@ class Removal:
         return {e.file for e in self.edits}
 
 
-def _listed(path: Path | None) -> dict[str, Any]:
+def removals_file(path: Path | None) -> dict[str, Any]:
+    """The removals file ``path`` (by default ``bench/gate_floor.toml``), read."""
     return tomllib.loads((path or REMOVALS).read_text(encoding="utf-8"))
 
 
 def removals(path: Path | None = None) -> list[Removal]:
     """The single removals of ``bench/gate_floor.toml`` (or ``path``), in its order."""
-    data = _listed(path)
+    data = removals_file(path)
     return [
         Removal(
             r["name"],
@@ -95,19 +96,27 @@ def removals(path: Path | None = None) -> list[Removal]:
     ]
 
 
-def combos(path: Path | None = None) -> dict[str, list[Removal]]:
+def combos(
+    path: Path | None = None, known: Mapping[str, Sequence[Removal]] | None = None
+) -> dict[str, list[Removal]]:
     """The combined rows: each a name and the removals it applies together, in order.
 
-    A name that is no removal's raises :class:`Stale`.
+    A combo names removals of the same file, combos listed before it (their
+    removals in their order), or a name of ``known`` (another file's removals
+    and combos); a removal named twice is applied once. A name that is none
+    of these raises :class:`Stale`.
     """
-    data = _listed(path)
-    single = {r.name: r for r in removals(path)}
+    data = removals_file(path)
+    named: dict[str, list[Removal]] = {name: list(rs) for name, rs in (known or {}).items()}
+    named.update({r.name: [r] for r in removals(path)})
     found: dict[str, list[Removal]] = {}
     for combo in data.get("combo", ()):
-        missing = [n for n in combo["removals"] if n not in single]
+        missing = [n for n in combo["removals"] if n not in named]
         if missing:
             raise Stale(f"{combo['name']}: no removal named {missing}")
-        found[combo["name"]] = [single[n] for n in combo["removals"]]
+        members = [r for n in combo["removals"] for r in named[n]]
+        found[combo["name"]] = list({r.name: r for r in members}.values())
+        named[combo["name"]] = found[combo["name"]]
     return found
 
 
@@ -196,6 +205,30 @@ def terser(source: str, work: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
+def css_minifier() -> str:
+    """The Python program build.sh minifies each stylesheet with (its here-document)."""
+    lines = (SOURCES / "build.sh").read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.endswith("<<'PY'"))
+    end = lines.index("PY", start)
+    return "\n".join(lines[start + 1 : end]) + "\n"
+
+
+def minify_css(source: str, work: Path) -> str:
+    """``source`` minified as build.sh does it (its own program, run the same way)."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "in.css").write_text(source, encoding="utf-8")
+    out = work / "out.css"
+    command = [sys.executable, "-", str(work / "in.css"), str(out)]
+    subprocess.run(command, input=css_minifier(), text=True, check=True, cwd=work)
+    return out.read_text(encoding="utf-8")
+
+
+def build(name: str, source: str, work: Path) -> str:
+    """One source file of ``static/src`` built as build.sh builds it (CSS or terser)."""
+    scratch = work / name.replace("/", "_")
+    return minify_css(source, scratch) if name.endswith(".css") else terser(source, scratch)
+
+
 def parts() -> list[str]:
     return sorted(p.stem for p in (SOURCES / "trackers").glob("*.js"))
 
@@ -204,20 +237,18 @@ def built_files(listed: Sequence[Removal], work: Path, base: Mapping[str, str]) 
     """The built gate and parts with ``listed`` applied: rebuilt only where they edit."""
     files = dict(base)
     for name, text in applied(listed).items():
-        files[name] = terser(text, work / name.replace("/", "_"))
+        files[name] = build(name, text, work)
     for part in (p for removal in listed for p in removal.drop):
         files[f"trackers/{part}.js"] = ""
     return files
 
 
-def baseline(work: Path) -> dict[str, str]:
-    """The unchanged sources built; they must be the committed static files."""
-    names = ["gate.js", *(f"trackers/{p}.js" for p in parts())]
+def baseline(work: Path, also: Sequence[str] = ()) -> dict[str, str]:
+    """The unchanged sources built (the gate, its parts, ``also``): the committed files."""
+    names = ["gate.js", *(f"trackers/{p}.js" for p in parts()), *also]
     files = {}
     for name in names:
-        files[name] = terser(
-            (SOURCES / name).read_text(encoding="utf-8"), work / name.replace("/", "_")
-        )
+        files[name] = build(name, (SOURCES / name).read_text(encoding="utf-8"), work)
         committed = (BUILT / name).read_text(encoding="utf-8")
         if files[name] != committed:
             raise SystemExit(f"the scratch build of {name} differs from static/{name}: not priced")
@@ -231,25 +262,11 @@ def gate_means(
     files: Mapping[str, str], hashes: Sequence[str], settings: Settings | None = None
 ) -> dict[str, float]:
     """Each gate's mean brotli bytes over ``hashes``, its gate and parts from ``files``."""
-    from banner.core.config import config_from_bytes
     from banner.web import gate_file
 
-    text = deployment.config_text("sqlite://", "https://shop.example")
-    sites = config_from_bytes(text.encode(), "banner.toml", {}).sites
-    real_settings, real_text = gate_file.gate_settings, gate_file.static_text
-
-    def static_text(name: str) -> str:
-        return files[name] if name in files else real_text(name)
-
-    def filled(site: Any, base_url: str, ui: str = "") -> dict[str, Any]:
-        made = real_settings(site, base_url, ui)
-        return settings(made) if settings else made
-
+    sites = bench_sites()
     means = {}
-    with (
-        mock.patch.object(gate_file, "static_text", static_text),
-        mock.patch.object(gate_file, "gate_settings", filled),
-    ):
+    with served(files, settings):
         for row, site in GATES.items():
             sizes = [
                 len(
@@ -259,6 +276,40 @@ def gate_means(
             ]
             means[row] = sum(sizes) / len(sizes)
     return means
+
+
+def bench_sites() -> Mapping[str, Any]:
+    """The bench's sites (``deployment.config_text``), by id."""
+    from banner.core.config import config_from_bytes
+
+    text = deployment.config_text("sqlite://", "https://shop.example")
+    return config_from_bytes(text.encode(), "banner.toml", {}).sites
+
+
+@contextmanager
+def served(files: Mapping[str, str], settings: Settings | None = None) -> Iterator[None]:
+    """The service's files as built in ``files`` (the rest as committed), its settings changed.
+
+    Every reader of ``static/`` the gate and the UI set are filled from
+    (``gate_file`` and ``site_files``) gets ``files``' text where it names the file.
+    """
+    from banner.web import gate_file, site_files
+
+    real_settings, real_text = gate_file.gate_settings, gate_file.static_text
+
+    def static_text(name: str) -> str:
+        return files[name] if name in files else real_text(name)
+
+    def filled(site: Any, base_url: str, ui: str = "") -> dict[str, Any]:
+        made = real_settings(site, base_url, ui)
+        return settings(made) if settings else made
+
+    with (
+        mock.patch.object(gate_file, "static_text", static_text),
+        mock.patch.object(site_files, "static_text", static_text),
+        mock.patch.object(gate_file, "gate_settings", filled),
+    ):
+        yield
 
 
 def ui_hashes(count: int, seed: int = 7) -> list[str]:
@@ -295,13 +346,13 @@ def table(count: int) -> str:
         rows = [["the gate as committed (mean B)", *(f"{whole[g]:,.1f}" for g in GATES)]]
         for n, removal in enumerate(listed):
             means = gate_means(built_files([removal], work / str(n), base), hashes)
-            rows.append([removal.name, *(_saved(whole[g], means[g]) for g in GATES)])
+            rows.append([removal.name, *(saved(whole[g], means[g]) for g in GATES)])
         for name, change in SETTINGS.items():
             means = gate_means(base, hashes, change)
-            rows.append([name, *(_saved(whole[g], means[g]) for g in GATES)])
+            rows.append([name, *(saved(whole[g], means[g]) for g in GATES)])
         for n, (name, members) in enumerate(together.items()):
             means = gate_means(built_files(members, work / f"combo{n}", base), hashes)
-            saved = [_saved(whole[g], means[g]) for g in GATES]
+            saved = [saved(whole[g], means[g]) for g in GATES]
             rows.append(
                 [
                     f"**together**: {name} (B saved -> gate B)",
@@ -313,7 +364,8 @@ def table(count: int) -> str:
     return markdown(headers, rows)
 
 
-def _saved(whole: float, without: float) -> str:
+def saved(whole: float, without: float) -> str:
+    """The bytes ``without`` saves against ``whole``, as a table shows them."""
     saved = whole - without
     return "0" if abs(saved) < 0.05 else f"{saved:,.1f}"
 

@@ -87,3 +87,19 @@ def test_the_terser_command_is_build_sh_s() -> None:
     assert f"builtins=true,regex=/^({internal})$/,reserved=[{reserved}]" in words
     assert not any("$internal" in w or "\\$" in w for w in words)
     assert words[-2:] == ["--name-cache", "$here/props.json"]
+
+
+def test_a_combination_names_earlier_ones_and_known_removals(tmp_path: Path) -> None:
+    listed = tmp_path / "removals.toml"
+    listed.write_text(
+        '[[removal]]\nname = "one"\n[[removal.edit]]\nfile = "gate.js"\nold = "a"\nnew = ""\n'
+        '[[combo]]\nname = "first"\nremovals = ["one", "outside"]\n'
+        '[[combo]]\nname = "second"\nremovals = ["first", "one"]\n',
+        encoding="utf-8",
+    )
+    outside = Removal("outside", (Edit("gate.js", "b", ""),))
+    together = gate_floor.combos(listed, known={"outside": [outside]})
+    assert [r.name for r in together["first"]] == ["one", "outside"]
+    assert [r.name for r in together["second"]] == ["one", "outside"]
+    with pytest.raises(Stale, match="outside"):
+        gate_floor.combos(listed)
