@@ -281,9 +281,17 @@ def table(found: dict[str, list[Seen]], revs: Sequence[str]) -> str:
     return markdown(headers, rows)
 
 
+def apart(view: View) -> float | None:
+    """fbevents.js asked for after gtag.js in the same view, ms (None: one not asked)."""
+    if view.gtag_ms is None or view.fbevents_ms is None:
+        return None
+    return view.fbevents_ms - view.gtag_ms
+
+
 def files_table(found: dict[str, list[Seen]], revs: Sequence[str]) -> str:
-    """What each commit's visitors fetched from the service (the last round's files) and
-    the bytes on the wire (headers and gzip bodies, every round)."""
+    """What each commit's visitors fetched from the service (the last round's files), the
+    bytes on the wire (headers and gzip bodies, every round), and fbevents.js's request
+    after gtag.js's in the same view (the machine's load moves both alike)."""
     rows = []
     for rev in revs:
         cases = [
@@ -294,8 +302,10 @@ def files_table(found: dict[str, list[Seen]], revs: Sequence[str]) -> str:
         for case, views in cases:
             files = ", ".join(f"{f.label} ({f.source})" for f in views[-1].fetched) or "nothing"
             bodies = Spread.of(v.brotli for v in views).show(0)
-            rows.append([rev, case, files, bodies, Spread.of(v.wire for v in views).show(0)])
+            wire = Spread.of(v.wire for v in views).show(0)
+            rows.append([rev, case, files, bodies, wire, _spread([apart(v) for v in views])])
     headers = ["commit", "visitor", "GETs to the service (last round)", "brotli B", "wire B"]
+    headers.append("fbevents.js after gtag.js, same view, ms")
     return markdown(headers, rows)
 
 

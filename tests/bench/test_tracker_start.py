@@ -204,8 +204,11 @@ def test_the_files_table_names_what_each_visitor_fetched_and_its_bytes() -> None
         "f0 (network), f1 (network)",
         "2,800 (2,800-2,800)",
         "3,000 (3,000-3,000)",
+        "100 (100-100)",
     ]
-    assert rows[1][2:] == ["nothing", "0 (0-0)", "0 (0-0)"]
+    assert rows[1][2:] == ["nothing", "0 (0-0)", "0 (0-0)", "15 (10-20)"]
+    assert rows[2][5] == "—"  # refused: neither asked for
+    assert rows[4][5] == "—"  # fbevents.js never asked for on a warm view
     assert rows[5][2] == "f0 (network)"
 
 
