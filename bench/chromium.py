@@ -1,11 +1,14 @@
 """Debian's Chromium through Playwright: one fresh, throttled context per run.
 
 Tracker hosts are answered locally (there is no internet) and every
-attempted request is recorded.
+attempted request is recorded. Playwright's routes switch Chromium's HTTP cache
+off; a visit that needs the cache (``cached``) has the tracker hosts answered
+through DevTools' Fetch domain instead, which leaves it on.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +25,12 @@ ARGS = [
     "--no-first-run",
 ]
 TRACKER_HOSTS = ("googletagmanager.com", "google-analytics.com", "facebook.net", "facebook.com")
+#: What a tracker host answers a script request with (``cached`` visits: never stored).
+STUB_SCRIPT = b"/* stub tracker */"
+STUB_HEADERS = [
+    {"name": "Content-Type", "value": "application/javascript"},
+    {"name": "Cache-Control", "value": "no-store"},
+]
 WATCH = Path(__file__).resolve().parent / "pages" / "watch.js"
 #: Click to gone and long tasks (``pages/gone.js``).
 GONE = Path(__file__).resolve().parent / "pages" / "gone.js"
@@ -62,19 +71,44 @@ def _stub_tracker(route: Any) -> None:
     route.fulfill(status=200, content_type="application/javascript", body=body)
 
 
+def answer_trackers(cdp: Any) -> None:
+    """Tracker hosts answered on the page of DevTools session ``cdp`` (Fetch domain):
+    unlike Playwright's routes, the HTTP cache stays on."""
+
+    def paused(event: dict[str, Any]) -> None:
+        script = event.get("resourceType") == "Script"
+        answer = {"requestId": event["requestId"], "responseCode": 200}
+        answer["responseHeaders"] = STUB_HEADERS
+        answer["body"] = base64.b64encode(STUB_SCRIPT if script else b"").decode()
+        cdp.send("Fetch.fulfillRequest", answer)
+
+    cdp.on("Fetch.requestPaused", paused)
+    patterns = [{"urlPattern": f"*://*.{host}/*"} for host in TRACKER_HOSTS]
+    cdp.send("Fetch.enable", {"patterns": patterns})
+
+
 @contextmanager
 def visit(
-    browser: Any, throttle: float = 4, cookies: list[dict[str, Any]] | None = None
+    browser: Any,
+    throttle: float = 4,
+    cookies: list[dict[str, Any]] | None = None,
+    cached: bool = False,
 ) -> Iterator[Visit]:
-    """A fresh context and page, CPU throttled x``throttle``, probe installed."""
+    """A fresh context and page, CPU throttled x``throttle``, probe installed.
+
+    :param cached: keep Chromium's HTTP cache on (tracker hosts answered through
+        DevTools, :func:`answer_trackers`), for a page visited twice in the context.
+    """
     context = browser.new_context(locale="id-ID")
     try:
-        for host in TRACKER_HOSTS:
+        for host in () if cached else TRACKER_HOSTS:
             context.route(f"**://*.{host}/**", _stub_tracker)
         if cookies:
             context.add_cookies(cookies)
         page = context.new_page()
         cdp = context.new_cdp_session(page)
+        if cached:
+            answer_trackers(cdp)
         cdp.send("Performance.enable")
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         page.add_init_script(path=str(WATCH))

@@ -142,17 +142,23 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'bench.db'}"
 
 
-def notice_hash(service_url: str) -> str:
-    """The hash of the benchmark site's current notice (``GET /s/SITE/notice``)."""
-    with urllib.request.urlopen(f"{service_url}/s/{SITE}/notice?lang=id", timeout=10) as answer:
-        found: str = json.load(answer)["notice_hash"]
+def current_notice(service_url: str, site: str = SITE) -> dict[str, Any]:
+    """A site's current notice as the service answers it (``GET /s/SITE/notice``)."""
+    with urllib.request.urlopen(f"{service_url}/s/{site}/notice?lang=id", timeout=10) as answer:
+        found: dict[str, Any] = json.load(answer)
         return found
 
 
-def consent_body(notice: str, granted: tuple[str, ...] = ("analytics",)) -> bytes:
+def notice_hash(service_url: str, site: str = SITE) -> str:
+    """The hash of a site's current notice (the benchmark site's by default)."""
+    found: str = current_notice(service_url, site)["notice_hash"]
+    return found
+
+
+def consent_body(notice: str, granted: tuple[str, ...] = ("analytics",), site: str = SITE) -> bytes:
     """A decision as the loader sends it, naming the notice shown (``notice``: its hash)."""
     document = {
-        "site": SITE,
+        "site": site,
         "granted": list(granted),
         "language": "id",
         "policy_version": 1,
@@ -161,11 +167,17 @@ def consent_body(notice: str, granted: tuple[str, ...] = ("analytics",)) -> byte
     return json.dumps(document).encode()
 
 
-def obtain_token(service_url: str, shop_origin: str) -> str:
-    """A real token for the benchmark site, through ``POST /api/v1/consent``."""
+def obtain_token(
+    service_url: str,
+    shop_origin: str,
+    site: str = SITE,
+    granted: tuple[str, ...] = ("analytics",),
+) -> str:
+    """A real token through ``POST /api/v1/consent`` (the benchmark site's, analytics
+    granted, by default)."""
     request = urllib.request.Request(
         f"{service_url}/api/v1/consent",
-        data=consent_body(notice_hash(service_url)),
+        data=consent_body(notice_hash(service_url, site), granted, site),
         headers={"Content-Type": "application/json", "Origin": shop_origin},
         method="POST",
     )

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,13 +43,21 @@ with running() as s:
 
 
 @contextmanager
-def served(rev: str, folder: Path) -> Iterator[dict[str, str]]:
-    """The service and shop of commit ``rev``, from an archive of it in ``folder``."""
+def served(
+    rev: str, folder: Path, files: Mapping[str, bytes] | None = None
+) -> Iterator[dict[str, str]]:
+    """The service and shop of commit ``rev``, from an archive of it in ``folder``.
+
+    :param files: files written into the archive before it is served, by their path in
+        it (a page the commit's shop serves that the commit did not have).
+    """
     archive = subprocess.run(
         ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     (folder / "bench" / ".cache").symlink_to(peers.CACHE)
+    for path, body in (files or {}).items():
+        (folder / path).write_bytes(body)
     env = {**os.environ, "PYTHONPATH": str(folder)}
     child = subprocess.Popen(
         [sys.executable, "-c", SERVE],
