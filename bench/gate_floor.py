@@ -352,11 +352,11 @@ def table(count: int) -> str:
             rows.append([name, *(saved(whole[g], means[g]) for g in GATES)])
         for n, (name, members) in enumerate(together.items()):
             means = gate_means(built_files(members, work / f"combo{n}", base), hashes)
-            saved = [saved(whole[g], means[g]) for g in GATES]
+            cut = [saved(whole[g], means[g]) for g in GATES]
             rows.append(
                 [
                     f"**together**: {name} (B saved -> gate B)",
-                    *(f"{s} -> {means[g]:,.1f}" for s, g in zip(saved, GATES, strict=True)),
+                    *(f"{s} -> {means[g]:,.1f}" for s, g in zip(cut, GATES, strict=True)),
                 ]
             )
     rows.append(["budget (B)", *(f"{BUDGETS[g]:,}" for g in GATES)])
