@@ -103,3 +103,28 @@ def test_a_combination_names_earlier_ones_and_known_removals(tmp_path: Path) -> 
     assert [r.name for r in together["second"]] == ["one", "outside"]
     with pytest.raises(Stale, match="outside"):
         gate_floor.combos(listed)
+
+
+def test_the_whole_table_is_built_with_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every code path of ``table`` runs (the build stood in for by the sources unminified).
+
+    The figures are not terser's here; the rows are the table's: one per removal, per
+    settings change and per combination, each combination with its gate bytes.
+    """
+
+    def unminified(work: Path, also: tuple[str, ...] = ()) -> dict[str, str]:
+        names = ["gate.js", *(f"trackers/{p}.js" for p in gate_floor.parts()), *also]
+        return {n: (gate_floor.SOURCES / n).read_text(encoding="utf-8") for n in names}
+
+    monkeypatch.setattr(gate_floor, "baseline", unminified)
+    monkeypatch.setattr(gate_floor, "build", lambda name, source, work: source)
+    rows = gate_floor.table(1).splitlines()[2:]
+    names = [row.split(" | ")[0].lstrip("| ") for row in rows]
+    expected = len(gate_floor.removals()) + len(gate_floor.SETTINGS) + len(gate_floor.combos())
+    assert len(rows) == 1 + expected + 1  # the gate as committed, ..., the budget
+    assert names[0] == "the gate as committed (mean B)" and names[-1] == "budget (B)"
+    together = [row for row in rows if row.startswith("| **together**")]
+    assert len(together) == len(gate_floor.combos())
+    for row in together:
+        cells = [c.strip() for c in row.strip("| ").split(" | ")]
+        assert all(" -> " in cell for cell in cells[1:4]), row
