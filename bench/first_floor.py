@@ -223,14 +223,7 @@ def table(count: int) -> str:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    count = int(argv[0]) if argv else 24
-    try:
-        print(f"mean over {count} random UI hashes (seed 7, as bench.weight --hashes)\n")
-        print(table(count))
-    except Stale as stale:
-        print(f"stale removals (bench/first_floor.toml):\n{stale}", file=sys.stderr)
-        return 2
-    return 0
+    return gate_floor.run(table, REMOVALS, argv)
 
 
 if __name__ == "__main__":
