@@ -46,6 +46,8 @@ FLOORS = (
     ("POST, parked", "parked"),
     ("POST, parked + SQLite commit", "durable"),
     ("POST, parked + PostgreSQL commit", "durable_pg"),
+    ("POST beside Flask (bare WSGI), parked + SQLite commit", "durable_beside"),
+    ("POST beside Flask (bare WSGI), parked + PostgreSQL commit", "durable_pg_beside"),
 )
 BANNER_SQLITE = "POST /api/v1/consent (banner, SQLite)"
 BANNER_POSTGRES = "POST /api/v1/consent (banner, PostgreSQL)"

@@ -11,6 +11,9 @@ Each answers ``POST /`` with the consent API's body and a small JSON answer, 201
   (WAL, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` ... ``COMMIT`` per batch)
   before it wakes them. A durable POST with none of banner's own code: no
   validation, notice, numbering, tree, rate limit or token.
+- ``durable_beside``, ``durable_pg_beside``: ``durable`` and ``durable_pg``
+  answered by a bare WSGI callable instead of Flask: the floor of a path beside
+  Flask for the consent POST (issue 24 allows one).
 - ``durable_pg``: the same on PostgreSQL (psycopg, one transaction per batch,
   the server's default ``synchronous_commit = on``), into the table
   :data:`POSTGRES_TABLE` that ``bench.post_floor`` makes in ``$BENCH_FLOOR_PG``.
@@ -165,7 +168,36 @@ def _app(name: str, batch: Batch | None) -> Flask:
     return app
 
 
+def _beside(batch: Batch) -> Callable[..., list[bytes]]:
+    """The durable POST without Flask: a bare WSGI callable, as a path beside Flask would be.
+
+    The same body check, batch and answer as :func:`_app`; no routing, no request object.
+    """
+    batcher = _Batcher(batch)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ["REQUEST_METHOD"] != "POST":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ready"]
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            row = json.loads(environ["wsgi.input"].read(size))
+        except ValueError:
+            row = None
+        if not isinstance(row, dict):
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [b'{"error": "body"}']
+        batcher.wait(row)
+        answer = {"consent_id": row.get("consent_id"), "granted": row.get("granted")}
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    return app
+
+
 echo = _app("echo", None)
 parked = _app("parked", _nothing)
 durable = _app("durable", _SqliteRows())
 durable_pg = _app("durable_pg", _PostgresRows())
+durable_beside = _beside(_SqliteRows())
+durable_pg_beside = _beside(_PostgresRows())
