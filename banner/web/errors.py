@@ -7,10 +7,16 @@ fault).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 from werkzeug.exceptions import HTTPException
+
+
+def json_bytes(payload: dict[str, Any]) -> bytes:
+    """``payload`` as the API writes JSON on both of its paths (Flask's ``jsonify`` format)."""
+    return (json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n").encode()
 
 
 class ApiError(HTTPException):
@@ -33,8 +39,7 @@ class ApiError(HTTPException):
         return body
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
-        response = jsonify(self.body())
-        response.status_code = self.code or 400
+        response = Response(json_bytes(self.body()), self.code or 400, mimetype="application/json")
         response.headers.update(self.headers_extra)
         return response
 

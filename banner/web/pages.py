@@ -309,7 +309,7 @@ def _record(site: SiteConfig, form: PreferencesForm, previous: Current | None) -
         age_confirmed=form.age_ticked(),
         retry_key=form.posted_retry_key(),
         notice_hash=form.notice_hash.data or "",
-        subject=subject_field({"subject": form.subject.data or None}, site),
+        subject=subject_field({"subject": form.subject.data or None}, site, service()),
     )
     return service().record(decision)
 

@@ -18,7 +18,6 @@ A decision of ``/api/v1/consent`` may carry ``subject`` too (:mod:`banner.web.su
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -41,8 +40,8 @@ from banner.web.api import (
     api_store_error,
     api_unexpected,
     set_consent_cookie,
-    store_down,
 )
+from banner.web.consent_post import iso, store_down
 from banner.web.errors import BadField, Unauthorized
 from banner.web.state import state
 from banner.web.subject_field import subjects
@@ -65,10 +64,6 @@ def cap_body() -> None:
 def cors(response: Response) -> Response:
     """The sync is cross-origin like a decision; the back end's question is not."""
     return add_cors(response) if request.endpoint != "banner_subject_api.ask" else response
-
-
-def _iso(stamp: int) -> str:
-    return datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _consent_id(document: dict[str, Any]) -> str | None:
@@ -124,7 +119,7 @@ def sync() -> Response:
             token=recorded.token,
             granted=list(recorded.content.granted),
             policy_version=recorded.content.policy_version,
-            expires_at=_iso(recorded.content.expires_at),
+            expires_at=iso(recorded.content.expires_at),
             fresh=fresh,
         )
         if site.cookie_domain:
@@ -170,7 +165,7 @@ def ask() -> Response:
             "denied": list(found.denied),
             "policy_version": found.policy_version,
             "action": found.action,
-            "decided_at": _iso(found.decided_at),
+            "decided_at": iso(found.decided_at),
         }
     response = jsonify(site=site.id, choice=choice)
     response.headers["Cache-Control"] = "no-store"

@@ -11,16 +11,17 @@ from typing import Any
 
 from banner.core.config import SiteConfig
 from banner.core.subject import MAX_TOKEN_CHARS
+from banner.log.service import ConsentService
 from banner.log.subject_service import SubjectRefused, SubjectService
 from banner.web import request_body as body
 from banner.web.state import service
 
 
-def subjects() -> SubjectService:
-    return SubjectService(service())
+def subjects(consent: ConsentService | None = None) -> SubjectService:
+    return SubjectService(consent or service())
 
 
-def subject_field(document: dict[str, Any], site: SiteConfig) -> str:
+def subject_field(document: dict[str, Any], site: SiteConfig, consent: ConsentService) -> str:
     """The keyed hash of the person ``document["subject"]`` vouches for; ``""``: none.
 
     A token that names no subject (expired, forged, another site's, issued
@@ -34,6 +35,6 @@ def subject_field(document: dict[str, Any], site: SiteConfig) -> str:
         return ""
     token = body.clean_str(token, "subject", MAX_TOKEN_CHARS)
     try:
-        return subjects().check(site.id, token)
+        return subjects(consent).check(site.id, token)
     except SubjectRefused:
         return ""
