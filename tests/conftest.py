@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -63,9 +66,36 @@ def config(database_url: str) -> BannerConfig:
     return make_config(database_url)
 
 
+#: The two paths answering ``POST /api/v1/consent`` (banner.web.fast_consent, banner.web.api).
+POST_PATHS = ("beside_flask", "through_flask")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test of a module that posts decisions runs on both of the POST's paths."""
+    if "post_path" not in metafunc.fixturenames or metafunc.module is None:
+        return
+    if _posts_decisions(metafunc.module):
+        metafunc.parametrize("post_path", POST_PATHS, indirect=True)
+
+
+@functools.cache
+def _posts_decisions(module: ModuleType) -> bool:
+    if getattr(module, "POSTS_DECISIONS", False):
+        return True
+    source = inspect.getsource(module)
+    return "/api/v1/consent" in source or "tests.web.test_api import" in source
+
+
 @pytest.fixture
-def app(config: BannerConfig) -> Iterator[Flask]:
-    app = create_app(config)
+def post_path(request: pytest.FixtureRequest) -> str:
+    """Which path answers the consent POST: beside Flask (``banner serve``'s) by default."""
+    found: str = getattr(request, "param", POST_PATHS[0])
+    return found
+
+
+@pytest.fixture
+def app(config: BannerConfig, post_path: str) -> Iterator[Flask]:
+    app = create_app(config, consent_beside_flask=post_path == "beside_flask")
     app.config["TESTING"] = True
     yield app
     app.extensions["banner"].log.dispose()

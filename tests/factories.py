@@ -104,3 +104,8 @@ def url_notice_hash(url: str, site: str = "tokodemo", language: str = "id") -> s
     with urllib.request.urlopen(f"{url}/s/{site}/notice?lang={language}", timeout=10) as answer:
         found: str = _json.loads(answer.read())["notice_hash"]
     return found
+
+
+def paths(post_path: str) -> dict[str, bool]:
+    """``create_app``'s keywords for the consent POST's path the test runs on."""
+    return {"consent_beside_flask": post_path == "beside_flask"}

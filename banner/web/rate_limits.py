@@ -34,6 +34,8 @@ LIMITED_ENDPOINTS = (
     "banner_subject_api.sync",
     "banner_pages.preferences",
 )
+#: ``extras[GATES][endpoint]``: each limited endpoint's :class:`Gate`.
+GATES = "rate_gates"
 
 
 def _site_of_request() -> str:
@@ -41,8 +43,13 @@ def _site_of_request() -> str:
     site = args.get("site_id", args.get("site"))
     if isinstance(site, str):
         return site
+    return site_in_body(request.get_data(cache=True))
+
+
+def site_in_body(raw: bytes) -> str:
+    """The ``site`` a JSON body names, for the count's key; ``-`` when it names none."""
     try:
-        document = json.loads(request.get_data(cache=True)[:8192])
+        document = json.loads(raw[:8192])
     except (ValueError, RecursionError):
         return "-"
     found = document.get("site") if isinstance(document, dict) else None
@@ -51,10 +58,15 @@ def _site_of_request() -> str:
 
 def rate_key(config: BannerConfig) -> str:
     """``masked-ip|site``: never the raw address, not even in Redis."""
-    address = client_address(
-        request.remote_addr, request.headers.get("X-Forwarded-For"), config.proxy_count
+    return key_of(
+        config, request.remote_addr, request.headers.get("X-Forwarded-For"), _site_of_request()
     )
-    return f"{mask_ip(address)}|{_site_of_request()[:40]}"
+
+
+def key_of(config: BannerConfig, remote_addr: str | None, forwarded: str | None, site: str) -> str:
+    """The count's key of a request from ``remote_addr`` (through ``forwarded``) for ``site``."""
+    address = client_address(remote_addr, forwarded, config.proxy_count)
+    return f"{mask_ip(address)}|{site[:40]}"
 
 
 def install(app: Flask, config: BannerConfig) -> Limiter:
@@ -67,7 +79,9 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
         headers_enabled=False,
         key_prefix=KEY_PREFIX,
     )
-    app.extensions[EXTENSION_KEY].extras["limiter"] = limiter
+    extras = app.extensions[EXTENSION_KEY].extras
+    extras["limiter"] = limiter
+    gates: dict[str, Gate] = extras.setdefault(GATES, {})
     # Limits are enforced by the wrappers of the limited views alone: the
     # extension's own hooks would run for every request (the loader is the
     # hot path) only to find nothing to limit, no header to add (headers are
@@ -77,7 +91,8 @@ def install(app: Flask, config: BannerConfig) -> Limiter:
     for endpoint in LIMITED_ENDPOINTS:
         view = app.view_functions.get(endpoint)
         if view is not None:
-            app.view_functions[endpoint] = _limited(limiter, config, endpoint, view)
+            gates[endpoint] = Gate(limiter, config, endpoint)
+            app.view_functions[endpoint] = _limited(gates[endpoint], config, view)
     return limiter
 
 
@@ -125,11 +140,8 @@ def refusal(error: HTTPException) -> RateLimited:
     )
 
 
-def _limited(limiter: Limiter, config: BannerConfig, endpoint: str, view: Any) -> Any:
-    """``view`` under ``config.rate_limit`` on POST; an unreachable limit storage is a 503.
-
-    Nothing is recorded then (the limit cannot be checked), and the loader
-    retries a 503 as it does when the consent log is down.
+class Gate:
+    """``config.rate_limit`` on one endpoint's POSTs, for both paths that answer them.
 
     The counts are the ones ``limiter.limit(rate, methods=["POST"])`` keeps
     (same strategy, storage and keys: ``banner/<masked-ip|site>/<endpoint>``,
@@ -137,26 +149,47 @@ def _limited(limiter: Limiter, config: BannerConfig, endpoint: str, view: Any) -
     here directly: Flask-Limiter's decorator resolved its limits, exemptions
     and context again on every request, 0.15 ms of a decision's 0.5 ms of
     request CPU (issue 24).
-    """
-    items = sorted(parse_many(config.rate_limit))
 
-    def check() -> None:
-        identifiers = (KEY_PREFIX, rate_key(config), endpoint)
-        strategy = limiter.limiter
-        for item in items:  # the shortest window first; the first breach refuses
-            if not strategy.hit(item, *identifiers):
-                limiter.logger.info(
-                    "ratelimit %s (%s) exceeded at endpoint: %s", item, *identifiers[1:]
-                )
-                raise LimitReached(limiter, item, identifiers)
+    :param limiter: the app's limiter (its strategy, storage and ``enabled``).
+    :param config: the config whose ``rate_limit`` is counted.
+    :param endpoint: the endpoint counted, part of every key.
+    """
+
+    def __init__(self, limiter: Limiter, config: BannerConfig, endpoint: str) -> None:
+        self.limiter, self.endpoint = limiter, endpoint
+        self.items = sorted(parse_many(config.rate_limit))
+
+    def check(self, key: str) -> None:
+        """Count one POST under ``key``; an unreachable limit storage is a 503.
+
+        Nothing is recorded then (the limit cannot be checked), and the loader
+        retries a 503 as it does when the consent log is down.
+
+        :raises LimitReached: a limit is reached (the shortest window first).
+        :raises banner.log.store.StoreUnavailable: the limit storage is unreachable.
+        """
+        if not self.limiter.enabled:  # RATELIMIT_ENABLED, as before
+            return
+        identifiers = (KEY_PREFIX, key, self.endpoint)
+        strategy = self.limiter.limiter
+        try:
+            for item in self.items:
+                if not strategy.hit(item, *identifiers):
+                    self.limiter.logger.info(
+                        "ratelimit %s (%s) exceeded at endpoint: %s", item, *identifiers[1:]
+                    )
+                    raise LimitReached(self.limiter, item, identifiers)
+        except RedisError as exc:
+            raise StoreUnavailable("rate limit storage unavailable", retry_after=5) from exc
+
+
+def _limited(gate: Gate, config: BannerConfig, view: Any) -> Any:
+    """``view`` under ``gate`` on POST."""
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST" and limiter.enabled:  # RATELIMIT_ENABLED, as before
-            try:
-                check()
-            except RedisError as exc:
-                raise StoreUnavailable("rate limit storage unavailable", retry_after=5) from exc
+        if request.method == "POST":
+            gate.check(rate_key(config))
         return view(*args, **kwargs)
 
     return guarded

@@ -51,7 +51,14 @@ def start_delivery(app: object) -> None:
 
 
 def _start_once() -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    start_once(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def start_once(app: Flask) -> None:
+    """On a request: start sending, unless already sending or ``BANNER_WEBHOOK_DELIVERY`` says not.
+
+    By default a test app (``TESTING``) does not send; ``True`` sends anyway.
+    """
     delivery = delivery_of(app)
     if delivery is None or delivery.running:
         return

@@ -24,7 +24,7 @@ from banner.cli.commands import main
 from banner.core.config import parse_config
 from banner.core.token import TokenCodec
 from banner.web.app import create_app
-from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN, document, with_notice
+from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN, document, paths, with_notice
 
 OTHER_ORIGIN = "https://www.tokolain.co.id"
 
@@ -93,10 +93,12 @@ def _verify(client: FlaskClient, site: str, token: str) -> dict[str, Any]:
     return found
 
 
-def test_a_sites_keys_verify_its_tokens_and_mint_none_for_another_site(two_sites: Path) -> None:
+def test_a_sites_keys_verify_its_tokens_and_mint_none_for_another_site(
+    two_sites: Path, post_path: str
+) -> None:
     from banner.core.config import load_config
 
-    app = create_app(load_config(two_sites, env={}))
+    app = create_app(load_config(two_sites, env={}), **paths(post_path))
     client = app.test_client()
     site_a = shown(two_sites, "tokodemo")
     body = {"site": "tokodemo", "granted": ["analytics"], "language": "id", "policy_version": 3}
@@ -119,10 +121,10 @@ def test_a_sites_keys_verify_its_tokens_and_mint_none_for_another_site(two_sites
     app.extensions["banner"].log.dispose()
 
 
-def test_the_pages_keys_are_their_own(two_sites: Path) -> None:
+def test_the_pages_keys_are_their_own(two_sites: Path, post_path: str) -> None:
     from banner.core.config import load_config
 
-    app = create_app(load_config(two_sites, env={}))
+    app = create_app(load_config(two_sites, env={}), **paths(post_path))
     page = {app.config["SECRET_KEY"], *app.config["SECRET_KEY_FALLBACKS"]}
     csrf = {app.config["WTF_CSRF_SECRET_KEY"]}
     assert page == {reference(k, "banner/v1/page-session/") for k in (KEY_OLD, KEY_NEW)}

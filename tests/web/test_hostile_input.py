@@ -20,6 +20,9 @@ from hypothesis import strategies as st
 from banner.core.config import BannerConfig, parse_config
 from tests.factories import SHOP_ORIGIN, document, signed_token
 
+#: Every route is fuzzed on both paths of the consent POST (tests/conftest.py).
+POSTS_DECISIONS = True
+
 RESERVED_KEYS = ["endpoint", "_method", "_scheme", "_external", "_anchor", "values"]
 BANNER_KEYS = ["lang", "return", "token", "state", "site_id", "consent_id"]
 READ_HEADERS = [

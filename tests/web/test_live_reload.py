@@ -26,7 +26,7 @@ from banner.log.service import DecisionRequest
 from banner.log.store import StoreUnavailable
 from banner.web.app import create_app
 from banner.web.extension import Banner
-from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN
+from tests.factories import KEY_NEW, KEY_OLD, SHOP_ORIGIN, paths
 
 SITE = "tokodemo"
 
@@ -127,8 +127,10 @@ def test_an_invalid_file_keeps_the_helpers_answering(
     assert ask(checking_app, "/has", old) == (200, False)
 
 
-def test_the_service_verify_and_record_learn_a_policy_bump(path: Path, database_url: str) -> None:
-    app = create_app(load_config(path, env={}))
+def test_the_service_verify_and_record_learn_a_policy_bump(
+    path: Path, database_url: str, post_path: str
+) -> None:
+    app = create_app(load_config(path, env={}), **paths(post_path))
     client = app.test_client()
     old = token(3)
     verify = {"site": SITE, "token": old}
@@ -154,8 +156,10 @@ def test_the_service_verify_and_record_learn_a_policy_bump(path: Path, database_
     app.extensions["banner"].log.dispose()
 
 
-def test_the_loader_is_rebuilt_for_the_new_version(path: Path, database_url: str) -> None:
-    app = create_app(load_config(path, env={}))
+def test_the_loader_is_rebuilt_for_the_new_version(
+    path: Path, database_url: str, post_path: str
+) -> None:
+    app = create_app(load_config(path, env={}), **paths(post_path))
     client = app.test_client()
     before = client.get(f"/s/{SITE}/loader.js").get_data(as_text=True)
     write(path, database_url, 4)
@@ -188,8 +192,8 @@ def test_the_middleware_refuses_an_unknown_site_at_start(path: Path) -> None:
         ConsentMiddleware.from_config(lambda e, s: [], path, site="nope", env={})
 
 
-def test_a_site_removed_from_the_file_is_gone_at_once(path: Path) -> None:
-    app = create_app(load_config(path, env={}))
+def test_a_site_removed_from_the_file_is_gone_at_once(path: Path, post_path: str) -> None:
+    app = create_app(load_config(path, env={}), **paths(post_path))
     service = app.extensions["banner"].service
     path.write_text(path.read_text().replace(f"[sites.{SITE}]", "[sites.tokolain]"))
     os.utime(path, ns=(1_800_000_000_000_000_000, 1_800_000_000_000_000_000))

@@ -18,7 +18,7 @@ from banner.log.export import write_csv, write_jsonl
 from banner.log.schema import SCHEMA_VERSION
 from banner.log.store import ConsentLog
 from banner.web.state import BannerState
-from tests.factories import make_config
+from tests.factories import make_config, paths
 from tests.web.test_api import GOOD, post
 from tests.web.test_pages import open_page, returned_token, submit, text
 
@@ -138,10 +138,10 @@ def test_preference_page_names_recipients_rights_and_contact(client: FlaskClient
         assert words in page, words
 
 
-def test_times_follow_the_sites_zone(database_url: str) -> None:
+def test_times_follow_the_sites_zone(database_url: str, post_path: str) -> None:
     from banner.web.app import create_app
 
-    app = create_app(make_config(database_url, timezone="Asia/Jayapura"))
+    app = create_app(make_config(database_url, timezone="Asia/Jayapura"), **paths(post_path))
     client = app.test_client()
     consent_id = post(client, {**GOOD}).get_json()["consent_id"]
     page = text(client.get(f"/s/tokodemo/receipt/{consent_id}?lang=id"))

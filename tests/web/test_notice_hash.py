@@ -28,7 +28,7 @@ from banner.core.config import load_config
 from banner.log.schema import notices
 from banner.web.app import create_app
 from banner.web.state import BannerState
-from tests.factories import KEY_NEW, SHOP_ORIGIN
+from tests.factories import KEY_NEW, SHOP_ORIGIN, paths
 
 HEADERS = {"Origin": SHOP_ORIGIN}
 
@@ -79,9 +79,9 @@ def path(tmp_path: Path, database_url: str) -> Path:
 
 
 @pytest.fixture
-def live(path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def live(path: Path, monkeypatch: pytest.MonkeyPatch, post_path: str) -> Iterator[Flask]:
     monkeypatch.setattr(config_watch, "RELOAD_INTERVAL", 0.0)
-    app = create_app(load_config(path, env={}))
+    app = create_app(load_config(path, env={}), **paths(post_path))
     yield app
     app.extensions["banner"].log.dispose()
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from banner.core.config import BannerConfig, parse_config
 from banner.web.app import create_app
-from tests.factories import SHOP_ORIGIN, document, make_config, with_notice
+from tests.factories import SHOP_ORIGIN, document, make_config, paths, with_notice
 from tests.processes import ServerProcess, free_port, post_json, write_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the tests
@@ -39,8 +39,8 @@ def limited_config(database_url: str) -> BannerConfig:
 
 
 @pytest.fixture
-def limited_app(limited_config: BannerConfig) -> Iterator[Flask]:
-    app = create_app(limited_config)
+def limited_app(limited_config: BannerConfig, post_path: str) -> Iterator[Flask]:
+    app = create_app(limited_config, **paths(post_path))
     yield app
     app.extensions["banner"].log.dispose()
 
@@ -167,11 +167,11 @@ def test_no_limiter_hook_runs_on_every_request(limited_app: Flask) -> None:
     assert not any(owner.startswith("flask_limiter") for owner in owners), owners
 
 
-def test_an_unreachable_limit_storage_is_a_503_not_a_500(tmp_path: Path) -> None:
+def test_an_unreachable_limit_storage_is_a_503_not_a_500(tmp_path: Path, post_path: str) -> None:
     """Redis down (a port nothing listens on): nothing recorded, the loader retries."""
     doc = document(f"sqlite:///{tmp_path / 'down.db'}")
     doc["banner"]["rate_limit_storage"] = f"redis://127.0.0.1:{free_port()}/0"
-    app = create_app(parse_config(doc, "test.toml", {}))
+    app = create_app(parse_config(doc, "test.toml", {}), **paths(post_path))
     client = app.test_client()
     body = {"site": "tokodemo", "granted": [], "language": "id", "policy_version": 3}
     answer = client.post("/api/v1/consent", json=body, headers={"Origin": SHOP_ORIGIN})

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from banner.log.group_commit import GroupCommitLog
 from banner.web.app import create_app
 from banner.web.state import BannerState
-from tests.factories import make_config
+from tests.factories import make_config, paths
 from tests.web.test_api import GOOD, post
 from tests.web.test_pages import open_page, returned_token, submit
 
@@ -174,9 +174,11 @@ choices = st.lists(st.sampled_from(CATEGORIES), unique=True, max_size=3)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def shared_app(request: pytest.FixtureRequest, database_url: str) -> Iterator[Flask]:
+def shared_app(
+    request: pytest.FixtureRequest, database_url: str, post_path: str
+) -> Iterator[Flask]:
     url = database_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    app = create_app(make_config(url))
+    app = create_app(make_config(url), **paths(post_path))
     assert isinstance(app.extensions["banner"].log, GroupCommitLog)
     yield app
     app.extensions["banner"].log.dispose()

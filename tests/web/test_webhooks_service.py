@@ -15,7 +15,7 @@ from flask import Flask
 from banner.log.schema import webhook_outbox
 from banner.web.app import create_app
 from banner.web.webhooks import delivery_of, start_delivery
-from tests.factories import SHOP_ORIGIN, make_config, with_notice
+from tests.factories import SHOP_ORIGIN, make_config, paths, with_notice
 from tests.webhook_receiver import Receiver, independent_check
 
 SECRET = "a-webhook-secret-0123456789"
@@ -35,12 +35,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def hooked(tmp_path: Path, receiver: Receiver) -> Iterator[Flask]:
+def hooked(tmp_path: Path, receiver: Receiver, post_path: str) -> Iterator[Flask]:
     config = make_config(
         f"sqlite:///{tmp_path / 'hooks.db'}",
         webhooks={"crm": {"url": receiver.url, "secret": SECRET}},
     )
-    app = create_app(config)
+    app = create_app(config, **paths(post_path))
     app.config["TESTING"] = True
     yield app
     app.extensions["banner"].log.dispose()
