@@ -256,8 +256,10 @@ class GroupCommitLog(ConsentLog):
                 batch.extend(joined)  # answered with the batch, whatever happens
                 prepared.update(tree.prepare(e.decision for e in joined))
                 latest = self._latest_of(conn, batch)
+                # what was read, before settling adds the batch's own
+                before = {e.key: latest.get(e.key) for e in batch if not e.fresh}
                 written = [e.decision for e in batch if _settle(e, latest)]
-                self.insert(conn, written, prepared)
+                self.insert(conn, written, prepared, before)
         except SQLAlchemyError as exc:
             _fail(batch, translate_error(exc))
         except Exception as exc:  # a failure of the batch itself: nobody is acknowledged

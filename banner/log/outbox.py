@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from banner.core.config_model import BannerConfig
 from banner.core.config_webhooks import EVENT_OF_ACTION
-from banner.log.rows import Decision, as_utc
+from banner.log.rows import Before, Decision, as_utc
 from banner.log.rows import decision as decision_of
 from banner.log.schema import consent_log, webhook_outbox
 from banner.log.subjects import subject_of
@@ -36,8 +36,13 @@ class Outbox:
         self.config = config
 
     def __call__(
-        self, conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str, Any]]
+        self,
+        conn: sa.Connection,
+        decisions: Sequence[Decision],
+        rows: list[dict[str, Any]],
+        before: Before,
     ) -> None:
+        del before
         sites = self.config().sites
         now = datetime.now(UTC)
         events = [

@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from banner.core.config import BannerConfig
 from banner.log import tree
 from banner.log.direct import Direct, InList
-from banner.log.rows import Decision, as_utc
+from banner.log.rows import Before, Decision, as_utc
 from banner.log.schema import consent_log, rollup_days, rollup_zones
 from banner.log.store import ConsentLog, translate_error
 
@@ -88,23 +88,33 @@ class Rollups:
         return ZoneInfo(self.zones.get(site, "UTC"))
 
     def __call__(
-        self, conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str, Any]]
+        self,
+        conn: sa.Connection,
+        decisions: Sequence[Decision],
+        rows: list[dict[str, Any]],
+        before: Before,
     ) -> None:
         items = [
             Item(d.site, d.consent_id, d.recorded_at, d.action, d.granted, r["log_index"])
             for d, r in zip(decisions, rows, strict=True)
         ]
-        self.tally(conn, items)
+        self.tally(conn, items, before=before)
 
     def tally(
-        self, conn: sa.Connection, items: Sequence[Item], zones: Mapping[str, str] | None = None
+        self,
+        conn: sa.Connection,
+        items: Sequence[Item],
+        zones: Mapping[str, str] | None = None,
+        before: Before = None,
     ) -> None:
         """Add ``items`` (stored, in log order per site) to the roll-ups.
 
         Each site counts in the zone its roll-ups were built in (read here, in
         the transaction), not the config's: an instance started before a change
         of ``timezone`` keeps them consistent until a start rebuilds them. A
-        site without roll-ups yet is left to that rebuild.
+        site without roll-ups yet is left to that rebuild. ``before`` (the
+        newest earlier row of each consent id, read by the writer under the
+        same lock) spares the look-up of earlier rows where it answers it.
         """
         sites = sorted({i.site for i in items})
         if zones is None:
@@ -115,7 +125,7 @@ class Rollups:
                 continue
             mine = [i for i in items if i.site == site]
             zone = ZoneInfo(zones[site])
-            count(mine, zone, _earlier(conn, site, zone, mine), deltas)
+            count(mine, zone, _earlier(conn, site, zone, mine, before), deltas)
         upsert(conn, deltas)
 
 
@@ -142,15 +152,24 @@ def count(items: Sequence[Item], zone: ZoneInfo, last: Last, deltas: Counter[Key
         last[(item.consent_id, day)] = item.granted
 
 
-def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item]) -> Last:
+def _earlier(
+    conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Item], before: Before = None
+) -> Last:
     """Per (consent id, day) of ``items``: the grants of its last earlier row that day.
 
-    The look-up goes by consent id (``(site || '')`` keeps the planners off
-    the site's time index, which would read the whole day).
+    ``before`` answers for a consent id with no earlier row, or whose newest
+    earlier row is of the item's day (then it is that day's last); the others
+    are looked up by consent id (``(site || '')`` keeps the planners off the
+    site's time index, which would read the whole day).
     """
+    first = min(i.log_index for i in items)
+    last: Last = {}
+    if before is not None:
+        items, last = _known(site, zone, items, before)
+        if not items:
+            return last
     wanted = {(i.consent_id, local_day(i.recorded_at, zone)) for i in items}
     days = sorted({day for _, day in wanted})
-    first = min(i.log_index for i in items)
     found: dict[tuple[str, date], tuple[int, tuple[str, ...]]] = {}
     ids = sorted({i.consent_id for i in items})
     bounds = {
@@ -164,7 +183,39 @@ def _earlier(conn: sa.Connection, site: str, zone: ZoneInfo, items: Sequence[Ite
             key = (row.consent_id, local_day(row.recorded_at, zone))
             if key in wanted and (key not in found or found[key][0] < row.log_index):
                 found[key] = (row.log_index, tuple(json.loads(row.granted)))
-    return {key: granted for key, (_, granted) in found.items()}
+    return last | {key: granted for key, (_, granted) in found.items()}
+
+
+def _known(
+    site: str,
+    zone: ZoneInfo,
+    items: Sequence[Item],
+    before: Mapping[tuple[str, str], Decision | None],
+) -> tuple[list[Item], Last]:
+    """What ``before`` tells of ``items``' earlier rows, and the items it cannot answer.
+
+    The newest earlier row of a consent id has the highest ``log_index`` of
+    its rows: when it is of the item's day it is that day's last. None at
+    all: no earlier row that day. Of another day: an older row may still be of
+    that day (clocks of several instances), so that item is looked up, as is
+    one ``before`` does not cover (a consent id the writer did not read).
+    """
+    last: Last = {}
+    unknown: list[Item] = []
+    for item in items:
+        key = (item.consent_id, site)
+        if key not in before:
+            unknown.append(item)
+            continue
+        newest = before[key]
+        if newest is None:
+            continue
+        day = local_day(item.recorded_at, zone)
+        if local_day(newest.recorded_at, zone) == day:
+            last[(item.consent_id, day)] = newest.granted
+        else:
+            unknown.append(item)
+    return unknown, last
 
 
 # The statements of every batch, built once (building and keying one costs more

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,12 @@ class Decision:
         fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat()
         fields["granted"], fields["denied"] = list(self.granted), list(self.denied)
         return fields
+
+
+#: The newest row of each ``(consent_id, site)`` of a write's decisions before
+#: the write, read under its lock (``None``: that consent id had no row there;
+#: a key missing: not read); ``None``: nothing read.
+Before = Mapping[tuple[str, str], Decision | None] | None
 
 
 #: Fields of a :class:`Decision` that stay in the database (no export, receipt or output).

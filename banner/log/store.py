@@ -24,7 +24,7 @@ from banner.log import subjects, tree
 from banner.log.direct import Direct
 from banner.log.migrations import current_version, migrate
 from banner.log.purge import purge_in_batches
-from banner.log.rows import NOT_COLUMNS
+from banner.log.rows import NOT_COLUMNS, Before
 from banner.log.rows import PRIVATE as PRIVATE
 from banner.log.rows import Decision as Decision
 from banner.log.rows import as_utc as as_utc
@@ -47,8 +47,8 @@ class StoreUnavailable(Exception):
         self.retry_after = retry_after
 
 
-#: Work done in a decision's own transaction: ``(conn, decisions, row values)``.
-Companion = Callable[[sa.Connection, Sequence[Decision], list[dict[str, Any]]], None]
+#: Work done in a decision's own transaction: ``(conn, decisions, row values, before)``.
+Companion = Callable[[sa.Connection, Sequence[Decision], list[dict[str, Any]], Before], None]
 
 
 class StoreFull(StoreUnavailable):
@@ -209,11 +209,13 @@ class ConsentLog:
         conn: sa.Connection,
         decisions: Sequence[Decision],
         prepared: tree.Prepared | None = None,
+        before: Before = None,
     ) -> None:
         """Number, insert and accompany ``decisions`` inside the caller's transaction.
 
         Both write paths (:meth:`append` and the group commit) store rows
-        only through here, so every companion sees every decision.
+        only through here, so every companion sees every decision. ``before``:
+        what the group commit read of the consent ids' rows under its lock.
         """
         if not decisions:
             return
@@ -221,7 +223,7 @@ class ConsentLog:
         tree.append(conn, decisions, rows, prepared)
         _INSERT.run(conn, rows)
         for companion in self.companions:
-            companion(conn, decisions, rows)
+            companion(conn, decisions, rows, before)
 
     def appended(self, sites: set[str]) -> None:
         """Tell the listeners that ``sites`` got rows; their failures are theirs."""

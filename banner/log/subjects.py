@@ -20,16 +20,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from banner.core.subject import SKEW_SECONDS, TOKEN_SECONDS
-from banner.log.rows import Decision, decision
+from banner.log.rows import Before, Decision, decision
 from banner.log.schema import consent_log, subject_forgotten, subject_links
 
 #: How long a forgotten subject is remembered: the life of a token it may have had.
 TOMBSTONE = timedelta(seconds=TOKEN_SECONDS + 2 * SKEW_SECONDS)
 
 
-def link(conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str, Any]]) -> None:
+def link(
+    conn: sa.Connection, decisions: Sequence[Decision], rows: list[dict[str, Any]], before: Before
+) -> None:
     """Companion: link each decision's consent id to its subject (one subject per id)."""
-    del rows
+    del rows, before
     wanted = {(d.site, d.consent_id): d for d in decisions if d.subject}
     for (site, consent_id), made in wanted.items():
         put(conn, site, consent_id, made.subject, made.recorded_at)
