@@ -36,9 +36,11 @@ def batches_of(log: GroupCommitLog) -> list[list[str]]:
     seen: list[list[str]] = []
     insert = log.insert
 
-    def recording(conn: sa.Connection, decisions: Any, prepared: Any = None) -> None:
+    def recording(
+        conn: sa.Connection, decisions: Any, prepared: Any = None, before: Any = None
+    ) -> None:
         seen.append([d.consent_id for d in decisions])
-        insert(conn, decisions, prepared)
+        insert(conn, decisions, prepared, before)
 
     log.insert = recording  # type: ignore[method-assign]
     return seen
