@@ -31,6 +31,9 @@ class _Ready:
     #: parameter names in the order of the SQL's placeholders; ``None``: named placeholders
     order: tuple[str, ...] | None
     processors: dict[str, Callable[[Any], Any]]
+    #: ``order``, and the place of each parameter with a processor, with it
+    names: tuple[str, ...] = ()
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
 
 
 class Direct:
@@ -57,8 +60,11 @@ class Direct:
                     processors[name] = process
             positional = getattr(compiled, "positional", False)
             order = tuple(compiled.positiontup or ()) if positional else None  # type: ignore[attr-defined]
+            processed = tuple(
+                (n, processors[name]) for n, name in enumerate(order or ()) if name in processors
+            )
             found = self._ready[(dialect.name, dialect.driver)] = _Ready(
-                compiled.string, order, processors
+                compiled.string, order, processors, order or (), processed
             )
         return found
 
@@ -77,10 +83,12 @@ def _params(ready: _Ready, values: Values) -> Any:
         for name, process in processors.items():
             named[name] = process(named[name])
         return named
-    return tuple(
-        processors[name](values[name]) if name in processors else values[name]
-        for name in ready.order
-    )
+    if not ready.processed:
+        return tuple([values[name] for name in ready.names])
+    params = [values[name] for name in ready.names]
+    for n, process in ready.processed:
+        params[n] = process(params[n])
+    return tuple(params)
 
 
 class InList:
@@ -109,6 +117,7 @@ class InList:
         self.build, self.name, self.kind, self.most = build, name, kind, most
         self.expanding = build(sa.bindparam(name, expanding=True, type_=kind))
         self._by_length: dict[int, sa.Executable] = {}
+        self._direct: dict[int, Direct] = {}
 
     def statement(self, length: int) -> sa.Executable:
         """The statement for a list of ``length`` items."""
@@ -132,3 +141,20 @@ class InList:
         else:
             params.update((f"{self.name}_{n}", item) for n, item in enumerate(items))
         return conn.execute(self.statement(len(items)), params)
+
+    def run_direct(
+        self, conn: sa.Connection, items: Sequence[Any], values: Values | None = None
+    ) -> CursorResult[Any]:
+        """:meth:`run` through :class:`Direct`: rows as the driver gives them.
+
+        For statements whose result columns need no conversion (text, integers):
+        SQLAlchemy's result types are not applied.
+        """
+        if not items or len(items) > self.most:
+            return self.run(conn, items, values)
+        direct = self._direct.get(len(items))
+        if direct is None:
+            direct = self._direct[len(items)] = Direct(self.statement(len(items)))
+        params = dict(values or {})
+        params.update((f"{self.name}_{n}", item) for n, item in enumerate(items))
+        return direct.run(conn, params)

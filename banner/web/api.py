@@ -24,6 +24,7 @@ from banner.web.consent_post import (
     cors_headers,
     decide,
     iso,
+    read,
     site_named,
     store_down,
 )
@@ -116,7 +117,7 @@ def caller() -> Caller:
         forwarded_for=request.headers.get("X-Forwarded-For"),
         gpc=request.headers.get("Sec-GPC") == "1",
         secure=request.is_secure,
-        url_root=request.url_root,
+        root=lambda: request.url_root,
     )
 
 
@@ -127,7 +128,8 @@ def consent() -> Response:
     Under ``banner serve`` this view answers only what :mod:`banner.web.fast_consent`
     hands on; both call :func:`banner.web.consent_post.decide`.
     """
-    answer = decide(state(), request.get_data(cache=False), request.content_type, caller())
+    document = read(request.get_data(cache=False), request.content_type)
+    answer = decide(state(), document, caller())
     response = Response(json_bytes(answer.body), 201, mimetype="application/json")
     if answer.set_cookie is not None:
         response.headers.add("Set-Cookie", answer.set_cookie)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,8 +76,9 @@ class Caller:
     gpc: bool
     #: The request came over HTTPS (the server-set cookie is ``Secure`` then).
     secure: bool
-    #: The service's root URL as this request sees it (for the UI files' names).
-    url_root: str
+    #: The service's root URL as this request sees it (for the UI files' names),
+    #: worked out only when a refusal names them.
+    root: Callable[[], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +124,12 @@ def check_origin(site: SiteConfig, origin: str | None) -> str:
     return str(origin)
 
 
-def decide(banner: BannerState, raw: bytes, content_type: str | None, caller: Caller) -> Answer:
-    """Read, check and record one decision; the answer is built once the row is committed.
+def decide(banner: BannerState, document: dict[str, Any], caller: Caller) -> Answer:
+    """Check and record one decision (a body read by :func:`read`); answer once it is committed.
 
-    :raises banner.web.errors.ApiError: the body, a field, the origin, the
-        notice or the consent id's ownership is refused, or the log is down;
-        nothing was recorded.
+    :raises banner.web.errors.ApiError: a field, the origin, the notice or the
+        consent id's ownership is refused, or the log is down; nothing was recorded.
     """
-    document = body.parse_json_object(raw, content_type)
     site = site_named(banner.service, document)
     origin = check_origin(site, caller.origin)
     recorded = record(banner, decision_request(banner, document, site, origin, caller), caller)
@@ -150,6 +150,14 @@ def decide(banner: BannerState, raw: bytes, content_type: str | None, caller: Ca
     }
     cookie = consent_cookie(site, recorded.token, caller.secure) if site.cookie_domain else None
     return Answer(answer, cookie)
+
+
+def read(raw: bytes, content_type: str | None) -> dict[str, Any]:
+    """The POST's body as a JSON object.
+
+    :raises banner.web.errors.ApiError: not JSON, not an object, or of another type.
+    """
+    return body.parse_json_object(raw, content_type)
 
 
 def consent_cookie(site: SiteConfig, token: str, secure: bool) -> str:
@@ -191,7 +199,7 @@ def _policy_version(
             f"policy version {version} was replaced by {site.policy_version}; show the new notice",
             "policy_version",
             policy_version=site.policy_version,
-            ui=current_ui(banner, site, caller.url_root),
+            ui=current_ui(banner, site, caller.root()),
         )
     if version > site.policy_version:
         raise BadField(f"policy_version {version} does not exist yet", "policy_version")
@@ -298,7 +306,7 @@ def record(banner: BannerState, decision: DecisionRequest, caller: Caller) -> Re
         ) from None
     except NoticeChanged as exc:
         site = banner.service.site(decision.site)
-        ui = current_ui(banner, site, caller.url_root) if site else ""
+        ui = current_ui(banner, site, caller.root()) if site else ""
         raise NoticeChangedError(
             f"the notice shown (policy version {exc.shown_version}) was replaced by version "
             f"{exc.current}; show the current notice and ask again",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.http import HTTP_STATUS_CODES
@@ -26,7 +27,7 @@ from werkzeug.wsgi import get_current_url
 
 from banner.log.store import StoreUnavailable
 from banner.web import rate_limits, webhooks
-from banner.web.consent_post import Caller, cors_headers, decide, store_down
+from banner.web.consent_post import Caller, cors_headers, decide, read, store_down
 from banner.web.errors import ApiError, BadBody, InternalError, json_bytes
 from banner.web.request_body import MAX_BODY_BYTES
 from banner.web.state import EXTENSION_KEY, BannerState
@@ -67,7 +68,7 @@ def caller_of(environ: WSGIEnvironment) -> Caller:
         forwarded_for=environ.get("HTTP_X_FORWARDED_FOR"),
         gpc=environ.get("HTTP_SEC_GPC") == "1",
         secure=environ.get("wsgi.url_scheme") == "https",
-        url_root=get_current_url(environ, root_only=True),
+        root=partial(get_current_url, environ, root_only=True),
     )
 
 
@@ -104,15 +105,22 @@ class FastConsent:
         try:
             raw = _read(environ, length)
             webhooks.start_once(self.flask_app)
+            document = _document(raw, environ.get("CONTENT_TYPE"))
             gate = self.banner.extras.get(rate_limits.GATES, {}).get(ENDPOINT)
-            if gate is not None:
-                site = rate_limits.site_in_body(raw)
+            if gate is not None:  # counted before the body is judged, as the Flask view's
+                site = (
+                    _site_key(document)
+                    if isinstance(document, dict)
+                    else rate_limits.site_in_body(raw)
+                )
                 gate.check(
                     rate_limits.key_of(
                         self.banner.config, caller.remote_addr, caller.forwarded_for, site
                     )
                 )
-            answer = decide(self.banner, raw, environ.get("CONTENT_TYPE"), caller)
+            if isinstance(document, ApiError):
+                raise document
+            answer = decide(self.banner, document, caller)
         except ApiError as error:
             return _error(error)
         except rate_limits.LimitReached as reached:
@@ -127,6 +135,20 @@ class FastConsent:
         if answer.set_cookie is not None:
             headers.append(("Set-Cookie", answer.set_cookie))
         return 201, headers, payload
+
+
+def _document(raw: bytes, content_type: str | None) -> dict[str, Any] | ApiError:
+    """The body read once, for the rate limit's key and the rules; or why it cannot be."""
+    try:
+        return read(raw, content_type)
+    except ApiError as error:
+        return error
+
+
+def _site_key(document: dict[str, Any]) -> str:
+    """The count's site, as :func:`banner.web.rate_limits.site_in_body` finds it."""
+    site = document.get("site")
+    return site if isinstance(site, str) else "-"
 
 
 def _read(environ: WSGIEnvironment, length: int) -> bytes:
