@@ -145,14 +145,20 @@ def batch_side(database: str, batches: int, size: int) -> list[float]:
                 user_agent="wrk",
             )
 
+        held: list[Any] = []  # the writer thread's connection, kept between batches
+
         def run(count: int) -> None:
             for _ in range(count):
                 batch = [Entry(decision(), False, None) for _ in range(size)]
-                log.commit_batch(batch)
+                log.commit_batch(batch, held)
                 assert all(e.error is None for e in batch)
 
         run(50)  # warm-up
-        return thread_ms(run, batches, size)
+        try:
+            return thread_ms(run, batches, size)
+        finally:
+            for conn in held:
+                conn.close()
 
 
 def main(argv: list[str]) -> None:

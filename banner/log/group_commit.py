@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import os
 import queue
 import threading
 import time
 import weakref
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,22 +181,28 @@ class GroupCommitLog(ConsentLog):
             self._writer.start()
 
     def _run(self) -> None:
-        while True:
-            try:
-                first = self._next(IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty() and not self._carried:
-                        self._writer = None
-                        return
-                continue
-            if first is _STOP:
-                self.commit_batch(self._drain())
-                return
-            batch, stop = self._gather(first)
-            self.commit_batch(batch)
-            if stop:
-                return
+        """The writer: one connection while it runs, opened again after a failed batch."""
+        held: list[sa.Connection] = []
+        try:
+            while True:
+                try:
+                    first = self._next(IDLE_SECONDS)
+                except queue.Empty:
+                    with self._lock:
+                        if self._queue.empty() and not self._carried:
+                            self._writer = None
+                            return
+                    continue
+                if first is _STOP:
+                    self.commit_batch(self._drain(), held)
+                    return
+                batch, stop = self._gather(first)
+                self.commit_batch(batch, held)
+                if stop:
+                    return
+        finally:
+            for conn in held:
+                conn.close()
 
     def _gather(self, first: Entry) -> tuple[list[Entry], bool]:
         batch = [first]
@@ -243,13 +250,18 @@ class GroupCommitLog(ConsentLog):
             if entry is not _STOP:
                 rest.append(entry)
 
-    def commit_batch(self, batch: list[Entry]) -> None:
-        """Write ``batch`` in one transaction and answer each entry."""
+    def commit_batch(self, batch: list[Entry], held: list[sa.Connection] | None = None) -> None:
+        """Write ``batch`` in one transaction and answer each entry.
+
+        :param held: the writer's connection, kept from batch to batch (a pool
+            check-out and its reset cost as much as a statement): empty, one is
+            opened into it; after a failure it is closed and taken out.
+        """
         if not batch:
             return
         prepared = tree.prepare(e.decision for e in batch)  # JSON work before the lock
         try:
-            with self.engine.begin() as conn:
+            with self._writing(held) as conn:
                 sites = {e.decision.site for e in batch}
                 tree.lock_sites(conn, sites)
                 joined = self._join(batch, sites)
@@ -261,13 +273,27 @@ class GroupCommitLog(ConsentLog):
                 written = [e.decision for e in batch if _settle(e, latest)]
                 self.insert(conn, written, prepared, before)
         except SQLAlchemyError as exc:
+            _drop(held)
             _fail(batch, translate_error(exc))
         except Exception as exc:  # a failure of the batch itself: nobody is acknowledged
+            _drop(held)
             _fail(batch, StoreUnavailable(f"batch failed: {type(exc).__name__}"))
         else:
             for entry in batch:
                 entry.done.set()
             self.appended({e.decision.site for e in batch if e.writes})
+
+    @contextlib.contextmanager
+    def _writing(self, held: list[sa.Connection] | None) -> Iterator[sa.Connection]:
+        """A transaction on the held connection (opened if there is none), or on the pool's."""
+        if held is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        if not held:
+            held.append(self.engine.connect())
+        with held[0].begin():
+            yield held[0]
 
     def _latest_of(self, conn: sa.Connection, batch: list[Entry]) -> dict[_Key, Decision]:
         """The newest row of every consent id of ``batch``, read under the write's lock."""
@@ -319,6 +345,13 @@ def _settle(entry: Entry, latest: dict[_Key, Decision]) -> bool:
     entry.writes = True
     latest[entry.key] = decision
     return True
+
+
+def _drop(held: list[sa.Connection] | None) -> None:
+    """Close the writer's connection after a failed batch: the next one opens another."""
+    while held:
+        with contextlib.suppress(SQLAlchemyError):  # already unusable: the pool lets it go
+            held.pop().close()
 
 
 def _fail(batch: list[Entry], error: StoreUnavailable) -> None:

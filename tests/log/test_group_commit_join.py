@@ -60,14 +60,14 @@ def site_locked(log: GroupCommitLog, site: str) -> Iterator[None]:
 
 def writer_waits(log: GroupCommitLog) -> threading.Event:
     """Set when the group commit's writer begins a transaction (then it waits for the lock)."""
-    waiting, begin = threading.Event(), log.engine.begin
+    waiting, writing = threading.Event(), log._writing
 
-    def signalling() -> Any:
+    def signalling(held: Any) -> Any:
         if threading.current_thread().name == "banner-group-commit":
             waiting.set()
-        return begin()  # SQLite's BEGIN IMMEDIATE waits here, PostgreSQL's lock just after
+        return writing(held)  # SQLite's BEGIN IMMEDIATE waits in it, PostgreSQL's lock just after
 
-    log.engine.begin = signalling  # type: ignore[method-assign]
+    log._writing = signalling  # type: ignore[method-assign]
     return waiting
 
 
