@@ -1,19 +1,23 @@
-"""The group commit's write statements, run with less of SQLAlchemy's work per execution.
+"""The group commit's write statements, run on the driver itself.
 
 Every batch runs the same few statements (its numbering, the rows' insert, the
-roll-ups' upsert), so each is compiled once per dialect with SQLAlchemy: its
-SQL text, the order of its parameters and the bind processors of their types
-(a time as SQLite stores it, a boolean as an integer). It is then run with
-:meth:`sqlalchemy.engine.Connection.exec_driver_sql`, which still wraps the
-driver's errors (the log's :class:`~banner.log.store.StoreUnavailable` comes
-from them), invalidates a connection found dead and runs the connection's
-events; what is skipped is the execution context of a Core statement, most of
-SQLAlchemy's cost per statement (issue 24: 49 against 28 us on SQLite for the
-numbering). The SQL sent is the SQL SQLAlchemy would send.
+roll-ups' zones and upsert), so each is compiled once per dialect with
+SQLAlchemy: its SQL text, the order of its parameters and the bind processors
+of their types (a time as SQLite stores it, a boolean as an integer). It is
+then run on the connection's own driver cursor, in the transaction the
+SQLAlchemy connection began. A driver error is wrapped as SQLAlchemy wraps it
+(:meth:`sqlalchemy.exc.DBAPIError.instance`, so the log's
+:class:`~banner.log.store.StoreUnavailable` comes from it as from any other
+statement) and a connection found dead is invalidated. What is skipped is all
+of SQLAlchemy's execution machinery, its ``before_cursor_execute`` events
+included: even :meth:`~sqlalchemy.engine.Connection.exec_driver_sql` cost a
+batch of four decisions about a quarter of its CPU (issue 24). The SQL sent is
+the SQL SQLAlchemy would send.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,12 +72,61 @@ class Direct:
             )
         return found
 
-    def run(self, conn: sa.Connection, values: Values | Sequence[Values]) -> CursorResult[Any]:
-        """Run with ``values`` (one mapping, or several for ``executemany``)."""
+    def run(self, conn: sa.Connection, values: Values | Sequence[Values]) -> Ran:
+        """Run with ``values`` (one mapping, or several for ``executemany``) on the driver.
+
+        :raises sqlalchemy.exc.DBAPIError: the driver's error, as SQLAlchemy wraps it.
+        """
         ready = self._for(conn.dialect)
-        if isinstance(values, Mapping):
-            return conn.exec_driver_sql(ready.sql, _params(ready, values))
-        return conn.exec_driver_sql(ready.sql, [_params(ready, v) for v in values])
+        many = not isinstance(values, Mapping)
+        params: Any = (
+            [_params(ready, v) for v in values] if many else _params(ready, values)  # type: ignore[arg-type]
+        )
+        return _on_driver(conn, ready.sql, params, many)
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    """The rows a statement run on the driver returned (none for most writes)."""
+
+    rows: list[tuple[Any, ...]]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or ``None``."""
+        return self.rows[0][0] if self.rows else None
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+def _on_driver(conn: sa.Connection, sql: str, params: Any, many: bool) -> Ran:
+    """``sql`` on ``conn``'s driver cursor, in its transaction; errors as SQLAlchemy's."""
+    dialect = conn.dialect
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+        rows = [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    except dialect.loaded_dbapi.Error as exc:
+        dead = dialect.is_disconnect(exc, raw, cursor)
+        if dead:
+            conn.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(
+            sql,
+            params,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=dead,
+            dialect=dialect,
+            ismulti=many,
+        ) from exc
+    finally:
+        with contextlib.suppress(Exception):  # a dead connection's cursor may not close
+            cursor.close()
+    return Ran(rows)
 
 
 def _params(ready: _Ready, values: Values) -> Any:
@@ -144,17 +197,17 @@ class InList:
 
     def run_direct(
         self, conn: sa.Connection, items: Sequence[Any], values: Values | None = None
-    ) -> CursorResult[Any]:
+    ) -> list[tuple[Any, ...]]:
         """:meth:`run` through :class:`Direct`: rows as the driver gives them.
 
         For statements whose result columns need no conversion (text, integers):
         SQLAlchemy's result types are not applied.
         """
         if not items or len(items) > self.most:
-            return self.run(conn, items, values)
+            return [tuple(row) for row in self.run(conn, items, values)]
         direct = self._direct.get(len(items))
         if direct is None:
             direct = self._direct[len(items)] = Direct(self.statement(len(items)))
         params = dict(values or {})
         params.update((f"{self.name}_{n}", item) for n, item in enumerate(items))
-        return direct.run(conn, params)
+        return direct.run(conn, params).rows

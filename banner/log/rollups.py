@@ -118,7 +118,7 @@ class Rollups:
         """
         sites = sorted({i.site for i in items})
         if zones is None:
-            zones = {str(r.site): str(r.zone) for r in _ZONES.run_direct(conn, sites)}
+            zones = {str(site): str(zone) for site, zone in _ZONES.run_direct(conn, sites)}
         deltas: Counter[Key] = Counter()
         for site in sites:
             if site not in zones:

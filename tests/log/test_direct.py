@@ -96,3 +96,35 @@ def test_a_list_of_any_length_finds_what_the_expanding_parameter_finds(
         assert [r.name for r in found] == [r.name for r in expected] == wanted
         assert all(r.at.replace(tzinfo=UTC) == AT for r in found)
     assert (by_name.statement(length) is by_name.expanding) == (length > 64)
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_log_answers_it(engine: sa.Engine) -> None:
+    """A statement run on the driver fails as through SQLAlchemy: the same exception class."""
+    from banner.log.store import StoreUnavailable, translate_error
+
+    direct = Direct(ITEMS.insert(), [c.key for c in ITEMS.c])
+    with engine.connect() as conn:
+        with conn.begin():
+            direct.run(conn, rows(1))
+        with pytest.raises(sa.exc.IntegrityError) as raised, conn.begin():
+            direct.run(conn, rows(1))  # the same primary key again
+        assert raised.value.orig is not None and "item-0" in str(raised.value.params)
+        with pytest.raises(sa.exc.IntegrityError) as through, conn.begin():
+            conn.execute(ITEMS.insert(), rows(1))
+        assert type(through.value) is type(raised.value)
+        assert isinstance(translate_error(raised.value), StoreUnavailable)
+        with conn.begin():  # the connection goes on after its transaction rolled back
+            assert conn.execute(sa.select(sa.func.count()).select_from(ITEMS)).scalar() == 1
+
+
+def test_the_zones_of_a_list_come_back_as_driver_rows(engine: sa.Engine) -> None:
+    by_name = InList(
+        lambda names: sa.select(ITEMS.c.name, ITEMS.c.n).where(ITEMS.c.name.in_(names)),
+        "names",
+        ITEMS.c.name.type,
+    )
+    with engine.begin() as conn:
+        conn.execute(ITEMS.insert(), rows(5))
+        found = sorted(by_name.run_direct(conn, ["item-1", "item-3", "nothing"]))
+        assert found == [("item-1", 1), ("item-3", 3)]
+        assert by_name.run_direct(conn, []) == []
