@@ -32,6 +32,8 @@ Values = Mapping[str, Any]
 @dataclass(frozen=True, slots=True)
 class _Ready:
     sql: str
+    #: a select's column names, and the result processor of each (``None``: as read)
+    columns: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     #: parameter names in the order of the SQL's placeholders; ``None``: named placeholders
     order: tuple[str, ...] | None
     processors: dict[str, Callable[[Any], Any]]
@@ -68,7 +70,12 @@ class Direct:
                 (n, processors[name]) for n, name in enumerate(order or ()) if name in processors
             )
             found = self._ready[(dialect.name, dialect.driver)] = _Ready(
-                compiled.string, order, processors, order or (), processed
+                compiled.string,
+                _columns(self.statement, dialect),
+                order,
+                processors,
+                order or (),
+                processed,
             )
         return found
 
@@ -83,6 +90,32 @@ class Direct:
             [_params(ready, v) for v in values] if many else _params(ready, values)  # type: ignore[arg-type]
         )
         return _on_driver(conn, ready.sql, params, many)
+
+    def mappings(self, conn: sa.Connection, values: Values) -> list[dict[str, Any]]:
+        """A select's rows as ``{column: value}``, its columns' types applied as SQLAlchemy does."""
+        ready = self._for(conn.dialect)
+        names = [name for name, _ in ready.columns]
+        steps = [(n, process) for n, (_, process) in enumerate(ready.columns) if process]
+        found = []
+        for row in self.run(conn, values).rows:
+            values_of = list(row)
+            for n, process in steps:
+                values_of[n] = process(values_of[n])
+            found.append(dict(zip(names, values_of, strict=True)))
+        return found
+
+
+def _columns(
+    statement: Any, dialect: Dialect
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """The names and result processors of a select's columns (none for other statements)."""
+    selected = getattr(statement, "selected_columns", None)
+    if selected is None:
+        return ()
+    return tuple(
+        (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+        for column in selected
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +238,22 @@ class InList:
         """
         if not items or len(items) > self.most:
             return [tuple(row) for row in self.run(conn, items, values)]
-        direct = self._direct.get(len(items))
-        if direct is None:
-            direct = self._direct[len(items)] = Direct(self.statement(len(items)))
         params = dict(values or {})
         params.update((f"{self.name}_{n}", item) for n, item in enumerate(items))
-        return direct.run(conn, params).rows
+        return self._direct_of(len(items)).run(conn, params).rows
+
+    def mappings_direct(
+        self, conn: sa.Connection, items: Sequence[Any], values: Values | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`run` through :meth:`Direct.mappings`: rows as mappings, typed."""
+        if not items or len(items) > self.most:
+            return [dict(row._mapping) for row in self.run(conn, items, values)]
+        params = dict(values or {})
+        params.update((f"{self.name}_{n}", item) for n, item in enumerate(items))
+        return self._direct_of(len(items)).mappings(conn, params)
+
+    def _direct_of(self, length: int) -> Direct:
+        direct = self._direct.get(length)
+        if direct is None:
+            direct = self._direct[length] = Direct(self.statement(length))
+        return direct

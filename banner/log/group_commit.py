@@ -45,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from banner.log import tree
 from banner.log.direct import Direct, InList
-from banner.log.rows import decision as _decision
+from banner.log.rows import decision_of
 from banner.log.schema import consent_log
 from banner.log.store import (
     ConsentLog,
@@ -307,8 +307,8 @@ class GroupCommitLog(ConsentLog):
             keys = sorted({zlib.crc32(i.encode()) - 2**31 for i in ids})
             _PG_LOCKS.run(conn, {"keys": keys})
         found: dict[_Key, Decision] = {}
-        for row in _LATEST.run(conn, ids):
-            stored = _decision(row)
+        for row in _LATEST.mappings_direct(conn, ids):
+            stored = decision_of(row)
             found[(stored.consent_id, stored.site)] = stored
         return found
 

@@ -62,7 +62,11 @@ NOT_COLUMNS = frozenset({"subject"})
 
 def decision(row: sa.Row[Any]) -> Decision:
     """The :class:`Decision` a ``consent_log`` row holds (its stored-only columns dropped)."""
-    values = dict(row._mapping)
+    return decision_of(dict(row._mapping))
+
+
+def decision_of(values: dict[str, Any]) -> Decision:
+    """:func:`decision` of a row read as ``{column: value}`` (``values`` is changed)."""
     for stored_only in ("row_id", "log_index", "leaf_hash"):
         values.pop(stored_only, None)
     values["granted"] = tuple(json.loads(values["granted"]))

@@ -128,3 +128,20 @@ def test_the_zones_of_a_list_come_back_as_driver_rows(engine: sa.Engine) -> None
         found = sorted(by_name.run_direct(conn, ["item-1", "item-3", "nothing"]))
         assert found == [("item-1", 1), ("item-3", 3)]
         assert by_name.run_direct(conn, []) == []
+
+
+@pytest.mark.parametrize("length", [1, 3, 70])
+def test_typed_rows_on_the_driver_equal_sqlalchemys(engine: sa.Engine, length: int) -> None:
+    """Times, days, booleans and integers come back as SQLAlchemy's own select gives them."""
+    by_name = InList(
+        lambda names: sa.select(ITEMS).where(ITEMS.c.name.in_(names)).order_by(ITEMS.c.n),
+        "names",
+        ITEMS.c.name.type,
+    )
+    with engine.begin() as conn:
+        conn.execute(ITEMS.insert(), rows(80))
+        names = [f"item-{i}" for i in range(length)]
+        found = by_name.mappings_direct(conn, names)
+        expected = [dict(r._mapping) for r in conn.execute(by_name.expanding, {"names": names})]
+    assert found == expected and len(found) == length
+    assert all(type(r["flag"]) is bool and type(r["at"]) is datetime for r in found)
