@@ -235,7 +235,8 @@ def _retry_key(document: dict[str, Any]) -> str | None:
     return key
 
 
-def _consent_id(document: dict[str, Any]) -> str | None:
+def consent_id_field(document: dict[str, Any]) -> str | None:
+    """The body's ``consent_id``, if it sent one (16-64 URL-safe characters)."""
     consent_id = document.get("consent_id")
     if consent_id is None:
         return None
@@ -262,7 +263,7 @@ def decision_request(
     if language not in LANGUAGES:
         raise BadField('language must be "id" or "en"', "language")
     _policy_version(banner, document, site, granted, caller)
-    consent_id = _consent_id(document)
+    consent_id = consent_id_field(document)
     gpc = body.boolean(document.get("gpc", False), "gpc") or caller.gpc
     token = document.get("token")
     if token is not None:

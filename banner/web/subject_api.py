@@ -18,13 +18,11 @@ A decision of ``/api/v1/consent`` may carry ``subject`` too (:mod:`banner.web.su
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from banner.core.config import SiteConfig
-from banner.core.consent import CONSENT_ID
 from banner.core.keys import SUBJECT_API, derived_keys
 from banner.core.subject import MAX_TOKEN_CHARS, check_user_id
 from banner.core.token import MAX_TOKEN_BYTES
@@ -41,7 +39,7 @@ from banner.web.api import (
     api_unexpected,
     set_consent_cookie,
 )
-from banner.web.consent_post import iso, store_down
+from banner.web.consent_post import consent_id_field, iso, store_down
 from banner.web.errors import BadField, Unauthorized
 from banner.web.state import state
 from banner.web.subject_field import subjects
@@ -66,16 +64,6 @@ def cors(response: Response) -> Response:
     return add_cors(response) if request.endpoint != "banner_subject_api.ask" else response
 
 
-def _consent_id(document: dict[str, Any]) -> str | None:
-    value = document.get("consent_id")
-    if value is None:
-        return None
-    value = body.clean_str(value, "consent_id", 64)
-    if not CONSENT_ID.fullmatch(value):
-        raise BadField("consent_id must be 16 to 64 URL-safe characters", "consent_id")
-    return value
-
-
 @subject_api.route("/api/v1/subject/sync", methods=["OPTIONS"])
 def preflight() -> Response:
     return Response(status=204)
@@ -92,7 +80,7 @@ def sync() -> Response:
     asked = SyncRequest(
         site=site.id,
         subject=body.clean_str(body.require(document, "subject"), "subject", MAX_TOKEN_CHARS),
-        consent_id=_consent_id(document),
+        consent_id=consent_id_field(document),
         token=None if token is None else body.clean_str(token, "token", MAX_TOKEN_BYTES),
         page_origin=origin,
         page_path=body.clean_str(document.get("page_path", ""), "page_path", 512),
