@@ -10,14 +10,23 @@ from werkzeug.test import Client
 
 from banner.web.asset_cache import CACHE_LIMIT
 from banner.web.fast_assets import FastAssets
+from banner.web.fast_consent import FastConsent
 
 ROUTES = ("/s/tokodemo/loader.js", "/s/tokodemo/ui.js", "/s/tokodemo/ui.css")
 
 
+def fast_assets_of(app: Flask) -> FastAssets:
+    """The app's :class:`FastAssets` (under the consent POST's path that ``create_app`` adds)."""
+    found: Any = app.wsgi_app
+    if isinstance(found, FastConsent):
+        found = found.app
+    assert isinstance(found, FastAssets)
+    return found
+
+
 def clients(app: Flask) -> tuple[Client, Client]:
     """A client through the fast path, and one straight to Flask's dispatch."""
-    fast = app.wsgi_app
-    assert isinstance(fast, FastAssets)
+    fast = fast_assets_of(app)
     return Client(fast), Client(fast.app)
 
 

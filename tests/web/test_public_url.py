@@ -229,16 +229,15 @@ def test_other_ui_names_are_404(client: FlaskClient, name: str) -> None:
 
 def test_the_fast_path_and_flask_answer_alike(app: Flask) -> None:
     """The same status, headers and body through the WSGI fast path and the Flask route."""
-    from banner.web.fast_assets import FastAssets
+    from tests.web.test_fast_assets import fast_assets_of
 
     fast = app.test_client()
-    assert isinstance(app.wsgi_app, FastAssets)
-    inner = app.wsgi_app.app
+    outer, inner = app.wsgi_app, fast_assets_of(app).app
     for name in ["loader.js", *ui_names(fast).values()]:
         through_fast = fast.get(f"/s/tokodemo/{name}")
         app.wsgi_app = inner  # type: ignore[method-assign]
         through_flask = app.test_client().get(f"/s/tokodemo/{name}")
-        app.wsgi_app = FastAssets(inner, app.extensions["banner"])  # type: ignore[method-assign]
+        app.wsgi_app = outer  # type: ignore[method-assign]
         assert through_fast.get_data() == through_flask.get_data()
         assert through_fast.headers["Cache-Control"] == through_flask.headers["Cache-Control"]
         assert through_fast.headers["ETag"] == through_flask.headers["ETag"]
