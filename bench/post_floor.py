@@ -48,6 +48,7 @@ FLOORS = (
     ("POST, parked + PostgreSQL commit", "durable_pg"),
     ("POST beside Flask (bare WSGI), parked + SQLite commit", "durable_beside"),
     ("POST beside Flask (bare WSGI), parked + PostgreSQL commit", "durable_pg_beside"),
+    ("banner's required work, lean, beside Flask, SQLite", "lean_beside"),
 )
 BANNER_SQLITE = "POST /api/v1/consent (banner, SQLite)"
 BANNER_POSTGRES = "POST /api/v1/consent (banner, PostgreSQL)"

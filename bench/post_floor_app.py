@@ -195,6 +195,195 @@ def _beside(batch: Batch) -> Callable[..., list[bytes]]:
     return app
 
 
+class _LeanSqlite:
+    """The batch as banner must write it, lean: banner's schema on the bare driver.
+
+    BEGIN IMMEDIATE, the numbering's UPDATE ... RETURNING, the newest rows of the
+    batch's ids, the roll-ups' zones, the rows with their leaf hashes, the
+    roll-ups' upsert, COMMIT (WAL, ``synchronous=FULL``).
+    """
+
+    COLUMNS = (
+        "consent_id, site, recorded_at, action, granted, denied, policy_version, language, "
+        "text_hash, source, page_origin, page_path, gpc, ip_masked, user_agent, age_confirmed, "
+        "retry_key_hash, log_index, leaf_hash"
+    )
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            from banner.log.store import ConsentLog
+
+            path = f"{os.environ['BENCH_FLOOR_DB']}-lean-{os.getpid()}"
+            log = ConsentLog(f"sqlite:///{path}")
+            log.create_schema()
+            log.dispose()
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("INSERT OR IGNORE INTO log_numbering (site, size) VALUES ('shop', 0)")
+            conn.execute("INSERT OR IGNORE INTO rollup_zones (site, zone) VALUES ('shop', 'UTC')")
+            self._conn = conn
+        return self._conn
+
+    def __call__(self, rows: list[dict[str, Any]]) -> None:
+        from banner.log import merkle
+
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        end = conn.execute(
+            "UPDATE log_numbering SET size = size + ? WHERE site = ? RETURNING size",
+            (len(rows), "shop"),
+        ).fetchone()[0]
+        ids = [r["decision"].consent_id for r in rows]
+        marks = ",".join("?" * len(ids))
+        conn.execute(
+            "SELECT * FROM consent_log WHERE row_id IN (SELECT max(row_id) FROM consent_log "
+            f"WHERE consent_id IN ({marks}) GROUP BY consent_id, site)",
+            ids,
+        ).fetchall()
+        conn.execute("SELECT site, zone FROM rollup_zones WHERE site IN (?)", ("shop",)).fetchall()
+        first = end - len(rows)
+        values = []
+        for n, row in enumerate(rows):
+            d, (before, after) = row["decision"], row["parts"]
+            leaf = merkle.leaf_hash(before + str(first + n).encode() + after)
+            values.append(
+                (
+                    d.consent_id,
+                    d.site,
+                    d.recorded_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    d.action,
+                    json.dumps(list(d.granted)),
+                    json.dumps(list(d.denied)),
+                    d.policy_version,
+                    d.language,
+                    d.text_hash,
+                    d.source,
+                    d.page_origin,
+                    d.page_path,
+                    int(d.gpc),
+                    d.ip_masked,
+                    d.user_agent,
+                    0,
+                    "",
+                    first + n,
+                    leaf.hex(),
+                )
+            )
+        conn.executemany(
+            f"INSERT INTO consent_log ({self.COLUMNS}) VALUES ({', '.join('?' * 19)})", values
+        )
+        day = rows[0]["decision"].recorded_at.date().isoformat()
+        conn.executemany(
+            "INSERT INTO rollup_days (site, day, kind, name, n) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (site, day, kind, name) DO UPDATE SET n = n + excluded.n",
+            [
+                ("shop", day, "action", "custom", len(rows)),
+                ("shop", day, "visitors", "", len(rows)),
+                ("shop", day, "granted", "analytics", len(rows)),
+            ],
+        )
+        conn.execute("COMMIT")
+
+
+#: The origin the benchmark's decisions come from (``bench.throughput.SHOP``).
+LEAN_ORIGIN = "http://localhost:8001"
+
+
+def _lean_app(batch: Batch) -> Callable[..., list[bytes]]:
+    """banner's required work per decision, written lean, beside Flask (floor of a lean path).
+
+    The origin, the fields' shapes, a sliding-window count, the decision and its
+    leaf's canonical bytes, the batch (``batch``: :class:`_LeanSqlite`), the HMAC
+    token and the answer. Generous to the floor: no ownership, retry, notice
+    archive, webhook outbox, subject link or signed head, and one database per
+    worker (no lock shared between workers).
+    """
+    import re
+    import time as clock
+    from datetime import UTC, datetime
+
+    from banner.core.token import TokenCodec
+    from banner.log import tree
+    from banner.log.rows import Decision
+
+    batcher = _Batcher(batch)
+    codec = TokenCodec("shop", [b"k" * 32], 1, 180 * 86400)
+    consent_id = re.compile(r"[A-Za-z0-9_-]{16,64}")
+    fields = (
+        "site",
+        "granted",
+        "language",
+        "policy_version",
+        "consent_id",
+        "notice_hash",
+        "page_path",
+        "retry_key",
+        "source",
+        "gpc",
+        "age_confirmed",
+        "token",
+        "subject",
+    )
+    windows: dict[tuple[str, int], int] = {}
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ["REQUEST_METHOD"] != "POST":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ready"]
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            d = json.loads(environ["wsgi.input"].read(size))
+        except ValueError:
+            d = None
+        ok = isinstance(d, dict) and environ.get("HTTP_ORIGIN") == LEAN_ORIGIN
+        ok = ok and all(k in fields for k in d) and isinstance(d.get("granted"), list)
+        ok = ok and d.get("language") in ("id", "en") and type(d.get("policy_version")) is int
+        ok = ok and bool(consent_id.fullmatch(str(d.get("consent_id"))))
+        ok = ok and isinstance(d.get("notice_hash"), str) and len(d["notice_hash"]) == 64
+        if not ok:
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [b'{"error": "body"}']
+        now = clock.time()
+        key, window = "127.0.0.0/24|shop", int(now // 60)
+        counted = windows.get((key, window - 1), 0) * (1 - (now % 60) / 60)
+        windows[(key, window)] = windows.get((key, window), 0) + 1 + 0 * int(counted)
+        decision = Decision(
+            consent_id=d["consent_id"],
+            site="shop",
+            recorded_at=datetime.fromtimestamp(int(now), UTC),
+            action="custom",
+            granted=tuple(d["granted"]),
+            denied=("functional", "preference"),
+            policy_version=1,
+            language=d["language"],
+            text_hash=d["notice_hash"],
+            source="banner",
+            page_origin=environ["HTTP_ORIGIN"],
+            page_path=str(d.get("page_path", "")),
+            gpc=False,
+            ip_masked="127.0.0.0/24",
+            user_agent=environ.get("HTTP_USER_AGENT", ""),
+        )
+        batcher.wait({"decision": decision, "parts": tree.leaf_parts(decision)})
+        token, content = codec.sign(decision.consent_id, decision.granted, 1)
+        answer = {
+            "consent_id": decision.consent_id,
+            "token": token,
+            "granted": list(content.granted),
+            "policy_version": 1,
+            "expires_at": "x",
+        }
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    return app
+
+
+lean_beside = _lean_app(_LeanSqlite())
 echo = _app("echo", None)
 parked = _app("parked", _nothing)
 durable = _app("durable", _SqliteRows())
