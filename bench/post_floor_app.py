@@ -168,6 +168,21 @@ def _app(name: str, batch: Batch | None) -> Flask:
     return app
 
 
+def _ready(start_response: Callable[..., Any]) -> list[bytes]:
+    """The answer to the harness's readiness GET."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ready"]
+
+
+def _posted(environ: dict[str, Any]) -> Any:
+    """The POST's JSON body, or ``None`` when it is not JSON."""
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    try:
+        return json.loads(environ["wsgi.input"].read(size))
+    except ValueError:
+        return None
+
+
 def _beside(batch: Batch) -> Callable[..., list[bytes]]:
     """The durable POST without Flask: a bare WSGI callable, as a path beside Flask would be.
 
@@ -177,13 +192,8 @@ def _beside(batch: Batch) -> Callable[..., list[bytes]]:
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ["REQUEST_METHOD"] != "POST":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ready"]
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        try:
-            row = json.loads(environ["wsgi.input"].read(size))
-        except ValueError:
-            row = None
+            return _ready(start_response)
+        row = _posted(environ)
         if not isinstance(row, dict):
             start_response("400 Bad Request", [("Content-Type", "application/json")])
             return [b'{"error": "body"}']
@@ -291,6 +301,8 @@ class _LeanSqlite:
 
 #: The origin the benchmark's decisions come from (``bench.throughput.SHOP``).
 LEAN_ORIGIN = "http://localhost:8001"
+#: Decisions a minute per network and site: far above the load (the bench config allows 999,999/s).
+LEAN_LIMIT = 1_000_000
 
 
 def _lean_app(batch: Batch) -> Callable[..., list[bytes]]:
@@ -332,13 +344,8 @@ def _lean_app(batch: Batch) -> Callable[..., list[bytes]]:
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ["REQUEST_METHOD"] != "POST":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ready"]
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        try:
-            d = json.loads(environ["wsgi.input"].read(size))
-        except ValueError:
-            d = None
+            return _ready(start_response)
+        d = _posted(environ)
         ok = isinstance(d, dict) and environ.get("HTTP_ORIGIN") == LEAN_ORIGIN
         ok = ok and all(k in fields for k in d) and isinstance(d.get("granted"), list)
         ok = ok and d.get("language") in ("id", "en") and type(d.get("policy_version")) is int
@@ -349,8 +356,12 @@ def _lean_app(batch: Batch) -> Callable[..., list[bytes]]:
             return [b'{"error": "body"}']
         now = clock.time()
         key, window = "127.0.0.0/24|shop", int(now // 60)
-        counted = windows.get((key, window - 1), 0) * (1 - (now % 60) / 60)
-        windows[(key, window)] = windows.get((key, window), 0) + 1 + 0 * int(counted)
+        current = windows.get((key, window), 0)
+        counted = windows.get((key, window - 1), 0) * (1 - (now % 60) / 60) + current
+        if counted >= LEAN_LIMIT:  # the sliding window's refusal, as banner's limit
+            start_response("429 Too Many Requests", [("Content-Type", "application/json")])
+            return [b'{"error": "rate_limited"}']
+        windows[(key, window)] = current + 1
         decision = Decision(
             consent_id=d["consent_id"],
             site="shop",
